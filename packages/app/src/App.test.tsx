@@ -1,28 +1,53 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import App from './App';
 
 describe('App', () => {
-  it('should render', async () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('opens on the demo sign-in page listing the catalog users', async () => {
+    const fetchMock = jest.spyOn(global, 'fetch').mockImplementation(
+      async input =>
+        new Response(
+          JSON.stringify({
+            items: [
+              {
+                ref: 'user:default/choi.yuna',
+                name: 'choi.yuna',
+                displayName: '최유나 Choi Yuna',
+                roles: ['developer', 'pl'],
+                teams: ['kop-hybris'],
+              },
+            ],
+          }),
+          {
+            status: String(input).endsWith('/api/release/demo-users')
+              ? 200
+              : 404,
+          },
+        ),
+    );
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
         {
           data: {
-            app: { title: 'Test' },
+            app: { title: 'kop release portal' },
             backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
-            },
+            auth: { environment: 'development' },
           },
           context: 'test',
         },
       ] as any,
     };
 
-    const rendered = render(App.createRoot());
+    render(App.createRoot());
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
+    expect(
+      await screen.findByRole('button', { name: 'Sign in as choi.yuna' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('최유나 Choi Yuna')).toBeInTheDocument();
+    expect(fetchMock).toHaveBeenCalledWith(
+      'http://localhost:7007/api/release/demo-users',
+    );
   });
 });

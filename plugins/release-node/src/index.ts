@@ -1,0 +1,7 @@
+/**
+ * Backend services and clients of the kop release portal, shared by release-backend and the
+ * scaffolder module.
+ *
+ * @packageDocumentation
+ */
+export * from './config';

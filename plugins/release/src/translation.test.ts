@@ -1,0 +1,31 @@
+import { releaseMessages } from './translation';
+import ko from './translations/ko';
+
+function flatten(messages: object, prefix = ''): Record<string, string> {
+  return Object.entries(messages).reduce(
+    (out, [key, value]) =>
+      typeof value === 'string'
+        ? { ...out, [`${prefix}${key}`]: value }
+        : { ...out, ...flatten(value, `${prefix}${key}.`) },
+    {} as Record<string, string>,
+  );
+}
+
+const placeholders = (text: string) => (text.match(/{{\w+}}/g) ?? []).sort();
+
+describe('release translations', () => {
+  const en = flatten(releaseMessages);
+
+  it('has Korean for exactly the English keys', () => {
+    expect(Object.keys(ko).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it('keeps every placeholder in Korean', () => {
+    for (const [key, text] of Object.entries(en)) {
+      expect([key, placeholders(ko[key as keyof typeof ko])]).toEqual([
+        key,
+        placeholders(text),
+      ]);
+    }
+  });
+});

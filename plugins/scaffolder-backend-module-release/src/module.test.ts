@@ -1,0 +1,20 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderModuleRelease } from './module';
+
+describe('scaffolderModuleRelease', () => {
+  it('registers the kop actions with the scaffolder', async () => {
+    const addActions = jest.fn();
+    await startTestBackend({
+      extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
+      features: [
+        scaffolderModuleRelease,
+        mockServices.rootConfig.factory({
+          data: { release: { product: 'kop' } },
+        }),
+      ],
+    });
+    const ids = addActions.mock.calls.flat().map((a: { id: string }) => a.id);
+    expect(ids).toEqual(['kop:release:notes']);
+  });
+});
