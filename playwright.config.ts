@@ -1,66 +1,54 @@
-/*
- * Copyright 2023 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
+import { resolve } from 'node:path';
+import { defineConfig, devices } from '@playwright/test';
 
-import { defineConfig } from '@playwright/test';
-import { generateProjects } from '@backstage/e2e-test-utils/playwright';
+// Debian's Chromium: no browser download is possible here, and these flags keep it off the network.
+const chromium = {
+  ...devices['Desktop Chrome'],
+  channel: undefined,
+  launchOptions: {
+    executablePath: process.env.KOP_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-gpu',
+      '--no-first-run',
+    ],
+  },
+};
 
-/**
- * See https://playwright.dev/docs/test-configuration.
- */
+const config = ['app-config.yaml', 'app-config.e2e.yaml'].flatMap(file => [
+  '--config',
+  resolve(__dirname, file),
+]);
+
 export default defineConfig({
-  timeout: 60_000,
-
-  expect: {
-    timeout: 30_000,
-  },
-
-  // Run your local dev server before starting the tests
-  webServer: process.env.CI
-    ? []
-    : [
-        {
-          command: 'yarn start app',
-          url: 'http://localhost:3000',
-          reuseExistingServer: true,
-          timeout: 120_000,
-        },
-        {
-          command: 'yarn start backend',
-          port: 7007,
-          reuseExistingServer: true,
-          timeout: 60_000,
-        },
-      ],
-
+  testDir: 'packages/app/e2e-tests',
+  timeout: 90_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
   forbidOnly: !!process.env.CI,
-
-  retries: process.env.CI ? 2 : 0,
-
-  reporter: [['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
-
+  retries: 0,
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'e2e-test-report' }],
+  ],
+  outputDir: 'e2e-artifacts/results',
   use: {
-    actionTimeout: 0,
-    baseURL:
-      process.env.PLAYWRIGHT_URL ??
-      (process.env.CI ? 'http://localhost:7007' : 'http://localhost:3000'),
-    screenshot: 'only-on-failure',
-    trace: 'on-first-retry',
+    baseURL: 'http://localhost:7107',
+    screenshot: 'on',
+    trace: 'retain-on-failure',
   },
-
-  outputDir: 'node_modules/.cache/e2e-test-results',
-
-  projects: generateProjects(), // Find all packages with e2e-test folders
+  // The production build, served by the backend as in production.
+  webServer: {
+    command: `yarn workspace app build && yarn backstage-cli repo start ${config.join(
+      ' ',
+    )} backend`,
+    url: 'http://localhost:7107/api/release/health',
+    reuseExistingServer: !process.env.CI,
+    timeout: 300_000,
+    stdout: 'ignore',
+  },
+  projects: [{ name: 'chromium', use: chromium }],
 });

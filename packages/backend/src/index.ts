@@ -4,6 +4,7 @@ import { demoSignInModule } from './modules/demoSignIn';
 const backend = createBackend();
 
 backend.add(import('@backstage/plugin-app-backend'));
+backend.add(import('@backstage/plugin-events-backend'));
 
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-gitlab-provider'));

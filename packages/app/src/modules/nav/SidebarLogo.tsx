@@ -4,8 +4,6 @@ import {
   useSidebarOpenState,
 } from '@backstage/core-components';
 import { makeStyles } from '@material-ui/core';
-import { LogoFull } from './LogoFull';
-import { LogoIcon } from './LogoIcon';
 
 const useSidebarLogoStyles = makeStyles({
   root: {
@@ -17,19 +15,30 @@ const useSidebarLogoStyles = makeStyles({
     marginBottom: -14,
   },
   link: {
-    width: sidebarConfig.drawerWidthClosed,
     marginLeft: 24,
+    color: '#7df3e1',
+    fontWeight: 700,
+    whiteSpace: 'nowrap',
   },
+  product: { fontSize: 26, letterSpacing: 1 },
+  suffix: { fontSize: 15, fontWeight: 400, marginLeft: 6, color: '#e0e0e0' },
 });
 
+/** The product name as the logo: the portal serves one product, kop. */
 export const SidebarLogo = () => {
   const classes = useSidebarLogoStyles();
   const { isOpen } = useSidebarOpenState();
 
   return (
     <div className={classes.root}>
-      <Link to="/" underline="none" className={classes.link} aria-label="Home">
-        {isOpen ? <LogoFull /> : <LogoIcon />}
+      <Link
+        to="/releases"
+        underline="none"
+        className={classes.link}
+        aria-label="kop release portal"
+      >
+        <span className={classes.product}>kop</span>
+        {isOpen && <span className={classes.suffix}>release</span>}
       </Link>
     </div>
   );

@@ -1,9 +1,5 @@
 import { createFrontendModule } from '@backstage/frontend-plugin-api';
-import {
-  SignInPageBlueprint,
-  TranslationBlueprint,
-} from '@backstage/plugin-app-react';
-import { signInMessagesKo } from './translation';
+import { SignInPageBlueprint } from '@backstage/plugin-app-react';
 
 export const signInModule = createFrontendModule({
   pluginId: 'app',
@@ -13,10 +9,6 @@ export const signInModule = createFrontendModule({
         loader: async () =>
           import('./KopSignInPage').then(m => m.KopSignInPage),
       },
-    }),
-    TranslationBlueprint.make({
-      name: 'kop-sign-in-ko',
-      params: { resource: signInMessagesKo },
     }),
   ],
 });
