@@ -16,7 +16,12 @@ function line(label, p, f, s) {
 
 if (unitFile && existsSync(unitFile)) {
   const r = JSON.parse(readFileSync(unitFile, 'utf8'));
-  line('unit', r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites, r.numPendingTests + r.numTodoTests);
+  line(
+    'unit',
+    r.numPassedTests,
+    r.numFailedTests + r.numRuntimeErrorTestSuites,
+    r.numPendingTests + r.numTodoTests,
+  );
 } else {
   line('unit', 0, 1, 0);
 }

@@ -1,7 +1,5 @@
 import type { ReleaseApp } from './apps';
-
-/** @public */
-export type ReleaseGrade = 'A' | 'B' | 'C' | 'D' | 'E';
+import type { ReleaseGrade } from './policy';
 
 /**
  * What the shared-room announcement says about one release.

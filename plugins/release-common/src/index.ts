@@ -5,3 +5,8 @@
  */
 export * from './apps';
 export * from './announcement';
+export * from './model';
+export * from './notes';
+export * from './permissions';
+export * from './policy';
+export * from './states';
