@@ -3,8 +3,17 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { readReleasePortalConfig } from '@internal/plugin-release-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { releasePermissions } from '@internal/plugin-release-common';
+import {
+  readGradePolicy,
+  readReleasePortalConfig,
+} from '@internal/plugin-release-node';
+import { migrateUp } from './database/migrate';
 import { createRouter, unauthenticatedPaths } from './router';
+import { BackstageReleaseNotifier } from './service/notifier';
+import { ReleaseService } from './service/ReleaseService';
+import { catalogServiceTeams } from './service/serviceTeams';
 
 /**
  * The release backend: releases, approvals and the audit trail of the kop portal.
@@ -19,12 +28,36 @@ export const releasePlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         auth: coreServices.auth,
+        httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        database: coreServices.database,
         catalog: catalogServiceRef,
+        notifications: notificationService,
       },
-      async init({ config, logger, auth, httpRouter, catalog }) {
+      async init(deps) {
+        const { config, logger, auth, database, catalog, httpRouter } = deps;
         const portal = readReleasePortalConfig(config);
-        httpRouter.use(await createRouter({ config, portal, auth, catalog }));
+        const policy = readGradePolicy(config);
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) {
+          await migrateUp(knex);
+        }
+        deps.permissionsRegistry.addPermissions(releasePermissions);
+        const releases = new ReleaseService({
+          knex,
+          logger,
+          policy,
+          product: portal.product,
+          strategies: portal.strategies,
+          defaultSteps: portal.defaultSteps,
+          serviceTeamsOf: catalogServiceTeams(catalog, auth),
+          notifier: new BackstageReleaseNotifier(deps.notifications),
+        });
+        httpRouter.use(await createRouter({ ...deps, portal, releases }));
         for (const path of unauthenticatedPaths) {
           httpRouter.addAuthPolicy({ path, allow: 'unauthenticated' });
         }

@@ -1,28 +1,146 @@
-import type { AuthService } from '@backstage/backend-plugin-api';
+import { randomUUID } from 'node:crypto';
+import type {
+  AuditorService,
+  AuthService,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Config } from '@backstage/config';
-import { NotFoundError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  type BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  releaseAbortPermission,
+  releaseAdminPermission,
+  releaseApprovePermission,
+  releaseCreatePermission,
+  releaseDeployPermission,
+  releaseRollbackPermission,
+  renderReleaseNotes,
+  rolesOf,
+  type ReleaseState,
+} from '@internal/plugin-release-common';
 import type { ReleasePortalConfig } from '@internal/plugin-release-node';
-import express from 'express';
+import express, { type Request } from 'express';
 import Router from 'express-promise-router';
 import { isDemoSignInEnabled, listDemoUsers } from './service/demoUsers';
+import {
+  publicView,
+  type Actor,
+  type ReleaseService,
+} from './service/ReleaseService';
+import {
+  auditQuerySchema,
+  createReleaseSchema,
+  decisionSchema,
+  gradeSchema,
+  listQuerySchema,
+  parse,
+  releaseIdSchema,
+  retroSchema,
+  transitionSchema,
+} from './schemas';
 
 export interface RouterOptions {
   config: Config;
   portal: ReleasePortalConfig;
   auth: AuthService;
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  logger: LoggerService;
   catalog: CatalogService;
+  releases: ReleaseService;
 }
 
 /** Routes that need no signed-in user; plugin.ts opens exactly these to unauthenticated callers. */
 export const unauthenticatedPaths = ['/health', '/demo-users'];
 
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,80}$/;
+
+function requestIdOf(req: Request): string {
+  const given = req.header('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { config, portal, auth, catalog } = options;
+  const {
+    config,
+    portal,
+    auth,
+    httpAuth,
+    userInfo,
+    permissions,
+    auditor,
+    catalog,
+    releases,
+  } = options;
   const router = Router();
-  router.use(express.json());
+  router.use(express.json({ limit: '1mb' }));
+
+  /** The signed-in user, their groups, and whether they may act for others. */
+  async function actorOf(req: Request): Promise<Actor> {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const info = await userInfo.getUserInfo(credentials);
+    const groups = info.ownershipEntityRefs.filter(r => r.startsWith('group:'));
+    const person = { ref: info.userEntityRef, groups };
+    const holdsAdminRole = rolesOf(releases.policy, person).some(r =>
+      portal.adminRoles.includes(r),
+    );
+    // Both must hold: switching the permission framework off must not make everyone an admin.
+    const isAdmin =
+      holdsAdminRole &&
+      (
+        await permissions.authorize([{ permission: releaseAdminPermission }], {
+          credentials,
+        })
+      )[0].result === AuthorizeResult.ALLOW;
+    return { ...person, isAdmin };
+  }
+
+  async function authorize(req: Request, permission: BasicPermission) {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You lack the ${permission.name} permission`);
+    }
+  }
+
+  /** Runs a write with the Backstage auditor watching, as well as our own trail. */
+  async function audited<T>(
+    req: Request,
+    eventId: string,
+    meta: JsonObject,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      request: req,
+      severityLevel: 'medium',
+      meta,
+    });
+    try {
+      const result = await run();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  const idOf = (req: Request) => parse(releaseIdSchema, req.params.id, 'id');
 
   router.get('/health', (_req, res) => {
     res.json({
@@ -37,6 +155,172 @@ export async function createRouter(
       throw new NotFoundError('Demo sign-in is not enabled');
     }
     res.json({ items: await listDemoUsers({ catalog, auth }) });
+  });
+
+  router.get('/policy', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(releases.policy);
+  });
+
+  router.get('/releases', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const query = parse(listQuerySchema, req.query, 'query');
+    const page = await releases.list({
+      ...query,
+      state: query.state as ReleaseState[] | undefined,
+    });
+    res.json({
+      items: page.items.map(publicView),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  router.post('/releases', async (req, res) => {
+    await authorize(req, releaseCreatePermission);
+    const body = parse(createReleaseSchema, req.body, 'body');
+    const actor = await actorOf(req);
+    const release = await audited(req, 'release-create', {}, () =>
+      releases.create(actor, body, { requestId: requestIdOf(req) }),
+    );
+    res.status(201).json(publicView(release));
+  });
+
+  router.get('/releases/:id', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(publicView(await releases.get(idOf(req))));
+  });
+
+  router.get('/releases/:id/approvals', async (req, res) => {
+    const actor = await actorOf(req);
+    const release = await releases.get(idOf(req));
+    const stages = (['approval', 'signoff'] as const).map(stage => ({
+      stage,
+      requirements: releases.requirementsFor(release, stage).map(r => ({
+        ...r,
+        givenBy: release.approvals.find(
+          a => a.requirement === r.key && a.decision === 'approve',
+        )?.approver,
+      })),
+      you: releases.approvalCheck(release, stage, actor),
+    }));
+    res.json({ releaseId: release.id, state: release.state, stages });
+  });
+
+  router.get('/releases/:id/notes', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const release = await releases.get(idOf(req));
+    res.json(
+      renderReleaseNotes(release, releases.policy, {
+        portalUrl: config.getString('app.baseUrl'),
+      }),
+    );
+  });
+
+  router.post('/releases/:id/grade', async (req, res) => {
+    await authorize(req, releaseCreatePermission);
+    const id = idOf(req);
+    const body = parse(gradeSchema, req.body, 'body');
+    const actor = await actorOf(req);
+    const release = await audited(req, 'release-grade', { releaseId: id }, () =>
+      releases.changeGrade(actor, id, body, { requestId: requestIdOf(req) }),
+    );
+    res.json(publicView(release));
+  });
+
+  router.post('/releases/:id/request-approval', async (req, res) => {
+    await authorize(req, releaseCreatePermission);
+    const id = idOf(req);
+    const actor = await actorOf(req);
+    const release = await audited(
+      req,
+      'release-request-approval',
+      { releaseId: id },
+      () =>
+        releases.requestApproval(actor, id, { requestId: requestIdOf(req) }),
+    );
+    res.json(publicView(release));
+  });
+
+  router.post('/releases/:id/approvals', async (req, res) => {
+    await authorize(req, releaseApprovePermission);
+    const id = idOf(req);
+    const body = parse(decisionSchema, req.body, 'body');
+    const actor = await actorOf(req);
+    const release = await audited(
+      req,
+      `release-${body.decision}`,
+      { releaseId: id, stage: body.stage },
+      () => releases.decide(actor, id, body, { requestId: requestIdOf(req) }),
+    );
+    res.json(publicView(release));
+  });
+
+  router.post('/releases/:id/retro-approval', async (req, res) => {
+    await authorize(req, releaseApprovePermission);
+    const id = idOf(req);
+    const body = parse(retroSchema, req.body, 'body');
+    const actor = await actorOf(req);
+    const release = await audited(
+      req,
+      'release-retro-approve',
+      { releaseId: id },
+      () =>
+        releases.retroApprove(actor, id, body, { requestId: requestIdOf(req) }),
+    );
+    res.json(publicView(release));
+  });
+
+  router.post('/releases/:id/transition', async (req, res) => {
+    const id = idOf(req);
+    const body = parse(transitionSchema, req.body, 'body');
+    const permission =
+      body.to === 'deploying'
+        ? releaseDeployPermission
+        : body.to === 'aborted'
+        ? releaseAbortPermission
+        : body.to === 'rolled_back'
+        ? releaseRollbackPermission
+        : releaseCreatePermission;
+    await authorize(req, permission);
+    const actor = await actorOf(req);
+    const release = await audited(
+      req,
+      'release-transition',
+      { releaseId: id, to: body.to },
+      () =>
+        releases.transition(actor, id, body, { requestId: requestIdOf(req) }),
+    );
+    res.json(publicView(release));
+  });
+
+  router.get('/approvals/pending', async (req, res) => {
+    const actor = await actorOf(req);
+    const pending = await releases.pendingFor(actor);
+    res.json({
+      items: pending.map(p => ({
+        release: publicView(p.release),
+        stage: p.stage,
+        requirement: p.requirement,
+      })),
+    });
+  });
+
+  router.get('/releases/:id/audit', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const id = idOf(req);
+    const query = parse(auditQuerySchema, req.query, 'query');
+    res.json({ items: await releases.audit.list({ ...query, releaseId: id }) });
+  });
+
+  router.get('/audit', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const query = parse(auditQuerySchema, req.query, 'query');
+    res.json({ items: await releases.audit.list(query) });
+  });
+
+  router.get('/audit/verify', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(await releases.audit.verify());
   });
 
   return router;

@@ -1,0 +1,55 @@
+import { createTestDatabases, databaseIds } from '../testing/databases';
+import { migrateDownAll, migrateUp } from './migrate';
+
+jest.setTimeout(60_000);
+
+describe.each(databaseIds)('release migrations on %s', databaseId => {
+  const databases = createTestDatabases();
+
+  it('run up, down and up again', async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUp(knex);
+    expect(await knex.schema.hasTable('releases')).toBe(true);
+    expect(await knex.schema.hasTable('release_audit')).toBe(true);
+
+    await migrateDownAll(knex);
+    for (const table of [
+      'releases',
+      'release_apps',
+      'release_approvals',
+      'release_audit',
+      'release_audit_head',
+    ]) {
+      expect([table, await knex.schema.hasTable(table)]).toEqual([
+        table,
+        false,
+      ]);
+    }
+
+    await migrateUp(knex);
+    expect(await knex.schema.hasTable('release_audit')).toBe(true);
+    const [head] = await knex('release_audit_head').select();
+    expect(Number(head.seq)).toBe(0);
+  });
+
+  it('make the database itself refuse to change or remove audit rows', async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUp(knex);
+    await knex('release_audit').insert({
+      seq: 1,
+      id: '6f1c1f7e-0000-4000-8000-000000000001',
+      at: '2026-11-25T00:00:00.000Z',
+      actor: 'user:default/kim.minjun',
+      action: 'release.create',
+      outcome: 'success',
+      prev_hash: '0'.repeat(64),
+      hash: 'a'.repeat(64),
+    });
+    await expect(
+      knex('release_audit').update({ actor: 'user:default/mallory' }),
+    ).rejects.toThrow(/append-only/);
+    await expect(knex('release_audit').delete()).rejects.toThrow(/append-only/);
+    const rows = await knex('release_audit').select('actor');
+    expect(rows).toEqual([{ actor: 'user:default/kim.minjun' }]);
+  });
+});

@@ -1,0 +1,708 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  canTransition,
+  checkApproval,
+  compareGrades,
+  defaultReleaseTitle,
+  isReleaseVersion,
+  isStageComplete,
+  isOpenReleaseState,
+  isWithinReleaseWindow,
+  minimumGrade,
+  releaseStates,
+  requiredApprovals,
+  rolesOf,
+  type ApprovalRequirement,
+  type ApprovalStage,
+  type CreateReleaseRequest,
+  type GradePolicy,
+  type PolicyPerson,
+  type ReleaseApp,
+  type ReleaseApproval,
+  type ReleaseGrade,
+  type ReleaseState,
+  type ReleaseStrategy,
+} from '@internal/plugin-release-common';
+import { AuditLog, type AuditEntry } from '../database/AuditLog';
+import {
+  ReleaseStore,
+  RevisionConflict,
+  type ListReleasesOptions,
+  type StoredRelease,
+} from '../database/ReleaseStore';
+
+/** Who is acting, as the policy sees them, and whether they may act for others. */
+export interface Actor extends PolicyPerson {
+  isAdmin: boolean;
+}
+
+export interface RequestContext {
+  requestId?: string;
+}
+
+/** Tells people that something waits for them; failures never block a release. */
+export interface ReleaseNotifier {
+  approvalsNeeded(
+    release: StoredRelease,
+    groups: string[],
+    stage: ApprovalStage,
+  ): Promise<void>;
+  decided(release: StoredRelease, approval: ReleaseApproval): Promise<void>;
+}
+
+export interface ReleaseServiceOptions {
+  knex: Knex;
+  logger: LoggerService;
+  policy: GradePolicy;
+  product: string;
+  /** Owner teams (group refs) of an app, from the catalog. */
+  serviceTeamsOf(apps: ReleaseApp[]): Promise<string[]>;
+  strategies: Record<ReleaseApp, ReleaseStrategy>;
+  defaultSteps: number[];
+  notifier?: ReleaseNotifier;
+  now?: () => Date;
+}
+
+const MAX_REPLICAS = 60;
+const REASON_MIN = 10;
+const RETRIES = 3;
+
+/** A policy refusal: rolls the transaction back, then is audited and answered. */
+class PolicyRefusal extends Error {
+  constructor(readonly entry: AuditEntry, readonly error: Error) {
+    super(error.message);
+  }
+}
+
+const isUniqueViolation = (e: unknown) =>
+  /unique|duplicate key/i.test(String((e as Error)?.message));
+
+/** Every rule of a release's life: the store keeps data, this decides what may happen. */
+export class ReleaseService {
+  readonly store: ReleaseStore;
+  readonly audit: AuditLog;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ReleaseServiceOptions) {
+    this.store = new ReleaseStore(options.knex);
+    this.audit = new AuditLog(options.knex);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get policy(): GradePolicy {
+    return this.options.policy;
+  }
+
+  async get(id: string): Promise<StoredRelease> {
+    const release = await this.store.get(id);
+    if (!release) throw new NotFoundError(`No release with id ${id}`);
+    return release;
+  }
+
+  list(options: ListReleasesOptions) {
+    return this.store.list(options);
+  }
+
+  async create(
+    actor: Actor,
+    input: CreateReleaseRequest,
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    const apps = input.apps.map(a => a.app);
+    if (new Set(apps).size !== apps.length) {
+      throw new InputError('apps: an app is listed more than once');
+    }
+    input.apps.forEach((a, i) => {
+      if (!isReleaseVersion(a.app, a.version)) {
+        throw new InputError(
+          `apps[${i}].version: '${a.version}' is not a ${a.app} version (${
+            a.app === 'hybris'
+              ? 'deploy-YYYY-MM-DD or a semver tag'
+              : 'a commit SHA or a semver tag'
+          })`,
+        );
+      }
+      if (
+        a.previousVersion !== undefined &&
+        !isReleaseVersion(a.app, a.previousVersion)
+      ) {
+        throw new InputError(
+          `apps[${i}].previousVersion: '${a.previousVersion}' is not a ${a.app} version`,
+        );
+      }
+      const strategy = a.strategy ?? this.options.strategies[a.app];
+      if (strategy !== this.options.strategies[a.app]) {
+        throw new InputError(
+          `apps[${i}].strategy: ${a.app} is released with ${
+            this.options.strategies[a.app]
+          }, not ${strategy}`,
+        );
+      }
+      if (a.steps) this.checkSteps(a.steps, `apps[${i}].steps`);
+    });
+    input.items.forEach((item, i) => {
+      if (item.app && !apps.includes(item.app)) {
+        throw new InputError(
+          `items[${i}].app: ${
+            item.app
+          } is not one of the release's apps (${apps.join(', ')})`,
+        );
+      }
+    });
+
+    const changeClasses = [
+      ...new Set([
+        ...(input.changeClasses ?? []),
+        ...(input.dbUpdate ? ['dbChange'] : []),
+      ]),
+    ].sort();
+    const floor = minimumGrade(this.policy, changeClasses);
+    this.checkGradeFloor(input.grade, floor, changeClasses, input.gradeReason);
+
+    const now = this.now().toISOString();
+    const release: StoredRelease = {
+      id: randomUUID(),
+      product: this.options.product,
+      title: input.title ?? defaultReleaseTitle(apps, this.now()),
+      state: 'prepared',
+      grade: input.grade,
+      gradeReason: input.gradeReason,
+      minimumGrade: floor,
+      changeClasses,
+      dbUpdate: input.dbUpdate,
+      apps: input.apps.map(a => ({
+        ...a,
+        strategy: this.options.strategies[a.app],
+        ...(this.options.strategies[a.app] === 'blue-green-steps'
+          ? { steps: a.steps ?? this.options.defaultSteps }
+          : {}),
+      })),
+      items: input.items,
+      links: input.links ?? [],
+      author: actor.ref,
+      authorGroups: actor.groups,
+      serviceTeams: await this.options.serviceTeamsOf(apps),
+      approvals: [],
+      retroApprovalPending: false,
+      createdAt: now,
+      updatedAt: now,
+      revision: 1,
+    };
+    await this.options.knex.transaction(async tx => {
+      await this.store.insert(tx, release);
+      await this.audit.append(tx, {
+        actor: actor.ref,
+        action: 'release.create',
+        releaseId: release.id,
+        outcome: 'success',
+        after: publicView(release),
+        requestId: ctx.requestId,
+      });
+    });
+    return release;
+  }
+
+  async changeGrade(
+    actor: Actor,
+    id: string,
+    input: { grade: ReleaseGrade; reason?: string },
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    return this.mutate(actor, id, ctx, 'release.grade', release => {
+      this.mustBeAuthorOrAdmin(actor, release, 'change the grade of');
+      if (
+        !['draft', 'prepared', 'beta', 'rejected'].includes(release.state) &&
+        !(
+          release.state === 'awaiting_approval' &&
+          release.approvals.length === 0
+        )
+      ) {
+        throw new ConflictError(
+          `state: the grade cannot change while the release is ${release.state}`,
+        );
+      }
+      this.checkGradeFloor(
+        input.grade,
+        release.minimumGrade,
+        release.changeClasses,
+        input.reason,
+      );
+      release.grade = input.grade;
+      release.gradeReason = input.reason;
+    });
+  }
+
+  async requestApproval(
+    actor: Actor,
+    id: string,
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    const release = await this.mutate(
+      actor,
+      id,
+      ctx,
+      'release.request-approval',
+      r => {
+        this.mustBeAuthorOrAdmin(actor, r, 'request approval of');
+        if (
+          r.grade === 'E' &&
+          this.requirementsFor(r, 'approval').every(q => q.after)
+        ) {
+          throw new ConflictError(
+            'grade: grade E is deployed first and approved afterwards; deploy it instead',
+          );
+        }
+        this.moveTo(r, 'awaiting_approval');
+      },
+    );
+    await this.notifyApprovers(release, 'approval');
+    return release;
+  }
+
+  async decide(
+    actor: Actor,
+    id: string,
+    input: {
+      decision: 'approve' | 'reject';
+      stage: ApprovalStage;
+      comment?: string;
+    },
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    if (input.decision === 'reject' && !input.comment?.trim()) {
+      throw new InputError('comment: say why the release is rejected');
+    }
+    const wanted: ReleaseState =
+      input.stage === 'approval' ? 'awaiting_approval' : 'awaiting_signoff';
+    let approval: ReleaseApproval | undefined;
+    const release = await this.mutate(
+      actor,
+      id,
+      ctx,
+      `release.${input.decision}`,
+      async (r, tx) => {
+        if (r.state !== wanted) {
+          throw new ConflictError(
+            `state: the release is ${r.state}, not ${wanted}`,
+          );
+        }
+        const requirement = this.checkOrRefuse(
+          actor,
+          r,
+          input.stage,
+          ctx,
+          `release.${input.decision}`,
+        );
+        approval = {
+          id: randomUUID(),
+          stage: input.stage,
+          requirement:
+            input.decision === 'approve'
+              ? requirement.key
+              : `${input.stage}:reject:${randomUUID()}`,
+          role: requirement.role,
+          approver: actor.ref,
+          decision: input.decision,
+          comment: input.comment,
+          createdAt: this.now().toISOString(),
+        };
+        await this.insertApproval(tx, r, approval);
+        if (input.decision === 'reject') {
+          this.moveTo(r, 'rejected');
+        } else if (
+          isStageComplete(this.requirementsFor(r, input.stage), approvalsOf(r))
+        ) {
+          this.moveTo(
+            r,
+            input.stage === 'approval' ? 'approved' : this.afterSignoff(r),
+          );
+        }
+      },
+    );
+    if (approval)
+      await this.safeNotify(() =>
+        this.options.notifier?.decided(release, approval!),
+      );
+    return release;
+  }
+
+  async retroApprove(
+    actor: Actor,
+    id: string,
+    input: { comment?: string },
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    return this.mutate(
+      actor,
+      id,
+      ctx,
+      'release.retro-approve',
+      async (r, tx) => {
+        if (!r.retroApprovalPending) {
+          throw new ConflictError(
+            'state: this release does not wait for a retro approval',
+          );
+        }
+        const requirement = this.checkOrRefuse(
+          actor,
+          r,
+          'approval',
+          ctx,
+          'release.retro-approve',
+        );
+        await this.insertApproval(tx, r, {
+          id: randomUUID(),
+          stage: 'approval',
+          requirement: requirement.key,
+          role: requirement.role,
+          approver: actor.ref,
+          decision: 'approve',
+          comment: input.comment,
+          createdAt: this.now().toISOString(),
+        });
+        if (
+          isStageComplete(this.requirementsFor(r, 'approval'), approvalsOf(r))
+        ) {
+          r.retroApprovalPending = false;
+          if (r.state === 'pending_retro_approval') this.moveTo(r, 'done');
+        }
+      },
+    );
+  }
+
+  async transition(
+    actor: Actor,
+    id: string,
+    input: { to: ReleaseState; reason?: string },
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    let deployedEarly = false;
+    const release = await this.mutate(
+      actor,
+      id,
+      ctx,
+      'release.transition',
+      r => {
+        this.mustBeAuthorOrAdmin(actor, r, 'move');
+        if (['approved', 'rejected', 'awaiting_approval'].includes(input.to)) {
+          throw new InputError(
+            `to: ${input.to} follows from approvals; use the approval endpoints`,
+          );
+        }
+        if (input.to === 'deploying' && r.state !== 'paused') {
+          const early = r.state !== 'approved';
+          if (early && r.grade !== 'E') {
+            throw new ConflictError(
+              `state: grade ${r.grade} must be approved before deploying (it is ${r.state})`,
+            );
+          }
+          this.checkWindow(actor, r, input.reason);
+          if (early) {
+            r.retroApprovalPending = true;
+            deployedEarly = true;
+          }
+        }
+        if (input.to === 'done' && r.retroApprovalPending) {
+          throw new ConflictError(
+            'state: a grade E release cannot close before its retro approval; it waits in pending_retro_approval',
+          );
+        }
+        this.moveTo(r, input.to);
+      },
+    );
+    if (deployedEarly) await this.notifyApprovers(release, 'approval');
+    return release;
+  }
+
+  /** Releases waiting for this person's decision, with the requirement they would fill. */
+  async pendingFor(actor: Actor) {
+    const open: StoredRelease[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.list({
+        state: releaseStates.filter(isOpenReleaseState),
+        limit: 200,
+        cursor,
+      });
+      open.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const pending = [];
+    for (const r of open) {
+      const stage: ApprovalStage | undefined =
+        r.state === 'awaiting_approval' || r.retroApprovalPending
+          ? 'approval'
+          : r.state === 'awaiting_signoff'
+          ? 'signoff'
+          : undefined;
+      if (!stage) continue;
+      const check = checkApproval(
+        this.policy,
+        this.policyInput(r, stage, actor),
+      );
+      if (check.ok)
+        pending.push({ release: r, stage, requirement: check.requirement });
+    }
+    return pending;
+  }
+
+  /** The approvals a release needs at a stage, and which are given. */
+  requirementsFor(
+    release: StoredRelease,
+    stage: ApprovalStage,
+  ): ApprovalRequirement[] {
+    return requiredApprovals(this.policy, {
+      grade: release.grade,
+      stage,
+      author: { ref: release.author, groups: release.authorGroups },
+    });
+  }
+
+  /** What the page shows next to the Approve button for this person. */
+  approvalCheck(
+    release: StoredRelease,
+    stage: ApprovalStage,
+    actor: PolicyPerson,
+  ) {
+    return checkApproval(this.policy, this.policyInput(release, stage, actor));
+  }
+
+  private policyInput(
+    release: StoredRelease,
+    stage: ApprovalStage,
+    approver: PolicyPerson,
+  ) {
+    return {
+      grade: release.grade,
+      stage,
+      author: { ref: release.author, groups: release.authorGroups },
+      approver: { ref: approver.ref, groups: approver.groups },
+      serviceTeams: release.serviceTeams,
+      given: approvalsOf(release),
+    };
+  }
+
+  private checkOrRefuse(
+    actor: Actor,
+    release: StoredRelease,
+    stage: ApprovalStage,
+    ctx: RequestContext,
+    action: string,
+  ): ApprovalRequirement {
+    const check = checkApproval(
+      this.policy,
+      this.policyInput(release, stage, actor),
+    );
+    if (check.ok) return check.requirement;
+    throw new PolicyRefusal(
+      {
+        actor: actor.ref,
+        action,
+        releaseId: release.id,
+        outcome: 'failure',
+        requestId: ctx.requestId,
+        meta: {
+          stage,
+          refusal: check.code,
+          message: check.message,
+          roles: rolesOf(this.policy, actor),
+        },
+      },
+      check.code === 'already'
+        ? new ConflictError(check.message)
+        : new NotAllowedError(check.message),
+    );
+  }
+
+  private async insertApproval(
+    tx: Knex.Transaction,
+    release: StoredRelease,
+    approval: ReleaseApproval,
+  ) {
+    try {
+      await this.store.insertApproval(tx, release.id, approval);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new ConflictError('This approval was just given by someone else');
+      }
+      throw e;
+    }
+    release.approvals.push(approval);
+  }
+
+  private afterSignoff(release: StoredRelease): ReleaseState {
+    return release.apps.some(a => a.strategy === 'blue-green-steps')
+      ? 'switching'
+      : 'announced';
+  }
+
+  private checkSteps(steps: number[], field: string) {
+    if (steps.length === 0)
+      throw new InputError(`${field}: give at least one step`);
+    steps.forEach((n, i) => {
+      if (!Number.isInteger(n) || n < 1 || n > MAX_REPLICAS) {
+        throw new InputError(
+          `${field}[${i}]: ${n} is not a replica count between 1 and ${MAX_REPLICAS}`,
+        );
+      }
+      if (i > 0 && n <= steps[i - 1]) {
+        throw new InputError(
+          `${field}[${i}]: steps must rise (${steps[i - 1]} then ${n})`,
+        );
+      }
+    });
+  }
+
+  private checkGradeFloor(
+    grade: ReleaseGrade,
+    floor: ReleaseGrade,
+    classes: string[],
+    reason?: string,
+  ) {
+    if (compareGrades(grade, floor) >= 0) return;
+    if (!reason || reason.trim().length < REASON_MIN) {
+      throw new InputError(
+        `gradeReason: grade ${grade} is below ${floor}, the floor set by ${classes.join(
+          ', ',
+        )}; give a reason of at least ${REASON_MIN} characters`,
+      );
+    }
+  }
+
+  private checkWindow(actor: Actor, release: StoredRelease, reason?: string) {
+    if (release.grade === 'E' || isWithinReleaseWindow(this.policy, this.now()))
+      return;
+    const roles = rolesOf(this.policy, actor);
+    if (!this.policy.windowOverride.some(r => roles.includes(r))) {
+      throw new NotAllowedError(
+        `Outside the release windows only grade E deploys, or ${this.policy.windowOverride.join(
+          ', ',
+        )} may override with a reason`,
+      );
+    }
+    if (!reason || reason.trim().length < REASON_MIN) {
+      throw new InputError(
+        `reason: deploying outside the release windows needs a reason of at least ${REASON_MIN} characters`,
+      );
+    }
+    release.windowOverride = { by: actor.ref, reason };
+  }
+
+  private mustBeAuthorOrAdmin(
+    actor: Actor,
+    release: StoredRelease,
+    what: string,
+  ) {
+    if (actor.ref !== release.author && !actor.isAdmin) {
+      throw new NotAllowedError(
+        `Only the author or a release admin may ${what} this release`,
+      );
+    }
+  }
+
+  private moveTo(release: StoredRelease, to: ReleaseState) {
+    if (!canTransition(release.state, to)) {
+      throw new ConflictError(
+        `state: a release cannot go from ${release.state} to ${to}`,
+      );
+    }
+    release.state = to;
+  }
+
+  /**
+   * Reads, changes and writes a release in one transaction with its audit row; retries when
+   * another writer got there first, so decisions are made on what is really stored.
+   */
+  private async mutate(
+    actor: Actor,
+    id: string,
+    ctx: RequestContext,
+    action: string,
+    change: (
+      release: StoredRelease,
+      tx: Knex.Transaction,
+    ) => void | Promise<void>,
+  ): Promise<StoredRelease> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.knex.transaction(async tx => {
+          const release = await this.store.get(id, tx);
+          if (!release) throw new NotFoundError(`No release with id ${id}`);
+          const before = publicView(release);
+          const revision = release.revision;
+          await change(release, tx);
+          release.revision = revision + 1;
+          release.updatedAt = this.now().toISOString();
+          await this.store.update(tx, release, revision);
+          const entry: AuditEntry = {
+            actor: actor.ref,
+            action,
+            releaseId: id,
+            outcome: 'success',
+            before,
+            after: publicView(release),
+            requestId: ctx.requestId,
+          };
+          await this.audit.append(tx, entry);
+          return release;
+        });
+      } catch (e) {
+        if (e instanceof PolicyRefusal) {
+          // Refusals are evidence too: recorded after the failed transaction rolled back.
+          await this.audit.record(e.entry);
+          throw e.error;
+        }
+        if (e instanceof RevisionConflict && attempt < RETRIES) continue;
+        if (e instanceof RevisionConflict) {
+          throw new ConflictError(
+            'The release changed meanwhile; reload and try again',
+          );
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async notifyApprovers(release: StoredRelease, stage: ApprovalStage) {
+    const groups = [
+      ...new Set(
+        this.requirementsFor(release, stage)
+          .map(r => this.policy.roles[r.role]?.group)
+          .filter((g): g is string => Boolean(g)),
+      ),
+    ];
+    await this.safeNotify(() =>
+      this.options.notifier?.approvalsNeeded(release, groups, stage),
+    );
+  }
+
+  private async safeNotify(send: () => Promise<void> | undefined) {
+    try {
+      await send();
+    } catch (e) {
+      this.options.logger.warn(
+        `Could not send a release notification: ${(e as Error).message}`,
+      );
+    }
+  }
+}
+
+function approvalsOf(release: StoredRelease) {
+  return release.approvals
+    .filter(a => a.decision === 'approve')
+    .map(a => ({ requirement: a.requirement, approver: a.approver }));
+}
+
+/** The release as served: without the policy snapshot columns. */
+export function publicView(release: StoredRelease) {
+  const { authorGroups: _g, serviceTeams: _t, ...rest } = release;
+  return rest;
+}
