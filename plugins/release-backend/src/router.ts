@@ -63,6 +63,14 @@ export interface RouterOptions {
 /** Routes that need no signed-in user; plugin.ts opens exactly these to unauthenticated callers. */
 export const unauthenticatedPaths = ['/health', '/demo-users'];
 
+/** Moves that need more than authorship: deploying, aborting, rolling back. */
+const transitionPermissions: Partial<Record<ReleaseState, BasicPermission>> = {
+  deploying: releaseDeployPermission,
+  paused: releaseDeployPermission,
+  aborted: releaseAbortPermission,
+  rolled_back: releaseRollbackPermission,
+};
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,80}$/;
 
 function requestIdOf(req: Request): string {
@@ -274,13 +282,7 @@ export async function createRouter(
     const id = idOf(req);
     const body = parse(transitionSchema, req.body, 'body');
     const permission =
-      body.to === 'deploying'
-        ? releaseDeployPermission
-        : body.to === 'aborted'
-        ? releaseAbortPermission
-        : body.to === 'rolled_back'
-        ? releaseRollbackPermission
-        : releaseCreatePermission;
+      transitionPermissions[body.to] ?? releaseCreatePermission;
     await authorize(req, permission);
     const actor = await actorOf(req);
     const release = await audited(

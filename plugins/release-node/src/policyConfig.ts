@@ -11,7 +11,7 @@ import {
 } from '@internal/plugin-release-common';
 
 const weekdays: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const HHMM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ENTITY_REF = /^group:[a-z0-9._-]+\/[a-z0-9._-]+$/i;
 
@@ -26,8 +26,10 @@ function grade(value: string, key: string): ReleaseGrade {
 
 function isValidTimeZone(tz: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    return Boolean(
+      new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions()
+        .timeZone,
+    );
   } catch {
     return false;
   }

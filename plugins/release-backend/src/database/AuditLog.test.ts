@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
-import { createTestDatabases, databaseIds } from '../testing/databases';
+import {
+  createTestDatabases,
+  databaseIds,
+  initMigrated,
+} from '../__testUtils__/databases';
 import { AuditLog } from './AuditLog';
-import { migrateUp } from './migrate';
 
 jest.setTimeout(60_000);
 
@@ -19,8 +22,7 @@ describe.each(databaseIds)('AuditLog on %s', databaseId => {
   const databases = createTestDatabases();
 
   async function logWith(rows: number) {
-    const knex = await databases.init(databaseId);
-    await migrateUp(knex);
+    const knex = await initMigrated(databases, databaseId);
     const log = new AuditLog(knex);
     for (let i = 0; i < rows; i++) {
       await log.record({

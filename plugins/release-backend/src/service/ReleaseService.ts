@@ -437,12 +437,7 @@ export class ReleaseService {
     } while (cursor);
     const pending = [];
     for (const r of open) {
-      const stage: ApprovalStage | undefined =
-        r.state === 'awaiting_approval' || r.retroApprovalPending
-          ? 'approval'
-          : r.state === 'awaiting_signoff'
-          ? 'signoff'
-          : undefined;
+      const stage = waitingStage(r);
       if (!stage) continue;
       const check = checkApproval(
         this.policy,
@@ -693,6 +688,14 @@ export class ReleaseService {
       );
     }
   }
+}
+
+/** The stage at which a release waits for approvers, if it does. */
+function waitingStage(release: StoredRelease): ApprovalStage | undefined {
+  if (release.state === 'awaiting_approval' || release.retroApprovalPending) {
+    return 'approval';
+  }
+  return release.state === 'awaiting_signoff' ? 'signoff' : undefined;
 }
 
 function approvalsOf(release: StoredRelease) {

@@ -2,6 +2,7 @@ import type { Config } from '@backstage/config';
 import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  parseEntityRef,
   RELATION_MEMBER_OF,
   stringifyEntityRef,
   type Entity,
@@ -35,7 +36,7 @@ export async function listDemoUsers(options: {
     options.catalog.getEntities(
       {
         filter: { kind: 'User' },
-        fields: ['metadata', 'spec.profile', 'relations'],
+        fields: ['metadata', 'spec.profile', 'spec.memberOf', 'relations'],
       },
       { credentials },
     ),
@@ -52,9 +53,22 @@ export async function listDemoUsers(options: {
   );
   return users
     .map(user => {
-      const memberOf = (user.relations ?? [])
-        .filter(r => r.type === RELATION_MEMBER_OF)
-        .map(r => groupByRef.get(r.targetRef))
+      // Relations are what the catalog computed; spec.memberOf is what the user entity says.
+      const refs = new Set([
+        ...(user.relations ?? [])
+          .filter(r => r.type === RELATION_MEMBER_OF)
+          .map(r => r.targetRef),
+        ...((user.spec?.memberOf as string[] | undefined) ?? []).map(g =>
+          stringifyEntityRef(
+            parseEntityRef(g, {
+              defaultKind: 'group',
+              defaultNamespace: user.metadata.namespace ?? 'default',
+            }),
+          ),
+        ),
+      ]);
+      const memberOf = [...refs]
+        .map(ref => groupByRef.get(ref))
         .filter((g): g is Entity => Boolean(g));
       const profile = (user.spec?.profile ?? {}) as {
         displayName?: string;

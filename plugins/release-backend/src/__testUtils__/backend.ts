@@ -1,0 +1,71 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import type { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { Knex } from 'knex';
+import type { Server } from 'node:http';
+import { releasePlugin } from '../plugin';
+import { groupsOf, orgEntities } from './org';
+
+/** Windows open all week, so tests do not depend on the hour they run at. */
+export const alwaysOpen = {
+  release: {
+    windows: [
+      {
+        days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+        from: '00:00',
+        to: '24:00',
+        tz: 'UTC',
+      },
+    ],
+  },
+  app: { baseUrl: 'http://localhost:3000' },
+};
+
+/** The release backend with the demo catalog, users' groups as a sign-in would give them. */
+export async function startReleaseBackend(
+  options: {
+    knex?: Knex;
+    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    config?: object;
+  } = {},
+): Promise<{ server: Server; send: jest.Mock }> {
+  const send = jest.fn();
+  const { server } = await startTestBackend({
+    features: [
+      releasePlugin,
+      catalogServiceMock.factory({ entities: orgEntities }),
+      mockServices.rootConfig.factory({ data: options.config ?? alwaysOpen }),
+      createServiceFactory({
+        service: coreServices.userInfo,
+        deps: {},
+        factory: () => ({
+          async getUserInfo(credentials) {
+            const ref = (credentials.principal as { userEntityRef: string })
+              .userEntityRef;
+            return {
+              userEntityRef: ref,
+              ownershipEntityRefs: [ref, ...groupsOf(ref)],
+            };
+          },
+        }),
+      }),
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({ send }),
+      }),
+      ...(options.permission
+        ? [mockServices.permissions.factory({ result: options.permission })]
+        : []),
+      ...(options.knex
+        ? [mockServices.database.factory({ knex: options.knex })]
+        : []),
+    ],
+  });
+  return { server, send };
+}

@@ -1,0 +1,394 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import request from 'supertest';
+import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
+import { user } from './__testUtils__/org';
+
+jest.setTimeout(60_000);
+
+const as = (name: string) => mockCredentials.user.header(user(name));
+
+const body = {
+  grade: 'B',
+  dbUpdate: false,
+  apps: [
+    { app: 'hybris', version: 'deploy-2026-11-25' },
+    { app: 'web', version: 'a7ed4db1' },
+  ],
+  items: [
+    {
+      title: '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복',
+      app: 'hybris',
+      source: {
+        type: 'mr',
+        project: 'kop/hybris',
+        iid: 412,
+        url: 'https://gitlab.example/kop/hybris/-/merge_requests/412',
+      },
+    },
+    {
+      title: '[버티컬] 대표이사 성명 변경 작업 원복',
+      source: { type: 'asana', gid: '1209000000000042' },
+    },
+  ],
+};
+
+describe('release API', () => {
+  it('answers /health without a token, refuses everything else without one or with a bad one', async () => {
+    const { server } = await startReleaseBackend();
+    await request(server)
+      .get('/api/release/health')
+      .set('authorization', mockCredentials.none.header())
+      .expect(200);
+    for (const header of [
+      mockCredentials.none.header(),
+      mockCredentials.user.invalidHeader(),
+    ]) {
+      const write = await request(server)
+        .post('/api/release/releases')
+        .set('authorization', header)
+        .send(body);
+      expect(write.status).toBe(401);
+      const read = await request(server)
+        .get('/api/release/releases')
+        .set('authorization', header);
+      expect(read.status).toBe(401);
+    }
+    const list = await request(server)
+      .get('/api/release/releases')
+      .set('authorization', as('kim.minjun'));
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('refuses a signed-in user without the permission with 403 and writes nothing', async () => {
+    const { server } = await startReleaseBackend({
+      permission: AuthorizeResult.DENY,
+    });
+    const res = await request(server)
+      .post('/api/release/releases')
+      .set('authorization', as('kim.minjun'))
+      .send(body);
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toBe(
+      'You lack the release.create permission',
+    );
+    const list = await request(server)
+      .get('/api/release/releases')
+      .set('authorization', as('kim.minjun'));
+    expect(list.body.items).toEqual([]);
+  });
+
+  it.each([
+    [{ ...body, grade: 'F' }, 'grade: Invalid enum value'],
+    [
+      { ...body, apps: [{ app: 'payments', version: 'a7ed4db1' }] },
+      'apps.0.app: Invalid enum value',
+    ],
+    [{ ...body, apps: [] }, 'apps: must name at least one app'],
+    [{ ...body, items: [] }, 'items: must list at least one item that ships'],
+    [
+      { ...body, apps: [{ app: 'web', version: 'a7ed4db1; rm -rf /' }] },
+      "apps[0].version: 'a7ed4db1; rm -rf /' is not a web version",
+    ],
+    [
+      {
+        ...body,
+        apps: [{ app: 'hybris', version: 'deploy-2026-11-25', steps: [-1, 3] }],
+      },
+      'apps[0].steps[0]: -1 is not a replica count',
+    ],
+    [{ ...body, dbUpdate: true }, 'gradeReason: grade B is below D'],
+    [{ ...body, dbUpdate: 'Y' }, 'dbUpdate: Expected boolean, received string'],
+    [
+      { ...body, surprise: 1 },
+      "body: Unrecognized key(s) in object: 'surprise'",
+    ],
+    [
+      {
+        ...body,
+        items: [
+          {
+            title: 'x',
+            source: { type: 'commit', project: 'kop/web', sha: '../../x' },
+          },
+        ],
+      },
+      'items.0.source.sha: must be a commit SHA',
+    ],
+  ])(
+    'answers bad input with 400 naming the field, writing nothing (%#)',
+    async (input, message) => {
+      const { server } = await startReleaseBackend();
+      const res = await request(server)
+        .post('/api/release/releases')
+        .set('authorization', as('kim.minjun'))
+        .send(input);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain(message);
+      const list = await request(server)
+        .get('/api/release/releases')
+        .set('authorization', as('kim.minjun'));
+      expect(list.body.items).toEqual([]);
+      const verify = await request(server)
+        .get('/api/release/audit/verify')
+        .set('authorization', as('kim.minjun'));
+      expect(verify.body).toEqual({ ok: true, rows: 0 });
+    },
+  );
+
+  it('takes a release from the form to approved, with who may act shown and every attempt audited', async () => {
+    const { server, send } = await startReleaseBackend();
+    const created = await request(server)
+      .post('/api/release/releases')
+      .set('authorization', as('kim.minjun'))
+      .set('x-request-id', 'form-submit-1')
+      .send(body);
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect(created.body).toMatchObject({
+      state: 'prepared',
+      grade: 'B',
+      author: user('kim.minjun'),
+    });
+    expect(created.body.authorGroups).toBeUndefined();
+
+    await request(server)
+      .post(`/api/release/releases/${id}/request-approval`)
+      .set('authorization', as('kim.minjun'))
+      .expect(200);
+    expect(send).toHaveBeenCalledWith({
+      recipients: {
+        type: 'entity',
+        entityRef: ['group:default/role-pl'],
+        excludeEntityRef: user('kim.minjun'),
+      },
+      payload: expect.objectContaining({
+        link: `/releases/${id}`,
+        topic: 'release-approval',
+      }),
+    });
+
+    const mine = await request(server)
+      .get(`/api/release/releases/${id}/approvals`)
+      .set('authorization', as('kim.minjun'));
+    expect(mine.body.stages[0]).toMatchObject({
+      stage: 'approval',
+      requirements: [{ key: 'approval:pl', role: 'pl', scope: 'service' }],
+      you: {
+        ok: false,
+        code: 'self',
+        message: 'The author of a release cannot approve it',
+      },
+    });
+
+    const self = await request(server)
+      .post(`/api/release/releases/${id}/approvals`)
+      .set('authorization', as('kim.minjun'))
+      .send({ decision: 'approve' });
+    expect(self.status).toBe(403);
+
+    const pending = await request(server)
+      .get('/api/release/approvals/pending')
+      .set('authorization', as('choi.yuna'));
+    expect(pending.body.items.map((p: any) => p.release.id)).toEqual([id]);
+
+    const ok = await request(server)
+      .post(`/api/release/releases/${id}/approvals`)
+      .set('authorization', as('choi.yuna'))
+      .send({ decision: 'approve', comment: '확인했습니다' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.state).toBe('approved');
+
+    const again = await request(server)
+      .post(`/api/release/releases/${id}/approvals`)
+      .set('authorization', as('choi.yuna'))
+      .send({ decision: 'approve' });
+    expect(again.status).toBe(409);
+
+    const trail = await request(server)
+      .get(`/api/release/releases/${id}/audit`)
+      .set('authorization', as('seo.yeongho'));
+    expect(
+      trail.body.items.map((t: any) => [t.action, t.actor, t.outcome]),
+    ).toEqual([
+      ['release.create', user('kim.minjun'), 'success'],
+      ['release.request-approval', user('kim.minjun'), 'success'],
+      ['release.approve', user('kim.minjun'), 'failure'],
+      ['release.approve', user('choi.yuna'), 'success'],
+    ]);
+    expect(trail.body.items[0].requestId).toBe('form-submit-1');
+
+    const notes = await request(server)
+      .get(`/api/release/releases/${id}/notes`)
+      .set('authorization', as('kim.minjun'));
+    expect(notes.body.announcement.split('\n').slice(0, 4)).toEqual([
+      '[kop] 배포합니다.',
+      '- 배포버전: hybris(deploy-2026-11-25), web(a7ed4db1)',
+      '- 배포등급: B(낮음)',
+      '- DB 업데이트 여부: N',
+    ]);
+    const verify = await request(server)
+      .get('/api/release/audit/verify')
+      .set('authorization', as('kim.minjun'));
+    expect(verify.body).toEqual({ ok: true, rows: 4 });
+  });
+
+  it('refuses a too-junior approver even with the permission framework allowing everything', async () => {
+    const { server } = await startReleaseBackend({
+      permission: AuthorizeResult.ALLOW,
+    });
+    const created = await request(server)
+      .post('/api/release/releases')
+      .set('authorization', as('kim.minjun'))
+      .send({ ...body, grade: 'D', dbUpdate: true });
+    const id = created.body.id;
+    await request(server)
+      .post(`/api/release/releases/${id}/request-approval`)
+      .set('authorization', as('kim.minjun'))
+      .expect(200);
+    const res = await request(server)
+      .post(`/api/release/releases/${id}/approvals`)
+      .set('authorization', as('choi.yuna'))
+      .send({ decision: 'approve' });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toBe(
+      'Needs an approval from: service-team-lead of the service, infra-superior; you hold developer, pl',
+    );
+    // Nor does the framework make a developer an admin who may move others' releases.
+    const move = await request(server)
+      .post(`/api/release/releases/${id}/transition`)
+      .set('authorization', as('park.jihoon'))
+      .send({ to: 'prepared' });
+    expect(move.status).toBe(403);
+  });
+
+  it('names the bad field for transitions, approvals and queries', async () => {
+    const { server } = await startReleaseBackend();
+    const id = (
+      await request(server)
+        .post('/api/release/releases')
+        .set('authorization', as('kim.minjun'))
+        .send(body)
+    ).body.id;
+    const cases: Array<[string, string, object, number, string]> = [
+      [
+        'post',
+        `/api/release/releases/${id}/transition`,
+        { to: 'exploded' },
+        400,
+        'to: Invalid enum value',
+      ],
+      [
+        'post',
+        `/api/release/releases/${id}/transition`,
+        { to: 'done' },
+        409,
+        'state: a release cannot go from prepared to done',
+      ],
+      [
+        'post',
+        `/api/release/releases/${id}/approvals`,
+        { decision: 'maybe' },
+        400,
+        'decision: Invalid enum value',
+      ],
+      [
+        'post',
+        `/api/release/releases/${id}/approvals`,
+        { decision: 'approve' },
+        409,
+        'state: the release is prepared, not awaiting_approval',
+      ],
+      [
+        'post',
+        `/api/release/releases/${id}/grade`,
+        { grade: 'Z' },
+        400,
+        'grade: Invalid enum value',
+      ],
+      [
+        'post',
+        '/api/release/releases/not-an-id/grade',
+        { grade: 'A' },
+        400,
+        'id: must be a release id',
+      ],
+      [
+        'get',
+        '/api/release/releases?limit=100000',
+        {},
+        400,
+        'limit: Number must be less than or equal to 200',
+      ],
+      [
+        'get',
+        '/api/release/releases?state=prepared,exploded',
+        {},
+        400,
+        'state.1: Invalid enum value',
+      ],
+      [
+        'get',
+        '/api/release/releases?cursor=garbage',
+        {},
+        400,
+        'cursor: not a cursor from a previous page',
+      ],
+      [
+        'get',
+        '/api/release/releases/6f1c1f7e-0000-4000-8000-000000000001',
+        {},
+        404,
+        'No release with id',
+      ],
+    ];
+    for (const [method, path, payload, status, message] of cases) {
+      const res =
+        method === 'get'
+          ? await request(server)
+              .get(path)
+              .set('authorization', as('kim.minjun'))
+          : await request(server)
+              .post(path)
+              .set('authorization', as('kim.minjun'))
+              .send(payload);
+      expect([path, res.status, res.body.error?.message]).toEqual([
+        path,
+        status,
+        expect.stringContaining(message),
+      ]);
+    }
+    const release = await request(server)
+      .get(`/api/release/releases/${id}`)
+      .set('authorization', as('kim.minjun'));
+    expect(release.body).toMatchObject({
+      state: 'prepared',
+      grade: 'B',
+      revision: 1,
+    });
+  });
+
+  it('serves the configured grade policy', async () => {
+    const { server } = await startReleaseBackend({
+      config: {
+        ...alwaysOpen,
+        release: {
+          ...alwaysOpen.release,
+          grades: { C: { approve: ['service-team-lead', 'infra-superior'] } },
+        },
+      },
+    });
+    const res = await request(server)
+      .get('/api/release/policy')
+      .set('authorization', as('kim.minjun'));
+    expect(res.body.grades.C).toMatchObject({
+      label: '중간',
+      approve: ['service-team-lead', 'infra-superior'],
+    });
+    expect(res.body.grades.B).toMatchObject({
+      label: '낮음',
+      approve: ['pl'],
+      authorIsApprover: 'team-lead',
+    });
+  });
+});

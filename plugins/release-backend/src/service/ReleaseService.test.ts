@@ -1,0 +1,480 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
+import {
+  defaultGradePolicy,
+  type CreateReleaseRequest,
+  type ReleaseApp,
+} from '@internal/plugin-release-common';
+import type { Knex } from 'knex';
+import {
+  createTestDatabases,
+  databaseIds,
+  initMigrated,
+} from '../__testUtils__/databases';
+import { groupsOf, HYBRIS_TEAM, user, WEB_TEAM } from '../__testUtils__/org';
+import { ReleaseService, type Actor } from './ReleaseService';
+
+jest.setTimeout(60_000);
+
+const actor = (name: string, isAdmin = false): Actor => ({
+  ref: user(name),
+  groups: groupsOf(user(name)),
+  isAdmin,
+});
+const dev = actor('kim.minjun');
+const pl = actor('choi.yuna');
+const webPl = actor('jung.hyunwoo');
+const lead = actor('han.jisoo');
+const infra = actor('kang.minho');
+const director = actor('seo.yeongho');
+const director2 = actor('baek.eunji');
+const ctx = { requestId: 'req-1' };
+
+// Wednesday 2026-11-25 11:00 in Seoul: inside the default window.
+const inWindow = new Date('2026-11-25T02:00:00Z');
+// Friday 2026-11-27 11:00 in Seoul: outside it.
+const outOfWindow = new Date('2026-11-27T02:00:00Z');
+
+const request = (
+  over: Partial<CreateReleaseRequest> = {},
+): CreateReleaseRequest => ({
+  grade: 'B',
+  dbUpdate: false,
+  apps: [{ app: 'hybris', version: 'deploy-2026-11-25' }],
+  items: [
+    {
+      title: '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복',
+      app: 'hybris',
+      source: { type: 'mr', project: 'kop/hybris', iid: 412 },
+    },
+  ],
+  ...over,
+});
+
+describe.each(databaseIds)('ReleaseService on %s', databaseId => {
+  const databases = createTestDatabases();
+  let knex: Knex;
+  let now = inWindow;
+  const notifier = { approvalsNeeded: jest.fn(), decided: jest.fn() };
+
+  async function service() {
+    knex = await initMigrated(databases, databaseId);
+    return new ReleaseService({
+      knex,
+      logger: mockServices.logger.mock(),
+      policy: defaultGradePolicy,
+      product: 'kop',
+      strategies: {
+        hybris: 'blue-green-steps',
+        cms: 'branch-merge-sync',
+        web: 'sync',
+      },
+      defaultSteps: [3, 6, 9],
+      serviceTeamsOf: async (apps: ReleaseApp[]) =>
+        [
+          ...new Set(apps.map(a => (a === 'hybris' ? HYBRIS_TEAM : WEB_TEAM))),
+        ].sort(),
+      notifier,
+      now: () => now,
+    });
+  }
+
+  beforeEach(() => {
+    now = inWindow;
+    jest.clearAllMocks();
+  });
+
+  it('creates a prepared release with the seed defaults and an audit row', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    expect(r).toMatchObject({
+      product: 'kop',
+      title: '2026.11.25 hybris',
+      state: 'prepared',
+      grade: 'B',
+      minimumGrade: 'A',
+      author: user('kim.minjun'),
+      serviceTeams: [HYBRIS_TEAM],
+      apps: [
+        {
+          app: 'hybris',
+          version: 'deploy-2026-11-25',
+          strategy: 'blue-green-steps',
+          steps: [3, 6, 9],
+        },
+      ],
+      revision: 1,
+    });
+    const trail = await s.audit.list({ releaseId: r.id, limit: 10 });
+    expect(trail).toMatchObject([
+      {
+        action: 'release.create',
+        actor: user('kim.minjun'),
+        outcome: 'success',
+        requestId: 'req-1',
+      },
+    ]);
+    expect(await s.audit.verify()).toEqual({ ok: true, rows: 1 });
+  });
+
+  it.each([
+    [
+      request({ apps: [{ app: 'web', version: 'not-a-sha' }] }),
+      "apps[0].version: 'not-a-sha' is not a web version",
+    ],
+    [
+      request({ apps: [{ app: 'hybris', version: '../../etc/passwd' }] }),
+      "apps[0].version: '../../etc/passwd' is not a hybris version",
+    ],
+    [
+      request({
+        apps: [{ app: 'hybris', version: 'deploy-2026-11-25', steps: [-3] }],
+      }),
+      'apps[0].steps[0]: -3 is not a replica count between 1 and 60',
+    ],
+    [
+      request({
+        apps: [
+          { app: 'hybris', version: 'deploy-2026-11-25', steps: [3, 9000] },
+        ],
+      }),
+      'apps[0].steps[1]: 9000 is not a replica count',
+    ],
+    [
+      request({
+        apps: [{ app: 'hybris', version: 'deploy-2026-11-25', steps: [6, 3] }],
+      }),
+      'apps[0].steps[1]: steps must rise (6 then 3)',
+    ],
+    [
+      request({
+        apps: [
+          { app: 'web', version: 'a7ed4db1' },
+          { app: 'web', version: 'b8fe5ec2' },
+        ],
+      }),
+      'apps: an app is listed more than once',
+    ],
+    [
+      request({
+        apps: [
+          { app: 'web', version: 'a7ed4db1', strategy: 'blue-green-steps' },
+        ],
+      }),
+      'apps[0].strategy: web is released with sync, not blue-green-steps',
+    ],
+    [
+      request({ dbUpdate: true }),
+      'gradeReason: grade B is below D, the floor set by dbChange',
+    ],
+    [
+      request({ dbUpdate: true, gradeReason: 'short' }),
+      'gradeReason: grade B is below D',
+    ],
+    [
+      request({
+        items: [
+          { title: '[WEB] x', app: 'web', source: { type: 'asana', gid: '1' } },
+        ],
+      }),
+      'items[0].app: web is not one of the release',
+    ],
+  ])(
+    'refuses bad input naming the field, writing nothing (%#)',
+    async (input, message) => {
+      const s = await service();
+      await expect(s.create(dev, input, ctx)).rejects.toThrow(InputError);
+      await expect(s.create(dev, input, ctx)).rejects.toThrow(message);
+      expect((await s.list({ limit: 10 })).items).toEqual([]);
+      expect(await s.audit.verify()).toEqual({ ok: true, rows: 0 });
+    },
+  );
+
+  it('accepts a grade below the floor with a written reason, and keeps the reason', async () => {
+    const s = await service();
+    const r = await s.create(
+      dev,
+      request({
+        dbUpdate: true,
+        gradeReason: 'impex only adds a translation row',
+      }),
+      ctx,
+    );
+    expect(r).toMatchObject({
+      grade: 'B',
+      minimumGrade: 'D',
+      changeClasses: ['dbChange'],
+      gradeReason: 'impex only adds a translation row',
+    });
+    const [row] = await s.audit.list({ releaseId: r.id, limit: 1 });
+    expect(row.after).toMatchObject({
+      gradeReason: 'impex only adds a translation row',
+    });
+  });
+
+  it('grade B: the author is refused and audited, another service PL is refused, the service PL approves', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    expect(notifier.approvalsNeeded).toHaveBeenCalledWith(
+      expect.objectContaining({ id: r.id }),
+      ['group:default/role-pl'],
+      'approval',
+    );
+
+    await expect(
+      s.decide(dev, r.id, { decision: 'approve', stage: 'approval' }, ctx),
+    ).rejects.toThrow(
+      new NotAllowedError('The author of a release cannot approve it'),
+    );
+    await expect(
+      s.decide(webPl, r.id, { decision: 'approve', stage: 'approval' }, ctx),
+    ).rejects.toThrow(NotAllowedError);
+
+    const approved = await s.decide(
+      pl,
+      r.id,
+      { decision: 'approve', stage: 'approval', comment: 'LGTM' },
+      ctx,
+    );
+    expect(approved.state).toBe('approved');
+    expect(approved.approvals).toMatchObject([
+      {
+        requirement: 'approval:pl',
+        approver: user('choi.yuna'),
+        decision: 'approve',
+        comment: 'LGTM',
+      },
+    ]);
+
+    const trail = await s.audit.list({ releaseId: r.id, limit: 20 });
+    expect(trail.map(t => [t.action, t.actor, t.outcome])).toEqual([
+      ['release.create', user('kim.minjun'), 'success'],
+      ['release.request-approval', user('kim.minjun'), 'success'],
+      ['release.approve', user('kim.minjun'), 'failure'],
+      ['release.approve', user('jung.hyunwoo'), 'failure'],
+      ['release.approve', user('choi.yuna'), 'success'],
+    ]);
+    expect(trail[2].meta).toMatchObject({ refusal: 'self' });
+    expect(trail[4].before).toMatchObject({ state: 'awaiting_approval' });
+    expect(trail[4].after).toMatchObject({ state: 'approved' });
+    expect(await s.audit.verify()).toEqual({ ok: true, rows: 5 });
+  });
+
+  it('grade B written by the PL needs the team lead', async () => {
+    const s = await service();
+    const r = await s.create(pl, request(), ctx);
+    await s.requestApproval(pl, r.id, ctx);
+    await expect(
+      s.decide(
+        actor('jung.hyunwoo'),
+        r.id,
+        { decision: 'approve', stage: 'approval' },
+        ctx,
+      ),
+    ).rejects.toThrow('Needs an approval from: team-lead of the service');
+    expect(
+      (
+        await s.decide(
+          lead,
+          r.id,
+          { decision: 'approve', stage: 'approval' },
+          ctx,
+        )
+      ).state,
+    ).toBe('approved');
+  });
+
+  it('grade D needs the service team lead and the infra superior, approving at the same time', async () => {
+    const s = await service();
+    const r = await s.create(dev, request({ grade: 'D', dbUpdate: true }), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    const results = await Promise.allSettled([
+      s.decide(lead, r.id, { decision: 'approve', stage: 'approval' }, ctx),
+      s.decide(infra, r.id, { decision: 'approve', stage: 'approval' }, ctx),
+    ]);
+    expect(results.map(x => x.status)).toEqual(['fulfilled', 'fulfilled']);
+    const final = await s.get(r.id);
+    expect(final.state).toBe('approved');
+    expect(final.approvals.map(a => a.requirement).sort()).toEqual([
+      'approval:infra-superior',
+      'approval:service-team-lead',
+    ]);
+  });
+
+  it('two approvals of the same step at once: exactly one counts, the other is a conflict', async () => {
+    const s = await service();
+    const r = await s.create(dev, request({ grade: 'C' }), ctx);
+    for (const to of ['deploying'] as const) {
+      await expect(s.transition(dev, r.id, { to }, ctx)).rejects.toThrow(
+        ConflictError,
+      );
+    }
+    // Drive to the sign-off stage, where two superiors can both act for the same requirement.
+    await s.requestApproval(dev, r.id, ctx);
+    await s.decide(lead, r.id, { decision: 'approve', stage: 'approval' }, ctx);
+    for (const to of ['deploying', 'verifying', 'awaiting_signoff'] as const) {
+      await s.transition(dev, r.id, { to }, ctx);
+    }
+    const results = await Promise.allSettled([
+      s.decide(director, r.id, { decision: 'approve', stage: 'signoff' }, ctx),
+      s.decide(director2, r.id, { decision: 'approve', stage: 'signoff' }, ctx),
+    ]);
+    expect(results.filter(x => x.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find(
+      x => x.status === 'rejected',
+    ) as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ConflictError);
+    const final = await s.get(r.id);
+    expect(final.approvals.filter(a => a.stage === 'signoff')).toHaveLength(1);
+    expect(final.state).toBe('switching');
+  });
+
+  it('grade E deploys before approval, is pending retro approval, and cannot close until approved', async () => {
+    const s = await service();
+    now = outOfWindow;
+    const r = await s.create(dev, request({ grade: 'E' }), ctx);
+    await expect(s.requestApproval(dev, r.id, ctx)).rejects.toThrow(
+      'grade E is deployed first',
+    );
+    const deploying = await s.transition(dev, r.id, { to: 'deploying' }, ctx);
+    expect(deploying).toMatchObject({
+      state: 'deploying',
+      retroApprovalPending: true,
+    });
+    expect(notifier.approvalsNeeded).toHaveBeenCalledWith(
+      expect.objectContaining({ id: r.id }),
+      ['group:default/role-team-lead'],
+      'approval',
+    );
+    for (const to of ['verifying', 'awaiting_signoff'] as const) {
+      await s.transition(dev, r.id, { to }, ctx);
+    }
+    await s.decide(
+      director,
+      r.id,
+      { decision: 'approve', stage: 'signoff' },
+      ctx,
+    );
+    await s.transition(dev, r.id, { to: 'announced' }, ctx);
+    await expect(s.transition(dev, r.id, { to: 'done' }, ctx)).rejects.toThrow(
+      'cannot close before its retro approval',
+    );
+    await s.transition(dev, r.id, { to: 'pending_retro_approval' }, ctx);
+    expect((await s.pendingFor(lead)).map(p => p.release.id)).toContain(r.id);
+    await expect(s.retroApprove(dev, r.id, {}, ctx)).rejects.toThrow(
+      NotAllowedError,
+    );
+    const done = await s.retroApprove(
+      lead,
+      r.id,
+      { comment: '장애 대응 확인' },
+      ctx,
+    );
+    expect(done).toMatchObject({ state: 'done', retroApprovalPending: false });
+  });
+
+  it('outside the windows only grade E deploys, or a team lead with a reason', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    await s.decide(pl, r.id, { decision: 'approve', stage: 'approval' }, ctx);
+    now = outOfWindow;
+    await expect(
+      s.transition(dev, r.id, { to: 'deploying' }, ctx),
+    ).rejects.toThrow('Outside the release windows only grade E deploys');
+    const leadAdmin = { ...lead, isAdmin: true };
+    await expect(
+      s.transition(leadAdmin, r.id, { to: 'deploying' }, ctx),
+    ).rejects.toThrow(
+      'reason: deploying outside the release windows needs a reason',
+    );
+    const moved = await s.transition(
+      leadAdmin,
+      r.id,
+      { to: 'deploying', reason: '결제 장애 재발 방지 긴급 반영' },
+      ctx,
+    );
+    expect(moved).toMatchObject({
+      state: 'deploying',
+      windowOverride: {
+        by: user('han.jisoo'),
+        reason: '결제 장애 재발 방지 긴급 반영',
+      },
+    });
+  });
+
+  it('refuses moves the state table does not allow, and strangers moving a release', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    await expect(s.transition(dev, r.id, { to: 'done' }, ctx)).rejects.toThrow(
+      'state: a release cannot go from prepared to done',
+    );
+    await expect(
+      s.transition(dev, r.id, { to: 'approved' }, ctx),
+    ).rejects.toThrow('to: approved follows from approvals');
+    await expect(s.transition(pl, r.id, { to: 'beta' }, ctx)).rejects.toThrow(
+      'Only the author or a release admin may move this release',
+    );
+    expect((await s.get(r.id)).revision).toBe(1);
+  });
+
+  it('rejecting needs a reason and sends the release back', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    await expect(
+      s.decide(pl, r.id, { decision: 'reject', stage: 'approval' }, ctx),
+    ).rejects.toThrow('comment: say why the release is rejected');
+    const rejected = await s.decide(
+      pl,
+      r.id,
+      { decision: 'reject', stage: 'approval', comment: 'QA 미완료' },
+      ctx,
+    );
+    expect(rejected.state).toBe('rejected');
+    expect(notifier.decided).toHaveBeenCalledWith(
+      expect.objectContaining({ id: r.id }),
+      expect.objectContaining({ decision: 'reject', comment: 'QA 미완료' }),
+    );
+    const regraded = await s.changeGrade(dev, r.id, { grade: 'C' }, ctx);
+    expect(regraded).toMatchObject({ grade: 'C', state: 'rejected' });
+  });
+
+  it('pages releases newest first and filters by app and state', async () => {
+    const s = await service();
+    const made = [];
+    for (let i = 0; i < 5; i++) {
+      now = new Date(inWindow.getTime() + i * 1000);
+      made.push(
+        await s.create(
+          dev,
+          request(
+            i % 2
+              ? {
+                  apps: [{ app: 'web', version: `a7ed4db${i}` }],
+                  items: [
+                    { title: '[WEB] x', source: { type: 'asana', gid: '1' } },
+                  ],
+                }
+              : {},
+          ),
+          ctx,
+        ),
+      );
+    }
+    const first = await s.list({ limit: 2 });
+    expect(first.items.map(r => r.id)).toEqual([made[4].id, made[3].id]);
+    const second = await s.list({ limit: 2, cursor: first.nextCursor });
+    expect(second.items.map(r => r.id)).toEqual([made[2].id, made[1].id]);
+    const third = await s.list({ limit: 2, cursor: second.nextCursor });
+    expect(third.items.map(r => r.id)).toEqual([made[0].id]);
+    expect(third.nextCursor).toBeUndefined();
+    expect(
+      (await s.list({ limit: 10, app: 'web' })).items.map(r => r.id),
+    ).toEqual([made[3].id, made[1].id]);
+    expect((await s.list({ limit: 10, state: ['approved'] })).items).toEqual(
+      [],
+    );
+  });
+});
