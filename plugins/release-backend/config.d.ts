@@ -11,5 +11,87 @@ export interface Config {
      * @visibility frontend
      */
     environments?: string[];
+    /**
+     * The grade table (the seed's defaults when left out). Each role named must be in `roles`.
+     * @visibility frontend
+     */
+    grades?: {
+      [grade in 'A' | 'B' | 'C' | 'D' | 'E']?: {
+        /** Risk label in the team's words, e.g. 낮음. */
+        label?: string;
+        /** Risk label in English, e.g. low. */
+        labelEn?: string;
+        /** The criteria of the grade, shown on the grade picker. */
+        criteria?: string;
+        /** Roles that must each approve before deploying. */
+        approve?: string[];
+        /** Role that takes an approval over when the author holds the approving role (PL → team lead). */
+        authorIsApprover?: string;
+        /** Roles that approve after deploying (grade E: act first, report after). */
+        approveAfter?: string[];
+        /** Who is told: a key of release.notify.slack. */
+        share?: string;
+      };
+    };
+    /**
+     * The post-deploy sign-off of test results.
+     * @visibility frontend
+     */
+    signoff?: {
+      /** Roles that must each sign off. */
+      approve: string[];
+    };
+    /**
+     * Release roles and the catalog groups whose members hold them.
+     * @visibility frontend
+     */
+    roles?: {
+      [role: string]: {
+        /** Group entity ref, e.g. group:default/role-pl. */
+        group: string;
+        /** `service`: only members of a team that owns one of the release's apps may act. */
+        scope?: 'service' | 'any';
+      };
+    };
+    /**
+     * A change of class `when` (e.g. dbChange) raises the lowest allowed grade to `min`.
+     * @visibility frontend
+     */
+    gradeFloors?: Array<{ when: string; min: 'A' | 'B' | 'C' | 'D' | 'E' }>;
+    /**
+     * When releases may go out; outside them only grade E, or an override with a reason.
+     * @visibility frontend
+     */
+    windows?: Array<{
+      /** sun, mon, tue, wed, thu, fri, sat */
+      days: string[];
+      /** HH:MM, inclusive. */
+      from: string;
+      /** HH:MM (or 24:00), exclusive. */
+      to: string;
+      /** IANA time zone; Asia/Seoul by default. */
+      tz?: string;
+    }>;
+    /**
+     * YYYY-MM-DD dates on which no window opens.
+     * @visibility frontend
+     */
+    holidays?: string[];
+    /**
+     * Roles that may deploy outside the windows with a reason.
+     * @visibility frontend
+     */
+    windowOverride?: string[];
+    /** Roles whose holders, with the release.admin permission, may act on others' releases. */
+    adminRoles?: string[];
+    /** Per-app release settings. */
+    apps?: {
+      [app in 'hybris' | 'cms' | 'web']?: {
+        /** blue-green-steps, branch-merge-sync or sync. */
+        strategy?: string;
+        /** hybris: replica counts of the idle colour, one step each (e.g. [3, 6, 9]). */
+        steps?: number[];
+      };
+    };
   };
 }

@@ -1,5 +1,6 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { demoSignInModule } from './modules/demoSignIn';
+import { permissionPolicyModule } from './modules/permissionPolicy';
 
 const backend = createBackend();
 
@@ -22,11 +23,8 @@ backend.add(
 );
 backend.add(import('@internal/plugin-scaffolder-backend-module-release'));
 
-// TODO(issue 3): replace with the release permission policy.
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
 backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(permissionPolicyModule);
 
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));

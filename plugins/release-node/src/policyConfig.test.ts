@@ -1,5 +1,9 @@
 import { ConfigReader } from '@backstage/config';
 import { defaultGradePolicy } from '@internal/plugin-release-common';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { readReleasePortalConfig } from './config';
 import { readGradePolicy } from './policyConfig';
 
 const read = (release: object) =>
@@ -80,5 +84,17 @@ describe('readGradePolicy', () => {
     ],
   ])('refuses %j naming the key', (release, message) => {
     expect(() => read(release)).toThrow(message);
+  });
+});
+
+describe('app-config.yaml', () => {
+  it('writes out exactly the seed grade table', () => {
+    const file = resolve(__dirname, '../../../app-config.yaml');
+    const data = parse(readFileSync(file, 'utf8'));
+    expect(readGradePolicy(new ConfigReader(data))).toEqual(defaultGradePolicy);
+    expect(readReleasePortalConfig(new ConfigReader(data))).toMatchObject({
+      product: 'kop',
+      defaultSteps: [3, 6, 9],
+    });
   });
 });

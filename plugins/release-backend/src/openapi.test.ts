@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { defaultGradePolicy } from '@internal/plugin-release-common';
+import { readReleasePortalConfig } from '@internal/plugin-release-node';
+import { ConfigReader } from '@backstage/config';
+import { createRouter } from './router';
+import type { ReleaseService } from './service/ReleaseService';
+
+const spec = parse(
+  readFileSync(resolve(__dirname, '../openapi.yaml'), 'utf8'),
+) as { paths: Record<string, Record<string, unknown>> };
+
+const methods = ['get', 'post', 'put', 'patch', 'delete'];
+
+function documented(): string[] {
+  return Object.entries(spec.paths)
+    .flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter(m => methods.includes(m))
+        .map(m => `${m.toUpperCase()} ${path.replace(/{(\w+)}/g, ':$1')}`),
+    )
+    .sort();
+}
+
+describe('openapi.yaml', () => {
+  it('documents exactly the routes the router serves', async () => {
+    const config = new ConfigReader({});
+    const router = await createRouter({
+      config,
+      portal: readReleasePortalConfig(config),
+      auth: mockServices.auth(),
+      httpAuth: mockServices.httpAuth(),
+      userInfo: mockServices.userInfo(),
+      permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock(),
+      logger: mockServices.logger.mock(),
+      catalog: catalogServiceMock(),
+      releases: { policy: defaultGradePolicy } as ReleaseService,
+    });
+    const served = (router.stack as any[])
+      .filter(layer => layer.route)
+      .flatMap(layer =>
+        Object.keys(layer.route.methods).map(
+          m => `${m.toUpperCase()} ${layer.route.path}`,
+        ),
+      )
+      .sort();
+    expect(served).toEqual(documented());
+  });
+});
