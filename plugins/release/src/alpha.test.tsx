@@ -18,6 +18,7 @@ describe('release plugin (new frontend system)', () => {
               product: 'kop',
               environments: ['beta', 'prod'],
             }),
+            listReleases: async () => ({ items: [] }),
           },
         ],
       ],

@@ -18,6 +18,15 @@ export const releaseMessages = {
     notAnApp:
       'This component is not a kop release app (it has no kop.release/strategy annotation).',
   },
+  table: {
+    heading: 'Releases',
+    title: 'Release',
+    versions: 'Versions',
+    grade: 'Grade',
+    state: 'State',
+    author: 'Author',
+    created: 'Created',
+  },
   backend: {
     connected: 'Release backend connected: {{product}} ({{environments}})',
     unreachable: 'The release backend did not answer: {{message}}',

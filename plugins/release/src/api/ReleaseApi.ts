@@ -4,6 +4,7 @@ import {
   type FetchApi,
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
+import type { Release, ReleaseApp } from '@internal/plugin-release-common';
 
 /** @public */
 export interface ReleaseBackendHealth {
@@ -19,6 +20,11 @@ export interface ReleaseBackendHealth {
  */
 export interface ReleaseApi {
   getHealth(): Promise<ReleaseBackendHealth>;
+  listReleases(options?: {
+    app?: ReleaseApp;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ items: Release[]; nextCursor?: string }>;
 }
 
 /** @public */
@@ -42,6 +48,17 @@ export class ReleaseClient implements ReleaseApi {
 
   async getHealth(): Promise<ReleaseBackendHealth> {
     return this.get('/health');
+  }
+
+  async listReleases(
+    options: { app?: ReleaseApp; limit?: number; cursor?: string } = {},
+  ): Promise<{ items: Release[]; nextCursor?: string }> {
+    const query = new URLSearchParams();
+    if (options.app) query.set('app', options.app);
+    if (options.limit) query.set('limit', String(options.limit));
+    if (options.cursor) query.set('cursor', options.cursor);
+    const suffix = query.toString() ? `?${query}` : '';
+    return this.get(`/releases${suffix}`);
   }
 
   private async get<T>(path: string): Promise<T> {

@@ -12,6 +12,13 @@ const ko = {
     '{{app}}을(를) 포함한 배포가 버전과 상태와 함께 여기에 표시됩니다.',
   'deployTab.notAnApp':
     '이 컴포넌트는 kop 배포 대상 앱이 아닙니다 (kop.release/strategy 어노테이션이 없습니다).',
+  'table.heading': '배포 목록',
+  'table.title': '배포',
+  'table.versions': '배포버전',
+  'table.grade': '배포등급',
+  'table.state': '상태',
+  'table.author': '작성자',
+  'table.created': '작성일',
   'backend.connected': '배포 백엔드 연결됨: {{product}} ({{environments}})',
   'backend.unreachable': '배포 백엔드가 응답하지 않습니다: {{message}}',
 };

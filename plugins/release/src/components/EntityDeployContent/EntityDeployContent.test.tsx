@@ -5,12 +5,14 @@ import type { Entity } from '@backstage/catalog-model';
 import { releaseApiRef } from '../../api';
 import { EntityDeployContent } from './EntityDeployContent';
 
+const listReleases = jest.fn(async () => ({ items: [] }));
 const api = {
   getHealth: async () => ({
     status: 'ok' as const,
     product: 'kop',
     environments: ['beta', 'prod'],
   }),
+  listReleases,
 };
 
 function renderTab(entity: Entity) {
@@ -35,7 +37,10 @@ describe('EntityDeployContent', () => {
     await renderTab(
       component('hybris', { 'kop.release/strategy': 'blue-green-steps' }),
     );
-    expect(screen.getByText('No releases of hybris yet')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No releases of hybris yet'),
+    ).toBeInTheDocument();
+    expect(listReleases).toHaveBeenCalledWith({ app: 'hybris', limit: 50 });
     expect(
       await screen.findByText('Release backend connected: kop (beta → prod)'),
     ).toBeInTheDocument();

@@ -1,8 +1,9 @@
-import { EmptyState, WarningPanel } from '@backstage/core-components';
+import { WarningPanel } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { releaseAppOfEntity } from '@internal/plugin-release-common';
 import { BackendStatus } from '../BackendStatus';
+import { ReleaseTable } from '../ReleaseTable';
 import { releaseTranslationRef } from '../../translation';
 
 /** The Deploy tab of a kop app's entity page. */
@@ -16,10 +17,10 @@ export const EntityDeployContent = () => {
   return (
     <>
       <BackendStatus />
-      <EmptyState
-        missing="data"
-        title={t('deployTab.emptyTitle', { app })}
-        description={t('deployTab.emptyDescription', { app })}
+      <ReleaseTable
+        app={app}
+        emptyTitle={t('deployTab.emptyTitle', { app })}
+        emptyDescription={t('deployTab.emptyDescription', { app })}
       />
     </>
   );

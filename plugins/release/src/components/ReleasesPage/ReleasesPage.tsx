@@ -1,7 +1,6 @@
 import {
   Content,
   ContentHeader,
-  EmptyState,
   Header,
   Page,
 } from '@backstage/core-components';
@@ -9,6 +8,7 @@ import { configApiRef, useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import Button from '@material-ui/core/Button';
 import { BackendStatus } from '../BackendStatus';
+import { ReleaseTable } from '../ReleaseTable';
 import { releaseTranslationRef } from '../../translation';
 
 /** The releases dashboard at /releases. */
@@ -29,10 +29,9 @@ export const ReleasesPage = () => {
           </Button>
         </ContentHeader>
         <BackendStatus />
-        <EmptyState
-          missing="data"
-          title={t('releasesPage.emptyTitle')}
-          description={t('releasesPage.emptyDescription')}
+        <ReleaseTable
+          emptyTitle={t('releasesPage.emptyTitle')}
+          emptyDescription={t('releasesPage.emptyDescription')}
         />
       </Content>
     </Page>

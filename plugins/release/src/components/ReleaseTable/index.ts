@@ -1,0 +1,1 @@
+export { ReleaseTable } from './ReleaseTable';
