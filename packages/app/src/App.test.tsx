@@ -43,7 +43,11 @@ describe('App', () => {
     render(App.createRoot());
 
     expect(
-      await screen.findByRole('button', { name: 'Sign in as choi.yuna' }),
+      await screen.findByRole(
+        'button',
+        { name: 'Sign in as choi.yuna' },
+        { timeout: 15_000 },
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText('최유나 Choi Yuna')).toBeInTheDocument();
     expect(fetchMock).toHaveBeenCalledWith(
