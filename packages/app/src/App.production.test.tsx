@@ -2,6 +2,8 @@
 import { render, screen } from '@testing-library/react';
 import App from './App';
 
+jest.setTimeout(30_000);
+
 describe('App in production', () => {
   it('offers GitLab sign-in and never asks for the demo users', async () => {
     const fetchMock = jest.spyOn(global, 'fetch');

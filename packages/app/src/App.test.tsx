@@ -1,6 +1,8 @@
 import { render, screen } from '@testing-library/react';
 import App from './App';
 
+jest.setTimeout(30_000);
+
 describe('App', () => {
   afterEach(() => jest.restoreAllMocks());
 
