@@ -6,3 +6,5 @@
  */
 export * from './config';
 export * from './policyConfig';
+export * from './http/retry';
+export * from './http/SystemError';

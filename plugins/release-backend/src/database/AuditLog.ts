@@ -32,7 +32,8 @@ export interface AuditVerification {
 
 const GENESIS = '0'.repeat(64);
 
-type Row = {
+/** An audit row as stored. */
+export type AuditRow = {
   seq: number | string;
   id: string;
   at: string;
@@ -48,8 +49,8 @@ type Row = {
   hash: string;
 };
 
-function hashOf(row: Omit<Row, 'hash'>): string {
-  // Every column but the hash itself, in a fixed order, so any edit changes it.
+/** The hash a row must carry: every column but the hash itself, in a fixed order. */
+export function hashAuditRow(row: Omit<AuditRow, 'hash'>): string {
   const material = JSON.stringify([
     Number(row.seq),
     row.id,
@@ -83,7 +84,7 @@ export class AuditLog {
     const headQuery = tx('release_audit_head').where({ id: 1 }).first();
     if (this.knex.client.config.client === 'pg') headQuery.forUpdate();
     const head = await headQuery;
-    const row: Omit<Row, 'hash'> = {
+    const row: Omit<AuditRow, 'hash'> = {
       seq: Number(head.seq) + 1,
       id: randomUUID(),
       at: new Date().toISOString(),
@@ -97,7 +98,7 @@ export class AuditLog {
       meta: json(entry.meta),
       prev_hash: head.hash,
     };
-    const hash = hashOf(row);
+    const hash = hashAuditRow(row);
     await tx('release_audit').insert({ ...row, hash });
     await tx('release_audit_head')
       .where({ id: 1 })
@@ -115,7 +116,7 @@ export class AuditLog {
     afterSeq?: number;
     limit: number;
   }): Promise<AuditRecord[]> {
-    const query = this.knex<Row>('release_audit')
+    const query = this.knex<AuditRow>('release_audit')
       .orderBy('seq', 'asc')
       .limit(options.limit);
     if (options.releaseId) query.where('release_id', options.releaseId);
@@ -131,7 +132,7 @@ export class AuditLog {
     let rows = 0;
     const pageSize = 5000;
     for (;;) {
-      const page: Row[] = await this.knex<Row>('release_audit')
+      const page: AuditRow[] = await this.knex<AuditRow>('release_audit')
         .where('seq', '>=', expectedSeq)
         .orderBy('seq', 'asc')
         .limit(pageSize);
@@ -154,7 +155,7 @@ export class AuditLog {
           };
         }
         const { hash, ...rest } = row;
-        if (hashOf(rest) !== hash) {
+        if (hashAuditRow(rest) !== hash) {
           return {
             ok: false,
             rows,
@@ -187,7 +188,7 @@ function parse(value: string | null): unknown {
   return value === null ? undefined : JSON.parse(value);
 }
 
-function toRecord(row: Row): AuditRecord {
+function toRecord(row: AuditRow): AuditRecord {
   return {
     seq: Number(row.seq),
     id: row.id,

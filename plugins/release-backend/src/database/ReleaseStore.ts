@@ -232,13 +232,8 @@ export class ReleaseStore {
     if (options.author) query.where('r.author', options.author);
     if (options.cursor) {
       const [createdAt, id] = decodeCursor(options.cursor);
-      query.where(q =>
-        q
-          .where('r.created_at', '<', createdAt)
-          .orWhere(q2 =>
-            q2.where('r.created_at', createdAt).where('r.id', '<', id),
-          ),
-      );
+      // A row-value comparison lets both engines seek the (created_at, id) index to the cursor.
+      query.whereRaw('(r.created_at, r.id) < (?, ?)', [createdAt, id]);
     }
     const rows: ReleaseRow[] = await query;
     const page = rows.slice(0, options.limit);
