@@ -1,6 +1,10 @@
 // Endpoints and credentials of the systems the portal drives. Secrets come from the environment.
 export interface Config {
-  /** Argo CD instances; the first is the default, apps may name another by `instance`. */
+  /**
+   * Argo CD instances; the first is the default, apps may name another by `instance`. The kop set-up
+   * runs one instance per environment, named after it (`beta`, `prod`), each holding the apps
+   * hybris-blue, hybris-green, hybris, cms, cms-internal and web under those plain names.
+   */
   argocd?: {
     instances: Array<{
       /** Name an app's config can refer to, e.g. prod. */
@@ -14,25 +18,47 @@ export interface Config {
       token: string;
       /** Per-request timeout in ms (default 15000). */
       timeoutMs?: number;
+      /** Release environments this instance serves (default: its name). */
+      environments?: string[];
+      /**
+       * The token's account as Argo CD reports it in `operation.initiatedBy.username`. When set, the
+       * portal recognises (and will terminate) only operations started under this name as well as
+       * carrying its `kop-release-portal` info entry; it also makes rollbacks recognisable.
+       */
+      username?: string;
+      /** Apps the start-up check looks at (default: the six kop apps). */
+      apps?: string[];
     }>;
+    /** How often a wait polls an app, in ms (default 3000). */
+    pollIntervalMs?: number;
+    /**
+     * Longest wait for an operation someone else started before a sync gives up, in ms (default
+     * 900000). The portal never terminates such an operation.
+     */
+    busyTimeoutMs?: number;
+    /** Longest wait for the portal's own operation to finish, in ms (default 1800000). */
+    operationTimeoutMs?: number;
   };
 
-  /** Jenkins, for builds and payment tests. */
+  /** Jenkins, for builds and payment tests (its remote access API). */
   jenkins?: {
-    /** Base URL, e.g. https://jenkins.example.com */
+    /** Base URL, e.g. https://jenkins.example.com (the sandbox: http://127.0.0.1:7100/jenkins). */
     baseUrl: string;
-    /** User the API token belongs to. */
+    /** User the API token belongs to; needs Job/Read and Job/Build on the kop jobs. */
     username: string;
     /**
-     * API token of that user.
+     * API token of that user, sent as basic auth.
      * @visibility secret
      */
     apiToken: string;
     /**
-     * The job's "Trigger builds remotely" token, when the job requires one.
+     * The jobs' "Trigger builds remotely" token, sent in the POST body of every trigger when set.
      * @visibility secret
      */
     buildToken?: string;
+    /** Artifact of the hybris build that holds the pushed image tag (default image-tag.txt). */
+    imageTagArtifact?: string;
+    /** Per-request timeout in ms (default 15000). */
     timeoutMs?: number;
   };
 
@@ -50,6 +76,13 @@ export interface Config {
 
   /** hybris cluster status endpoints per environment and colour. */
   hybris?: {
+    /**
+     * Base URL of each colour's pods per environment; the gate reads `<base>/cluster/status`, which
+     * answers `{ environment, colour, expectedNodes, viewSize, members[], missing[], complete,
+     * coordinator?, viewId? }` (members = the JGroups view; complete when viewSize == expectedNodes),
+     * and Prometheus scrapes `<base>/metrics` (`hybris_jgroups_view_size{colour}`,
+     * `hybris_errors_total{colour}`). The sandbox serves both at `/hybris/<environment>/<colour>`.
+     */
     clusterStatus: {
       [environment: string]: {
         /** e.g. { blue: https://hybris-blue.internal, green: https://hybris-green.internal } */
@@ -59,9 +92,9 @@ export interface Config {
     timeoutMs?: number;
   };
 
-  /** Asana, for the release task. */
+  /** Asana, for the release task in the release-management project. */
   asana?: {
-    /** API base URL (default https://app.asana.com/api/1.0). */
+    /** API base URL (default https://app.asana.com/api/1.0; the sandbox: http://127.0.0.1:7100/asana/api/1.0). */
     baseUrl?: string;
     /**
      * Personal access token or service account token.
@@ -72,17 +105,31 @@ export interface Config {
     projectGid: string;
     /** Section gid new release tasks go into. */
     sectionGid?: string;
-    /** Custom field gids. */
-    fields?: { grade?: string; buildNumber?: string; dbUpdate?: string };
+    /** Custom field gids of the project. */
+    fields?: {
+      /** Enum field whose option names start with the grade letter, e.g. "B(낮음)". */
+      grade?: string;
+      /** Text field for the build number. */
+      buildNumber?: string;
+      /** Enum field with a yes and a no option. */
+      dbUpdate?: string;
+    };
+    /** Names of the DB update field's options (default yes: Y, no: N). */
+    dbUpdateOptions?: { yes: string; no: string };
+    /** Per-request timeout in ms (default 15000). */
     timeoutMs?: number;
   };
 
-  /** Slack, for announcements, approvals and commands. */
+  /**
+   * Slack, for announcements, approvals and commands. The channels the bot must be in are the values
+   * of `release.notify.slack`.
+   */
   slack?: {
-    /** Web API base URL (default https://slack.com/api/). */
+    /** Web API base URL (default https://slack.com/api/; the sandbox: http://127.0.0.1:7100/slack/api/). */
     apiUrl?: string;
     /**
-     * Bot token (xoxb-…).
+     * Bot token (xoxb-…) with the scopes chat:write, users:read, users:read.email, channels:read,
+     * groups:read and im:write.
      * @visibility secret
      */
     botToken: string;
@@ -91,6 +138,7 @@ export interface Config {
      * @visibility secret
      */
     signingSecret?: string;
+    /** Per-request timeout in ms (default 15000). */
     timeoutMs?: number;
   };
 }

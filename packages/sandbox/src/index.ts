@@ -6,6 +6,16 @@ import { join } from 'node:path';
 import { FaultInjector, type Fault } from './faults';
 
 export { FaultInjector, type Fault } from './faults';
+export * from './argocd';
+export * from './hybris';
+export * from './slack';
+export * from './asana';
+export * from './jenkins';
+export * from './gitlab';
+export { GitRepos, GitError } from './git/GitRepos';
+export * from './iac';
+export * from './defaultServices';
+export * from './contracts';
 
 /** What every stand-in shares: where its state lives and the faults to play. */
 export interface SandboxContext {
@@ -54,9 +64,9 @@ export async function startSandbox(
     faults: new FaultInjector(),
     timeScale: options.timeScale ?? 1,
   };
-  const services = await Promise.all(
-    (options.services ?? []).map(make => make(context)),
-  );
+  // One after another: later stand-ins (Argo CD, hybris) read what earlier ones (GitLab) seeded.
+  const services: SandboxService[] = [];
+  for (const make of options.services ?? []) services.push(await make(context));
   const app = express();
   app.use(express.json({ limit: '5mb' }));
 

@@ -1,9 +1,13 @@
-import { startSandbox } from './index';
+import { defaultSandboxServices, startSandbox } from './index';
 
 // Started by ./kop start beside the portal; the port is fixed so app-config can point at it.
 const port = Number(process.env.KOP_SANDBOX_PORT ?? 7100);
 
-startSandbox({ port, dataDir: process.env.KOP_SANDBOX_DIR }).then(
+startSandbox({
+  port,
+  dataDir: process.env.KOP_SANDBOX_DIR,
+  services: defaultSandboxServices(),
+}).then(
   sandbox => {
     process.stdout.write(
       `kop sandbox on ${sandbox.url} (state in ${sandbox.context.dataDir})\n`,

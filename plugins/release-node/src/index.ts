@@ -8,3 +8,8 @@ export * from './config';
 export * from './policyConfig';
 export * from './http/retry';
 export * from './http/SystemError';
+export * from './argocd';
+export * from './slack';
+export * from './asana';
+export * from './jenkins';
+export * from './gitlab';

@@ -103,7 +103,8 @@ export async function fetchWithRetry(
         policy.maxDelayMs,
         policy.baseDelayMs * 2 ** (attempt - 1),
       );
-      await response.body?.cancel().catch(() => undefined);
+      // Not awaited: some fetch implementations never settle a cancel, and the body is unused.
+      response.body?.cancel().catch(() => undefined);
       await sleep(Math.max(asked ?? 0, backoff));
       continue;
     }

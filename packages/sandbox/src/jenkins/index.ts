@@ -1,0 +1,559 @@
+import express from 'express';
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SandboxContext, SandboxService } from '../index';
+
+export interface JenkinsSandboxOptions {
+  /** User the API token belongs to; default `kop-bot`. */
+  username?: string;
+  /** Default `jenkins-sandbox-token`. */
+  apiToken?: string;
+  /** The jobs' "Trigger builds remotely" token; default `kop-build-token`. */
+  buildToken?: string;
+  /** Whether POSTs need a crumb from /crumbIssuer (default true; false answers 404 there). */
+  crumbs?: boolean;
+  /** Simulated ms in the queue and per job running, before `timeScale`. */
+  queueMs?: number;
+  buildMs?: Partial<Record<string, number>>;
+  /** Payment-test brands whose run fails. */
+  failBrands?: string[];
+}
+
+export const jenkinsSandboxDefaults = {
+  username: 'kop-bot',
+  apiToken: 'jenkins-sandbox-token',
+  buildToken: 'kop-build-token',
+  jobs: ['kop/hybris-build', 'kop/payment-tests'],
+};
+
+interface JobDefinition {
+  description: string;
+  parameters: Array<{ name: string; default: string; choices?: string[] }>;
+  buildMs: number;
+}
+
+const jobs: Record<string, JobDefinition> = {
+  'kop/hybris-build': {
+    description:
+      'Builds hybris from a deploy-YYYY-MM-DD branch and pushes the image',
+    parameters: [{ name: 'BRANCH', default: '' }],
+    buildMs: 20_000,
+  },
+  'kop/payment-tests': {
+    description: 'Payment tests for one brand on one environment',
+    parameters: [
+      { name: 'BRAND', default: 'ks', choices: ['ks', 'tc', 'g4'] },
+      { name: 'ENVIRONMENT', default: 'beta', choices: ['beta', 'prod'] },
+    ],
+    buildMs: 8_000,
+  },
+};
+
+interface Build {
+  job: string;
+  number: number;
+  queueId: number;
+  parameters: Record<string, string>;
+  cause: string;
+  queuedAt: number;
+  startAt: number;
+  endAt: number;
+  result: 'SUCCESS' | 'FAILURE';
+  log: string[];
+  artifacts: Record<string, string>;
+  description?: string;
+}
+
+interface State {
+  queueSeq: number;
+  next: Record<string, number>;
+  builds: Build[];
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * A stand-in for Jenkins' remote access API under `/jenkins`: folder `kop` with the jobs
+ * `hybris-build` and `payment-tests`, basic auth with the API token, crumbs, the remote trigger
+ * token, `buildWithParameters` → queue item → build that runs for a simulated (timeScale'd) time.
+ * The hybris build's image tag is `<BRANCH>-<build number>` (e.g. deploy-2026-11-25-3), in the
+ * artifact `image-tag.txt` and the build description.
+ */
+export function createJenkinsService(
+  options: JenkinsSandboxOptions = {},
+): (ctx: SandboxContext) => SandboxService {
+  return ctx => {
+    const username = options.username ?? jenkinsSandboxDefaults.username;
+    const apiToken = options.apiToken ?? jenkinsSandboxDefaults.apiToken;
+    const buildToken = options.buildToken ?? jenkinsSandboxDefaults.buildToken;
+    const crumbs = options.crumbs ?? true;
+    const crumbKey = randomBytes(16);
+    const file = join(ctx.dataDir, 'jenkins.json');
+    const state: State = existsSync(file)
+      ? JSON.parse(readFileSync(file, 'utf8'))
+      : { queueSeq: 0, next: {}, builds: [] };
+    const save = () => writeFileSync(file, JSON.stringify(state));
+    const crumbFor = (session: string) =>
+      createHmac('sha256', crumbKey).update(session).digest('hex');
+
+    const root = (req: express.Request) =>
+      `${req.protocol}://${req.get('host')}${req.baseUrl}/`;
+    const jobPath = (job: string) =>
+      job
+        .split('/')
+        .map(s => `job/${encodeURIComponent(s)}/`)
+        .join('');
+
+    function trigger(
+      job: string,
+      params: Record<string, string>,
+      cause: string,
+    ): Build {
+      const definition = jobs[job];
+      const parameters: Record<string, string> = {};
+      for (const p of definition.parameters) {
+        parameters[p.name] = params[p.name] ?? p.default;
+      }
+      const number = (state.next[job] ?? 1) as number;
+      state.next[job] = number + 1;
+      state.queueSeq += 1;
+      const queuedAt = Date.now();
+      const startAt =
+        queuedAt + Math.round((options.queueMs ?? 1_000) * ctx.timeScale);
+      const endAt =
+        startAt +
+        Math.round(
+          (options.buildMs?.[job] ?? definition.buildMs) * ctx.timeScale,
+        );
+      const build: Build = {
+        job,
+        number,
+        queueId: state.queueSeq,
+        parameters,
+        cause,
+        queuedAt,
+        startAt,
+        endAt,
+        result: 'SUCCESS',
+        log: [cause],
+        artifacts: {},
+      };
+      if (job === 'kop/hybris-build') {
+        const branch = parameters.BRANCH || `deploy-${today()}`;
+        build.parameters.BRANCH = branch;
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(branch)) {
+          build.result = 'FAILURE';
+          build.log.push(`ERROR: '${branch}' is not a branch name`);
+        } else {
+          const tag = `${branch}-${number}`;
+          build.log.push(
+            `Checking out kop/hybris ${branch}`,
+            'Running ant clean all',
+            `Pushing registry.kop.example/kop/hybris:${tag}`,
+          );
+          build.artifacts['image-tag.txt'] = `${tag}\n`;
+          build.description = `image ${tag}`;
+        }
+      } else {
+        const brand = parameters.BRAND;
+        const env = parameters.ENVIRONMENT;
+        build.log.push(`Payment tests for brand ${brand} on ${env}`);
+        const known = jobs[job].parameters[0].choices!.includes(brand);
+        if (!known || (options.failBrands ?? []).includes(brand)) {
+          build.result = 'FAILURE';
+          build.log.push(
+            known
+              ? `card payment ${brand}: FAILED (PG answered 502)`
+              : `unknown brand ${brand}`,
+          );
+        } else {
+          build.log.push(
+            `card payment ${brand}: passed`,
+            `point payment ${brand}: passed`,
+          );
+        }
+        build.artifacts[
+          `payment-report-${brand}.txt`
+        ] = `${brand} ${env} ${build.result}\n`;
+        build.description = `${brand} on ${env}`;
+      }
+      build.log.push(`Finished: ${build.result}`);
+      state.builds.push(build);
+      save();
+      return build;
+    }
+
+    const started = (b: Build) => Date.now() >= b.startAt;
+    const building = (b: Build) => Date.now() < b.endAt;
+    const status = (b: Build) => {
+      if (!started(b)) return 'queued';
+      return building(b) ? 'building' : b.result;
+    };
+
+    function buildJson(b: Build, req: express.Request) {
+      const url = `${root(req)}${jobPath(b.job)}${b.number}/`;
+      const done = !building(b);
+      return {
+        _class: 'hudson.model.FreeStyleBuild',
+        number: b.number,
+        id: String(b.number),
+        url,
+        displayName: `#${b.number}`,
+        fullDisplayName: `${b.job.replace('/', ' » ')} #${b.number}`,
+        description: done ? b.description ?? null : null,
+        building: !done,
+        result: done ? b.result : null,
+        timestamp: b.startAt,
+        duration: done ? b.endAt - b.startAt : 0,
+        estimatedDuration: b.endAt - b.startAt,
+        queueId: b.queueId,
+        artifacts: done
+          ? Object.keys(b.artifacts).map(name => ({
+              displayPath: name,
+              fileName: name,
+              relativePath: name,
+            }))
+          : [],
+        actions: [
+          {
+            _class: 'hudson.model.ParametersAction',
+            parameters: Object.entries(b.parameters).map(([name, value]) => ({
+              _class: 'hudson.model.StringParameterValue',
+              name,
+              value,
+            })),
+          },
+          {
+            _class: 'hudson.model.CauseAction',
+            causes: [{ shortDescription: b.cause }],
+          },
+        ],
+      };
+    }
+
+    function jobJson(job: string, req: express.Request) {
+      const builds = state.builds
+        .filter(b => b.job === job && started(b))
+        .sort((a, b) => b.number - a.number);
+      const ref = (b?: Build) =>
+        b
+          ? {
+              _class: 'hudson.model.FreeStyleBuild',
+              number: b.number,
+              url: `${root(req)}${jobPath(job)}${b.number}/`,
+            }
+          : null;
+      return {
+        _class: 'hudson.model.FreeStyleProject',
+        name: job.split('/').pop(),
+        fullName: job,
+        displayName: job.split('/').pop(),
+        description: jobs[job].description,
+        url: `${root(req)}${jobPath(job)}`,
+        buildable: true,
+        inQueue: state.builds.some(b => b.job === job && !started(b)),
+        nextBuildNumber: state.next[job] ?? 1,
+        builds: builds.slice(0, 50).map(ref),
+        lastBuild: ref(builds[0]),
+        lastCompletedBuild: ref(builds.find(b => !building(b))),
+        property: [
+          {
+            _class: 'hudson.model.ParametersDefinitionProperty',
+            parameterDefinitions: jobs[job].parameters.map(p => ({
+              _class: p.choices
+                ? 'hudson.model.ChoiceParameterDefinition'
+                : 'hudson.model.StringParameterDefinition',
+              name: p.name,
+              type: p.choices
+                ? 'ChoiceParameterDefinition'
+                : 'StringParameterDefinition',
+              defaultParameterValue: { name: p.name, value: p.default },
+              ...(p.choices ? { choices: p.choices } : {}),
+            })),
+          },
+        ],
+      };
+    }
+
+    const router = express.Router();
+    router.use(express.urlencoded({ extended: false }));
+    router.use((_req, res, next) => {
+      res.setHeader('X-Jenkins', '2.479.3');
+      next();
+    });
+
+    /** Who is calling: the API token user, or nobody (a trigger token may still let them build). */
+    router.use((req, res, next) => {
+      const header = req.get('authorization');
+      if (!header) {
+        res.locals.user = undefined;
+        next();
+        return;
+      }
+      const [scheme, encoded] = header.split(' ');
+      const [user, ...rest] = Buffer.from(encoded ?? '', 'base64')
+        .toString('utf8')
+        .split(':');
+      if (
+        scheme !== 'Basic' ||
+        user !== username ||
+        rest.join(':') !== apiToken
+      ) {
+        res
+          .status(401)
+          .type('text/plain')
+          .send('Invalid password/token for user');
+        return;
+      }
+      res.locals.user = user;
+      next();
+    });
+
+    router.get('/crumbIssuer/api/json', (_req, res) => {
+      if (!crumbs) {
+        res.status(404).type('text/plain').send('Not Found');
+        return;
+      }
+      if (!res.locals.user) {
+        res.status(403).type('text/plain').send('Authentication required');
+        return;
+      }
+      const session = randomBytes(12).toString('hex');
+      res.cookie('JSESSIONID.sandbox', session, { httpOnly: true });
+      res.json({
+        _class: 'hudson.security.csrf.DefaultCrumbIssuer',
+        crumb: crumbFor(session),
+        crumbRequestField: 'Jenkins-Crumb',
+      });
+    });
+
+    const signedIn = (res: express.Response) => {
+      if (res.locals.user) return true;
+      res.status(403).type('text/plain').send('Authentication required');
+      return false;
+    };
+
+    router.get(['/api/json', '/me/api/json'], (req, res) => {
+      if (!signedIn(res)) return;
+      if (req.path.startsWith('/me')) {
+        res.json({
+          _class: 'hudson.model.User',
+          id: username,
+          fullName: 'kop release bot',
+          absoluteUrl: `${root(req)}user/${username}`,
+        });
+        return;
+      }
+      res.json({
+        _class: 'hudson.model.Hudson',
+        mode: 'NORMAL',
+        nodeName: '',
+        url: root(req),
+        jobs: [
+          {
+            _class: 'com.cloudbees.hudson.plugins.folder.Folder',
+            name: 'kop',
+            url: `${root(req)}job/kop/`,
+          },
+        ],
+      });
+    });
+
+    router.get('/queue/item/:id/api/json', (req, res) => {
+      if (!signedIn(res)) return;
+      const build = state.builds.find(b => b.queueId === Number(req.params.id));
+      if (!build) {
+        res.status(404).type('text/plain').send('Not Found');
+        return;
+      }
+      const task = {
+        _class: 'hudson.model.FreeStyleProject',
+        name: build.job.split('/').pop(),
+        url: `${root(req)}${jobPath(build.job)}`,
+      };
+      if (!started(build)) {
+        res.json({
+          _class: 'hudson.model.Queue$WaitingItem',
+          id: build.queueId,
+          blocked: false,
+          buildable: false,
+          cancelled: false,
+          stuck: false,
+          inQueueSince: build.queuedAt,
+          why: `In the quiet period. Expires in ${Math.max(
+            0,
+            Math.ceil((build.startAt - Date.now()) / 1000),
+          )} sec`,
+          task,
+          executable: null,
+        });
+        return;
+      }
+      res.json({
+        _class: 'hudson.model.Queue$LeftItem',
+        id: build.queueId,
+        blocked: false,
+        buildable: false,
+        cancelled: false,
+        stuck: false,
+        inQueueSince: build.queuedAt,
+        why: null,
+        task,
+        executable: {
+          _class: 'hudson.model.FreeStyleBuild',
+          number: build.number,
+          url: `${root(req)}${jobPath(build.job)}${build.number}/`,
+        },
+      });
+    });
+
+    router.all(/^\/job\/.+/, (req, res) => {
+      const segments = req.path
+        .split('/')
+        .filter(Boolean)
+        .map(decodeURIComponent);
+      const names: string[] = [];
+      let i = 0;
+      while (segments[i] === 'job' && segments[i + 1] !== undefined) {
+        names.push(segments[i + 1]);
+        i += 2;
+      }
+      const job = names.join('/');
+      const rest = segments.slice(i);
+      const notFound = () =>
+        res.status(404).type('text/plain').send('Not Found');
+      if (job === 'kop' && rest.join('/') === 'api/json') {
+        if (!signedIn(res)) return;
+        res.json({
+          _class: 'com.cloudbees.hudson.plugins.folder.Folder',
+          name: 'kop',
+          fullName: 'kop',
+          url: `${root(req)}job/kop/`,
+          jobs: Object.keys(jobs).map(j => ({
+            _class: 'hudson.model.FreeStyleProject',
+            name: j.split('/').pop(),
+            url: `${root(req)}${jobPath(j)}`,
+          })),
+        });
+        return;
+      }
+      if (!jobs[job]) {
+        notFound();
+        return;
+      }
+      const action = rest.join('/');
+      if (action === 'build' || action === 'buildWithParameters') {
+        if (req.method !== 'POST') {
+          res.status(405).type('text/plain').send('Method Not Allowed');
+          return;
+        }
+        const params: Record<string, string> = {};
+        for (const source of [req.query, req.body ?? {}]) {
+          for (const [k, v] of Object.entries(source as object)) {
+            if (typeof v === 'string') params[k] = v;
+          }
+        }
+        const byToken =
+          params.token !== undefined && params.token === buildToken;
+        if (!res.locals.user && !byToken) {
+          res
+            .status(403)
+            .type('text/plain')
+            .send(
+              params.token === undefined
+                ? 'Authentication required'
+                : 'Invalid token',
+            );
+          return;
+        }
+        if (res.locals.user && crumbs) {
+          const session = req
+            .get('cookie')
+            ?.split(';')
+            .map(c => c.trim().split('='))
+            .find(([k]) => k === 'JSESSIONID.sandbox')?.[1];
+          if (!session || req.get('jenkins-crumb') !== crumbFor(session)) {
+            res
+              .status(403)
+              .type('text/plain')
+              .send('No valid crumb was included in the request');
+            return;
+          }
+        }
+        delete params.token;
+        delete params.delay;
+        const build = trigger(
+          job,
+          params,
+          res.locals.user
+            ? `Started by user ${res.locals.user}`
+            : 'Started by remote host',
+        );
+        res
+          .status(201)
+          .setHeader('Location', `${root(req)}queue/item/${build.queueId}/`)
+          .end();
+        return;
+      }
+      if (!signedIn(res)) return;
+      if (action === 'api/json') {
+        res.json(jobJson(job, req));
+        return;
+      }
+      const number = Number(rest[0]);
+      const build = state.builds.find(
+        b => b.job === job && b.number === number && started(b),
+      );
+      if (!build) {
+        notFound();
+        return;
+      }
+      const sub = rest.slice(1).join('/');
+      if (sub === 'api/json') {
+        res.json(buildJson(build, req));
+        return;
+      }
+      if (sub === 'consoleText' || sub === 'console') {
+        const fraction = building(build)
+          ? (Date.now() - build.startAt) /
+            Math.max(1, build.endAt - build.startAt)
+          : 1;
+        const lines = build.log.slice(
+          0,
+          fraction >= 1
+            ? build.log.length
+            : Math.max(1, Math.floor((build.log.length - 1) * fraction)),
+        );
+        res.type('text/plain').send(`${lines.join('\n')}\n`);
+        return;
+      }
+      if (rest[1] === 'artifact' && !building(build)) {
+        const content = build.artifacts[rest.slice(2).join('/')];
+        if (content !== undefined) {
+          res.type('text/plain').send(content);
+          return;
+        }
+      }
+      notFound();
+    });
+
+    return {
+      name: 'Jenkins',
+      prefix: '/jenkins',
+      router,
+      async describe() {
+        return state.builds.map(b => ({
+          job: b.job,
+          build: b.number,
+          status: status(b),
+          parameters: Object.entries(b.parameters)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+          'image tag': b.artifacts['image-tag.txt']?.trim() ?? '',
+          cause: b.cause,
+        }));
+      },
+    };
+  };
+}

@@ -1,0 +1,8 @@
+export {
+  AsanaClient,
+  type AsanaCheckResult,
+  type AsanaClientOptions,
+  type AsanaReleaseFields,
+  type AsanaReleaseTask,
+  type AsanaReleaseValues,
+} from './AsanaClient';

@@ -1,0 +1,16 @@
+export {
+  GitlabClient,
+  type GitlabBranch,
+  type GitlabCheckResult,
+  type GitlabClientOptions,
+  type GitlabCommit,
+  type GitlabCommitEditsOptions,
+  type GitlabCommitEditsResult,
+  type GitlabComparedCommit,
+  type GitlabComparison,
+  type GitlabFile,
+  type GitlabFiles,
+  type GitlabMergeRequest,
+  type GitlabPipeline,
+} from './GitlabClient';
+export { EditConflictError, setYamlValues, type YamlScalar } from './yamlEdit';
