@@ -17,7 +17,7 @@ import {
   RetryingCaller,
   type CallClock,
   type CallFailure,
-} from '../slack/retryingCaller';
+} from '../http/retryingCaller';
 
 /** Custom field gids of the release-management project. @public */
 export interface AsanaReleaseFields {

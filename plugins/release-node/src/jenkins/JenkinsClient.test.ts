@@ -5,7 +5,7 @@ import { createJenkinsService, jenkinsSandboxDefaults } from 'sandbox';
 import { inspect } from 'node:util';
 import { SystemError } from '../http/SystemError';
 import { captureLogger, recordingClock } from '../slack/__testUtils__/helpers';
-import { realClock, type CallClock } from '../slack/retryingCaller';
+import { realClock, type CallClock } from '../http/retryingCaller';
 import { JenkinsClient, type JenkinsClientOptions } from './JenkinsClient';
 import {
   bufferedFetch,

@@ -6,7 +6,7 @@ import {
   realClock,
   redactSecrets,
   type CallClock,
-} from '../slack/retryingCaller';
+} from '../http/retryingCaller';
 
 /** @public */
 export interface JenkinsClientOptions {

@@ -13,7 +13,7 @@ import {
   RetryingCaller,
   type CallClock,
   type CallFailure,
-} from './retryingCaller';
+} from '../http/retryingCaller';
 
 /** A Block Kit block, kept as plain JSON so unsent messages can be stored. @public */
 export type SlackBlock = { type: string } & Record<string, unknown>;

@@ -18,4 +18,4 @@ export {
   type SlackOutboxMessage,
 } from './outbox';
 export { verifySlackSignature } from './verifySlackSignature';
-export { realClock, type CallClock } from './retryingCaller';
+export { realClock, type CallClock } from '../http/retryingCaller';

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { defaultRetryPolicy, type RetryPolicy } from '../http/retry';
-import { SystemError } from '../http/SystemError';
+import { defaultRetryPolicy, type RetryPolicy } from './retry';
+import { SystemError } from './SystemError';
 
 /**
  * Time as the clients see it; tests inject one (or use jest's fake timers with the real one).
