@@ -122,7 +122,6 @@ export async function startServer(
     userInfo,
     permissions,
     auditor,
-    logger: quietLogger,
     catalog: unused('the catalog') as CatalogService,
     releases,
   });

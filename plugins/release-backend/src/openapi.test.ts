@@ -36,7 +36,6 @@ describe('openapi.yaml', () => {
       userInfo: mockServices.userInfo(),
       permissions: mockServices.permissions(),
       auditor: mockServices.auditor.mock(),
-      logger: mockServices.logger.mock(),
       catalog: catalogServiceMock(),
       releases: { policy: defaultGradePolicy } as ReleaseService,
     });

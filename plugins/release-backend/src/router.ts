@@ -3,7 +3,6 @@ import type {
   AuditorService,
   AuthService,
   HttpAuthService,
-  LoggerService,
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
@@ -55,7 +54,6 @@ export interface RouterOptions {
   userInfo: UserInfoService;
   permissions: PermissionsService;
   auditor: AuditorService;
-  logger: LoggerService;
   catalog: CatalogService;
   releases: ReleaseService;
 }
@@ -95,9 +93,25 @@ export async function createRouter(
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
-  /** The signed-in user, their groups, and whether they may act for others. */
-  async function actorOf(req: Request): Promise<Actor> {
+  /**
+   * The signed-in user, their groups and whether they may act for others, after checking the
+   * route's permission: one token check and one permission round trip per request.
+   */
+  async function actorOf(
+    req: Request,
+    permission?: BasicPermission,
+  ): Promise<Actor> {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const [admin, wanted] = await permissions.authorize(
+      [
+        { permission: releaseAdminPermission },
+        ...(permission ? [{ permission }] : []),
+      ],
+      { credentials },
+    );
+    if (permission && wanted.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You lack the ${permission.name} permission`);
+    }
     const info = await userInfo.getUserInfo(credentials);
     const groups = info.ownershipEntityRefs.filter(r => r.startsWith('group:'));
     const person = { ref: info.userEntityRef, groups };
@@ -105,24 +119,8 @@ export async function createRouter(
       portal.adminRoles.includes(r),
     );
     // Both must hold: switching the permission framework off must not make everyone an admin.
-    const isAdmin =
-      holdsAdminRole &&
-      (
-        await permissions.authorize([{ permission: releaseAdminPermission }], {
-          credentials,
-        })
-      )[0].result === AuthorizeResult.ALLOW;
+    const isAdmin = holdsAdminRole && admin.result === AuthorizeResult.ALLOW;
     return { ...person, isAdmin };
-  }
-
-  async function authorize(req: Request, permission: BasicPermission) {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You lack the ${permission.name} permission`);
-    }
   }
 
   /** Runs a write with the Backstage auditor watching, as well as our own trail. */
@@ -184,9 +182,8 @@ export async function createRouter(
   });
 
   router.post('/releases', async (req, res) => {
-    await authorize(req, releaseCreatePermission);
+    const actor = await actorOf(req, releaseCreatePermission);
     const body = parse(createReleaseSchema, req.body, 'body');
-    const actor = await actorOf(req);
     const release = await audited(req, 'release-create', {}, () =>
       releases.create(actor, body, { requestId: requestIdOf(req) }),
     );
@@ -225,10 +222,9 @@ export async function createRouter(
   });
 
   router.post('/releases/:id/grade', async (req, res) => {
-    await authorize(req, releaseCreatePermission);
+    const actor = await actorOf(req, releaseCreatePermission);
     const id = idOf(req);
     const body = parse(gradeSchema, req.body, 'body');
-    const actor = await actorOf(req);
     const release = await audited(req, 'release-grade', { releaseId: id }, () =>
       releases.changeGrade(actor, id, body, { requestId: requestIdOf(req) }),
     );
@@ -236,9 +232,8 @@ export async function createRouter(
   });
 
   router.post('/releases/:id/request-approval', async (req, res) => {
-    await authorize(req, releaseCreatePermission);
+    const actor = await actorOf(req, releaseCreatePermission);
     const id = idOf(req);
-    const actor = await actorOf(req);
     const release = await audited(
       req,
       'release-request-approval',
@@ -250,10 +245,9 @@ export async function createRouter(
   });
 
   router.post('/releases/:id/approvals', async (req, res) => {
-    await authorize(req, releaseApprovePermission);
+    const actor = await actorOf(req, releaseApprovePermission);
     const id = idOf(req);
     const body = parse(decisionSchema, req.body, 'body');
-    const actor = await actorOf(req);
     const release = await audited(
       req,
       `release-${body.decision}`,
@@ -264,10 +258,9 @@ export async function createRouter(
   });
 
   router.post('/releases/:id/retro-approval', async (req, res) => {
-    await authorize(req, releaseApprovePermission);
+    const actor = await actorOf(req, releaseApprovePermission);
     const id = idOf(req);
     const body = parse(retroSchema, req.body, 'body');
-    const actor = await actorOf(req);
     const release = await audited(
       req,
       'release-retro-approve',
@@ -283,8 +276,7 @@ export async function createRouter(
     const body = parse(transitionSchema, req.body, 'body');
     const permission =
       transitionPermissions[body.to] ?? releaseCreatePermission;
-    await authorize(req, permission);
-    const actor = await actorOf(req);
+    const actor = await actorOf(req, permission);
     const release = await audited(
       req,
       'release-transition',

@@ -4,7 +4,7 @@ import { startSandbox, type RunningSandbox } from 'sandbox';
 import { asanaSandboxDefaults, createAsanaService } from 'sandbox';
 import { inspect } from 'node:util';
 import { SystemError } from '../http/SystemError';
-import { captureLogger, recordingClock } from '../slack/__testUtils__/helpers';
+import { captureLogger, recordingClock } from '../__testUtils__/clients';
 import { AsanaClient, type AsanaClientOptions } from './AsanaClient';
 import { asanaDocs, createAsanaHandlers } from './__testUtils__/asanaHandlers';
 

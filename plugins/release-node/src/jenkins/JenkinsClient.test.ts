@@ -4,7 +4,7 @@ import { startSandbox, type RunningSandbox } from 'sandbox';
 import { createJenkinsService, jenkinsSandboxDefaults } from 'sandbox';
 import { inspect } from 'node:util';
 import { SystemError } from '../http/SystemError';
-import { captureLogger, recordingClock } from '../slack/__testUtils__/helpers';
+import { captureLogger, recordingClock } from '../__testUtils__/clients';
 import { realClock, type CallClock } from '../http/retryingCaller';
 import { JenkinsClient, type JenkinsClientOptions } from './JenkinsClient';
 import {

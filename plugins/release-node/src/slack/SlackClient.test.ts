@@ -11,7 +11,7 @@ import {
   createSlackSpecValidator,
   createValidatingFetch,
 } from './__testUtils__/slackSpec';
-import { captureLogger, recordingClock } from './__testUtils__/helpers';
+import { captureLogger, recordingClock } from '../__testUtils__/clients';
 
 interface SlackTarget {
   apiUrl: string;

@@ -4,7 +4,7 @@ import { SystemError } from '../http/SystemError';
 import { InMemoryOutboxStore } from './outbox';
 import { SlackClient } from './SlackClient';
 import { SlackNotifier, type SlackMessenger } from './SlackNotifier';
-import { captureLogger } from './__testUtils__/helpers';
+import { captureLogger } from '../__testUtils__/clients';
 
 const apiUrl = 'https://slack.test/api/';
 const botToken = 'xoxb-notifier-test';

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { CallClock } from '../../http/retryingCaller';
+import type { CallClock } from '../http/retryingCaller';
 
 /** A clock that does not wait: it notes each sleep and moves its time on by it. */
 export function recordingClock(start = Date.now()) {
