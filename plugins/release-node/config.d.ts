@@ -141,4 +141,73 @@ export interface Config {
     /** Per-request timeout in ms (default 15000). */
     timeoutMs?: number;
   };
+
+  /** Where each app lives in GitLab, Argo CD and the IaC repository (see readReleaseLayout). */
+  release?: {
+    iac?: {
+      /** IaC GitLab project per environment, e.g. { beta: kop/kop-deploy-beta, prod: kop/kop-deploy-prod }. */
+      repos?: { [environment: string]: string };
+      /** One IaC project for every environment (when repos is not set). */
+      repo?: string;
+      /** Branch Argo CD follows (default main). */
+      branch?: string;
+      /** commit (push to the branch) or merge-request (open an MR and merge it). */
+      mode?: 'commit' | 'merge-request';
+    };
+    /** Glob patterns of changed paths per change class; dbChange and infraChange raise the grade floor. */
+    changeClasses?: { [changeClass: string]: string[] };
+    apps?: {
+      hybris?: {
+        /** GitLab project of the code, e.g. kop/hybris. */
+        repo?: string;
+        /** Replicas taken off the old colour per step after the switch. */
+        scaleDownBy?: number;
+        colours?: {
+          [colour: string]: {
+            argocdApp?: string;
+            /** Values file in the IaC repository, e.g. hybris/values-blue.yaml. */
+            values?: string;
+            /** Key of the image tag, e.g. image.tag. */
+            image?: string;
+            /** Key of the replica count, e.g. replicaCount. */
+            replicas?: string;
+          };
+        };
+        /** The traffic switch: keys that name the live colour. */
+        switch?: { argocdApp?: string; values?: string; keys?: string[] };
+        gates?: {
+          clusterStatus?: { path?: string };
+          /** PromQL queries that must stay within max/min; $colour and $environment are filled in. */
+          metrics?: Array<{
+            name: string;
+            query: string;
+            max?: number;
+            min?: number;
+          }>;
+          /** How long the metrics must hold, e.g. 2m. */
+          soak?: string | number;
+        };
+        build?: { jenkinsJob?: string; branchPattern?: string };
+        /** Further values keys the Config change form may edit. */
+        editableKeys?: string[];
+      };
+      cms?: {
+        repo?: string;
+        argocdApps?: string[];
+        values?: { [argocdApp: string]: string };
+        imageKey?: string;
+        editableKeys?: string[];
+        branch?: { from?: string; into?: string };
+        build?: { jenkinsJob?: string; branchPattern?: string };
+      };
+      web?: {
+        repo?: string;
+        argocdApps?: string[];
+        values?: { [argocdApp: string]: string };
+        imageKey?: string;
+        editableKeys?: string[];
+        build?: { jenkinsJob?: string; branchPattern?: string };
+      };
+    };
+  };
 }

@@ -13,3 +13,5 @@ export * from './slack';
 export * from './asana';
 export * from './jenkins';
 export * from './gitlab';
+export * from './integrations';
+export * from './layout';

@@ -264,7 +264,9 @@ export class GitlabClient {
         entry.getOptionalString('apiBaseUrl') ?? `https://${host}/api/v4`,
       token,
       iacProject:
-        config.getOptionalString('release.iac.repo') ?? 'kop/kop-deploy-prod',
+        config.getOptionalString('release.iac.repos.prod') ??
+        config.getOptionalString('release.iac.repo') ??
+        'kop/kop-deploy-prod',
       iacBranch: config.getOptionalString('release.iac.branch') ?? 'main',
       ...rest,
     });
