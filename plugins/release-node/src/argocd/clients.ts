@@ -1,9 +1,3 @@
-import {
-  coreServices,
-  createServiceFactory,
-  createServiceRef,
-  type LoggerService,
-} from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import {
   ArgoCdClient,
@@ -90,25 +84,3 @@ export class ArgoCdClients {
     return { system: ARGOCD_SYSTEM, ok: checks.every(c => c.ok), checks };
   }
 }
-
-/**
- * The Argo CD clients of the backend, read from the `argocd` config section.
- *
- * @public
- */
-export const argoCdClientsServiceRef = createServiceRef<ArgoCdClients>({
-  id: 'kop.release.argocd',
-  scope: 'root',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.rootLogger,
-      },
-      factory: ({ config, logger }) =>
-        ArgoCdClients.fromConfig(config, {
-          logger: logger.child({ system: 'argocd' }) as LoggerService,
-        }),
-    }),
-});
