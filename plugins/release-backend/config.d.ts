@@ -84,6 +84,11 @@ export interface Config {
     windowOverride?: string[];
     /** Roles whose holders, with the release.admin permission, may act on others' releases. */
     adminRoles?: string[];
+    /** `GET /setup-check`, which asks every system whether the portal can work with it. */
+    setupCheck?: {
+      /** Per system: one that has not answered by then is reported as failed. Default 10. */
+      timeoutSeconds?: number;
+    };
     /** Per-app release settings. */
     apps?: {
       [app in 'hybris' | 'cms' | 'web']?: {

@@ -33,6 +33,7 @@ describe('the default sandbox', () => {
       'GitLab',
       'Argo CD',
       'hybris',
+      'Prometheus',
       'Slack',
       'Asana',
       'Jenkins',

@@ -1,10 +1,11 @@
 import { createAsanaService } from './asana';
 import { GitRepos } from './git/GitRepos';
 import { gitlabService } from './gitlab';
-import { argocdAndHybrisServices } from './hybris';
+import { argocdAndHybrisServices, type HybrisSandbox } from './hybris';
 import { gitDesiredState } from './iac';
 import type { SandboxContext, SandboxService } from './index';
 import { createJenkinsService } from './jenkins';
+import { hybrisScrapeTargets, prometheusService } from './prometheus';
 import { createSlackService } from './slack';
 
 /**
@@ -19,7 +20,8 @@ export function defaultSandboxServices(): Array<
     repos ??= GitRepos.forContext(ctx);
     return repos;
   };
-  const [argocd, hybris] = argocdAndHybrisServices({
+  let hybris: HybrisSandbox | undefined;
+  const [argocd, hybrisFactory] = argocdAndHybrisServices({
     desiredState: (app, revision) => {
       if (!repos)
         throw new Error('the GitLab stand-in must start before Argo CD');
@@ -29,7 +31,12 @@ export function defaultSandboxServices(): Array<
   return [
     ctx => gitlabService(ctx, reposOf(ctx)),
     argocd,
-    hybris,
+    ctx => {
+      hybris = hybrisFactory(ctx);
+      return hybris;
+    },
+    // Scrapes the hybris stand-in every second, as the team's Prometheus scrapes the pods.
+    ctx => prometheusService(ctx, { targets: hybrisScrapeTargets(hybris!) }),
     createSlackService(),
     createAsanaService(),
     createJenkinsService(),

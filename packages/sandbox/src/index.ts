@@ -11,6 +11,7 @@ export * from './hybris';
 export * from './slack';
 export * from './asana';
 export * from './jenkins';
+export * from './prometheus';
 export * from './gitlab';
 export { GitRepos, GitError } from './git/GitRepos';
 export * from './iac';

@@ -13,7 +13,10 @@ import { ConfigReader } from '@backstage/config';
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { readReleasePortalConfig } from '@internal/plugin-release-node';
+import {
+  readReleasePortalConfig,
+  type ReleaseIntegrations,
+} from '@internal/plugin-release-node';
 import express, {
   type NextFunction,
   type Request,
@@ -124,6 +127,7 @@ export async function startServer(
     auditor,
     catalog: unused('the catalog') as CatalogService,
     releases,
+    integrations: unused('the integrations') as ReleaseIntegrations,
   });
   const app = express();
   app.use('/api/release', router);

@@ -4,7 +4,10 @@ import { parse } from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { defaultGradePolicy } from '@internal/plugin-release-common';
-import { readReleasePortalConfig } from '@internal/plugin-release-node';
+import {
+  ReleaseIntegrations,
+  readReleasePortalConfig,
+} from '@internal/plugin-release-node';
 import { ConfigReader } from '@backstage/config';
 import { createRouter } from './router';
 import type { ReleaseService } from './service/ReleaseService';
@@ -38,6 +41,7 @@ describe('openapi.yaml', () => {
       auditor: mockServices.auditor.mock(),
       catalog: catalogServiceMock(),
       releases: { policy: defaultGradePolicy } as ReleaseService,
+      integrations: new ReleaseIntegrations(config, mockServices.logger.mock()),
     });
     const served = (router.stack as any[])
       .filter(layer => layer.route)

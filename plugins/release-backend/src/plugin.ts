@@ -8,12 +8,14 @@ import { releasePermissions } from '@internal/plugin-release-common';
 import {
   readGradePolicy,
   readReleasePortalConfig,
+  releaseIntegrationsServiceRef,
 } from '@internal/plugin-release-node';
 import { migrateUp } from './database/migrate';
 import { createRouter, unauthenticatedPaths } from './router';
 import { BackstageReleaseNotifier } from './service/notifier';
 import { ReleaseService } from './service/ReleaseService';
 import { catalogServiceTeams } from './service/serviceTeams';
+import { startSlackOutbox } from './service/slackOutbox';
 
 /**
  * The release backend: releases, approvals and the audit trail of the kop portal.
@@ -35,6 +37,8 @@ export const releasePlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        integrations: releaseIntegrationsServiceRef,
         catalog: catalogServiceRef,
         notifications: notificationService,
       },
@@ -47,6 +51,7 @@ export const releasePlugin = createBackendPlugin({
           await migrateUp(knex);
         }
         deps.permissionsRegistry.addPermissions(releasePermissions);
+        const slack = await startSlackOutbox({ ...deps, knex });
         const releases = new ReleaseService({
           knex,
           logger,
@@ -56,6 +61,7 @@ export const releasePlugin = createBackendPlugin({
           defaultSteps: portal.defaultSteps,
           serviceTeamsOf: catalogServiceTeams(catalog, auth),
           notifier: new BackstageReleaseNotifier(deps.notifications),
+          slack,
         });
         httpRouter.use(await createRouter({ ...deps, portal, releases }));
         for (const path of unauthenticatedPaths) {

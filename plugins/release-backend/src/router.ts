@@ -25,10 +25,18 @@ import {
   rolesOf,
   type ReleaseState,
 } from '@internal/plugin-release-common';
-import type { ReleasePortalConfig } from '@internal/plugin-release-node';
+import {
+  readReleaseLayout,
+  whatShips,
+  whatShipsContext,
+  type ReleaseIntegrations,
+  type ReleasePortalConfig,
+} from '@internal/plugin-release-node';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
+import { addFormRoutes } from './formRoutes';
 import { isDemoSignInEnabled, listDemoUsers } from './service/demoUsers';
+import { createSetupCheck } from './service/setupCheck';
 import {
   publicView,
   type Actor,
@@ -44,6 +52,7 @@ import {
   releaseIdSchema,
   retroSchema,
   transitionSchema,
+  whatShipsSchema,
 } from './schemas';
 
 export interface RouterOptions {
@@ -56,6 +65,10 @@ export interface RouterOptions {
   auditor: AuditorService;
   catalog: CatalogService;
   releases: ReleaseService;
+  integrations: Pick<
+    ReleaseIntegrations,
+    'checkAll' | 'gitlab' | 'argocd' | 'has' | 'jenkins'
+  >;
 }
 
 /** Routes that need no signed-in user; plugin.ts opens exactly these to unauthenticated callers. */
@@ -89,6 +102,7 @@ export async function createRouter(
     auditor,
     catalog,
     releases,
+    integrations,
   } = options;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
@@ -161,6 +175,33 @@ export async function createRouter(
       throw new NotFoundError('Demo sign-in is not enabled');
     }
     res.json({ items: await listDemoUsers({ catalog, auth }) });
+  });
+
+  const setupCheck = createSetupCheck({ integrations, config });
+  router.get('/setup-check', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user'] });
+    res.json(await setupCheck());
+  });
+
+  const layout = readReleaseLayout(config);
+  // POST, not GET: the release items are a list of objects, awkward and unbounded in a query string.
+  router.post('/what-ships', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user'] });
+    const body = parse(whatShipsSchema, req.body, 'body');
+    const context = whatShipsContext(integrations, {
+      layout,
+      policy: releases.policy,
+    });
+    res.json(await whatShips(body, context));
+  });
+
+  addFormRoutes(router, {
+    httpAuth,
+    releases,
+    integrations,
+    layout,
+    actorOf: req => actorOf(req, releaseCreatePermission),
+    portalUrl: config.getOptionalString('app.baseUrl'),
   });
 
   router.get('/policy', async (req, res) => {

@@ -132,6 +132,36 @@ export const auditQuerySchema = z
 
 export const releaseIdSchema = z.string().uuid('must be a release id');
 
+/** POST /what-ships: a body, because items are a list of objects. */
+export const whatShipsSchema = z
+  .object({
+    app,
+    environment: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an environment name'),
+    candidate: z
+      .string()
+      .min(1)
+      .max(80)
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        'must be a deploy branch, tag or commit SHA',
+      ),
+    items: z
+      .array(
+        z
+          .object({
+            title: z.string().trim().min(1).max(300),
+            app: app.optional(),
+            source: itemSource,
+          })
+          .strict(),
+      )
+      .max(500)
+      .optional(),
+  })
+  .strict();
+
 /** Parses or throws a 400 that names each bad field. */
 export function parse<T extends z.ZodTypeAny>(
   schema: T,

@@ -8,7 +8,9 @@ import {
 import { ArgoCdClients } from './argocd/clients';
 import { AsanaClient } from './asana/AsanaClient';
 import { GitlabClient } from './gitlab/GitlabClient';
+import { HybrisClusterClient } from './hybris/HybrisClusterClient';
 import { JenkinsClient } from './jenkins/JenkinsClient';
+import { PrometheusClient } from './prometheus/PrometheusClient';
 import { SlackClient } from './slack/SlackClient';
 
 /**
@@ -47,6 +49,29 @@ interface Checkable {
   check(): Promise<{ ok: boolean; checks: SystemCheck[] }>;
 }
 
+/** @public */
+export interface SystemCheckOptions {
+  /** Per system: a check still running after this is reported as failed (it is not stopped). */
+  timeoutMs?: number;
+}
+
+/** The promise's value, or "no answer within N s: <hint>" when it takes longer than `ms`. */
+function withTimeout<T>(
+  work: Promise<T>,
+  ms: number | undefined,
+  hint: string,
+): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${ms / 1000} s: ${hint}`)),
+      ms,
+    );
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Where each system's settings live, for the "not configured" message. */
 const SECTIONS: Record<ReleaseSystem, { name: string; section: string }> = {
   argocd: { name: 'Argo CD', section: 'argocd.instances' },
@@ -78,6 +103,8 @@ export interface ReleaseClientTypes {
   jenkins: JenkinsClient;
   asana: AsanaClient;
   slack: SlackClient;
+  prometheus: PrometheusClient;
+  hybris: HybrisClusterClient;
 }
 
 /** @public */
@@ -93,6 +120,10 @@ export const defaultReleaseClientFactories: ReleaseClientFactories = {
   jenkins: (config, logger) => JenkinsClient.fromConfig(config, { logger }),
   asana: (config, logger) => AsanaClient.fromConfig(config, { logger }),
   slack: (config, logger) => SlackClient.fromConfig(config, { logger }),
+  prometheus: (config, logger) =>
+    PrometheusClient.fromConfig(config, { logger }),
+  hybris: (config, logger) =>
+    HybrisClusterClient.fromConfig(config, { logger }),
 };
 
 /**
@@ -147,16 +178,27 @@ export class ReleaseIntegrations {
   get slack(): SlackClient {
     return this.get('slack');
   }
+  get prometheus(): PrometheusClient {
+    return this.get('prometheus');
+  }
+  get hybris(): HybrisClusterClient {
+    return this.get('hybris');
+  }
 
-  /** Every system's check, run in parallel; never throws. */
-  async checkAll(): Promise<SystemCheckReport[]> {
+  /** Every system's check, run in parallel; never throws, and with `timeoutMs` never hangs. */
+  async checkAll(
+    options: SystemCheckOptions = {},
+  ): Promise<SystemCheckReport[]> {
     const systems = Object.keys(this.factories) as Array<
       keyof ReleaseClientTypes
     >;
-    return Promise.all(systems.map(system => this.checkOne(system)));
+    return Promise.all(systems.map(system => this.checkOne(system, options)));
   }
 
-  async checkOne(system: keyof ReleaseClientTypes): Promise<SystemCheckReport> {
+  async checkOne(
+    system: keyof ReleaseClientTypes,
+    options: SystemCheckOptions = {},
+  ): Promise<SystemCheckReport> {
     const { name, section } = SECTIONS[system];
     const entry = this.build(system);
     if (entry.error) {
@@ -184,7 +226,11 @@ export class ReleaseIntegrations {
       };
     }
     try {
-      const report = await (entry.client as Checkable).check();
+      const report = await withTimeout(
+        (entry.client as Checkable).check(),
+        options.timeoutMs,
+        `check that ${section} points at a running ${name} the backend can reach`,
+      );
       return { system: name, key: system, configured: true, ...report };
     } catch (e) {
       return {

@@ -9,7 +9,12 @@ import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { releaseAppOfEntity } from '@internal/plugin-release-common';
 import RocketLaunchIcon from '@material-ui/icons/Send';
+import {
+  createFormField,
+  FormFieldBlueprint,
+} from '@backstage/plugin-scaffolder-react/alpha';
 import { releaseApiRef, ReleaseClient } from './api';
+import { releaseFieldNames } from './fields';
 import { rootRouteRef } from './routes';
 import { releaseTranslationRef } from './translation';
 
@@ -52,6 +57,61 @@ export const entityDeployContent = EntityContentBlueprint.make({
   },
 });
 
+/** The release form's fields, loaded with the scaffolder page. */
+const releaseFormFields = [
+  FormFieldBlueprint.make({
+    name: 'versions',
+    params: {
+      field: () =>
+        import('./fields').then(m =>
+          createFormField({
+            name: releaseFieldNames.versions,
+            component: m.ReleaseVersionsField as never,
+            validation: m.validateReleaseVersions as never,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'changes',
+    params: {
+      field: () =>
+        import('./fields').then(m =>
+          createFormField({
+            name: releaseFieldNames.changes,
+            component: m.ReleaseChangesField as never,
+            validation: m.validateReleaseChanges as never,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'grade',
+    params: {
+      field: () =>
+        import('./fields').then(m =>
+          createFormField({
+            name: releaseFieldNames.grade,
+            component: m.ReleaseGradeField as never,
+            validation: m.validateReleaseGrade as never,
+          }),
+        ),
+    },
+  }),
+  FormFieldBlueprint.make({
+    name: 'preview',
+    params: {
+      field: () =>
+        import('./fields').then(m =>
+          createFormField({
+            name: releaseFieldNames.preview,
+            component: m.ReleasePreviewField as never,
+          }),
+        ),
+    },
+  }),
+];
+
 /**
  * The release plugin for the new frontend system.
  *
@@ -63,5 +123,10 @@ export default createFrontendPlugin({
   icon: <RocketLaunchIcon />,
   info: { packageJson: () => import('../package.json') },
   routes: { root: convertLegacyRouteRef(rootRouteRef) },
-  extensions: [releaseApi, releasesPage, entityDeployContent],
+  extensions: [
+    releaseApi,
+    releasesPage,
+    entityDeployContent,
+    ...releaseFormFields,
+  ],
 });

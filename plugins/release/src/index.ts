@@ -3,5 +3,14 @@
  *
  * @packageDocumentation
  */
-export { releasePlugin, ReleasesPage, EntityDeployContent } from './plugin';
+export {
+  releasePlugin,
+  ReleasesPage,
+  EntityDeployContent,
+  ReleaseVersionsFieldExtension,
+  ReleaseChangesFieldExtension,
+  ReleaseGradeFieldExtension,
+  ReleasePreviewFieldExtension,
+} from './plugin';
+export { releaseFieldNames } from './fields';
 export * from './api';

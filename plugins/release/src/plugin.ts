@@ -7,7 +7,18 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { releaseApiRef, ReleaseClient } from './api';
+import {
+  ReleaseChangesField,
+  ReleaseGradeField,
+  ReleasePreviewField,
+  ReleaseVersionsField,
+  releaseFieldNames,
+  validateReleaseChanges,
+  validateReleaseGrade,
+  validateReleaseVersions,
+} from './fields';
 import { rootRouteRef } from './routes';
 
 /**
@@ -52,5 +63,40 @@ export const EntityDeployContent = releasePlugin.provide(
           m => m.EntityDeployContent,
         ),
     },
+  }),
+);
+
+/** Apps and versions picked from GitLab and Jenkins, newest first (`ui:field: KopReleaseVersions`). @public */
+export const ReleaseVersionsFieldExtension = releasePlugin.provide(
+  createScaffolderFieldExtension({
+    name: releaseFieldNames.versions,
+    component: ReleaseVersionsField,
+    validation: validateReleaseVersions,
+  }),
+);
+
+/** What ships, with mixed-in and DB-change flags (`ui:field: KopReleaseChanges`). @public */
+export const ReleaseChangesFieldExtension = releasePlugin.provide(
+  createScaffolderFieldExtension({
+    name: releaseFieldNames.changes,
+    component: ReleaseChangesField,
+    validation: validateReleaseChanges as never,
+  }),
+);
+
+/** The grade with its policy, floor and approvers (`ui:field: KopReleaseGrade`). @public */
+export const ReleaseGradeFieldExtension = releasePlugin.provide(
+  createScaffolderFieldExtension({
+    name: releaseFieldNames.grade,
+    component: ReleaseGradeField,
+    validation: validateReleaseGrade as never,
+  }),
+);
+
+/** The review page's announcement and approvers (`ui:field: KopReleasePreview`). @public */
+export const ReleasePreviewFieldExtension = releasePlugin.provide(
+  createScaffolderFieldExtension({
+    name: releaseFieldNames.preview,
+    component: ReleasePreviewField,
   }),
 );

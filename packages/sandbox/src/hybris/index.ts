@@ -54,6 +54,10 @@ export interface HybrisSandbox extends SandboxService {
   ): Required<HybrisFaults>;
   clearFaults(environment?: string, colour?: string): void;
   errorsTotal(environment: string, colour: string): number;
+  /** Every environment and colour that has a hybris app: what a Prometheus would scrape. */
+  colourTargets(): Array<{ environment: string; colour: string }>;
+  /** What `GET /hybris/<env>/<colour>/metrics` serves. */
+  metricsText(environment: string, colour: string): Promise<string>;
 }
 
 class NotFound extends Error {}
@@ -278,6 +282,16 @@ export function hybrisService(
     errorsTotal: (environment, colour) => {
       check(environment, colour);
       return counter(environment, colour).total;
+    },
+    colourTargets: () =>
+      sim.instances().flatMap(environment =>
+        colours
+          .filter(c => sim.has(environment, appFor(c)))
+          .map(colour => ({ environment, colour })),
+      ),
+    async metricsText(environment, colour) {
+      await argocd.ready();
+      return metrics(environment, colour);
     },
     async describe() {
       await argocd.ready();

@@ -2,6 +2,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   coreServices,
   createServiceFactory,
+  type BackendFeature,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -32,6 +33,8 @@ export async function startReleaseBackend(
     knex?: Knex;
     permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
     config?: object;
+    /** More services, e.g. the integrations or a scheduler the test drives. */
+    features?: BackendFeature[];
   } = {},
 ): Promise<{ server: Server; send: jest.Mock }> {
   const send = jest.fn();
@@ -65,6 +68,7 @@ export async function startReleaseBackend(
       ...(options.knex
         ? [mockServices.database.factory({ knex: options.knex })]
         : []),
+      ...(options.features ?? []),
     ],
   });
   return { server, send };

@@ -31,6 +31,7 @@ import {
   type ReleaseState,
   type ReleaseStrategy,
 } from '@internal/plugin-release-common';
+import type { SlackNotifier } from '@internal/plugin-release-node';
 import { AuditLog, type AuditEntry } from '../database/AuditLog';
 import {
   ReleaseStore,
@@ -68,6 +69,8 @@ export interface ReleaseServiceOptions {
   strategies: Record<ReleaseApp, ReleaseStrategy>;
   defaultSteps: number[];
   notifier?: ReleaseNotifier;
+  /** Slack, through the outbox the plugin flushes on a schedule; absent when Slack is not configured. */
+  slack?: SlackNotifier;
   now?: () => Date;
 }
 
@@ -115,6 +118,29 @@ export class ReleaseService {
     actor: Actor,
     input: CreateReleaseRequest,
     ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    const release = await this.draft(actor, input);
+    await this.options.knex.transaction(async tx => {
+      await this.store.insert(tx, release);
+      await this.audit.append(tx, {
+        actor: actor.ref,
+        action: 'release.create',
+        releaseId: release.id,
+        outcome: 'success',
+        after: publicView(release),
+        requestId: ctx.requestId,
+      });
+    });
+    return release;
+  }
+
+  /**
+   * The release a request would create, checked as create checks it, stored nowhere: the form's
+   * review page shows its announcement and approvers before anything is written.
+   */
+  async draft(
+    actor: Actor,
+    input: CreateReleaseRequest,
   ): Promise<StoredRelease> {
     const apps = input.apps.map(a => a.app);
     if (new Set(apps).size !== apps.length) {
@@ -196,17 +222,6 @@ export class ReleaseService {
       updatedAt: now,
       revision: 1,
     };
-    await this.options.knex.transaction(async tx => {
-      await this.store.insert(tx, release);
-      await this.audit.append(tx, {
-        actor: actor.ref,
-        action: 'release.create',
-        releaseId: release.id,
-        outcome: 'success',
-        after: publicView(release),
-        requestId: ctx.requestId,
-      });
-    });
     return release;
   }
 

@@ -355,6 +355,42 @@ export class GitlabClient {
     }
   }
 
+  /** Branches whose name matches GitLab's search (`^deploy-` anchors at the start), up to `limit`. */
+  async listBranches(
+    project: string,
+    options: { search?: string; limit?: number } = {},
+  ): Promise<GitlabBranch[]> {
+    const limit = options.limit ?? 100;
+    try {
+      const list = (await this.api.Branches.all(project, {
+        ...(options.search ? { search: options.search } : {}),
+        perPage: Math.min(limit, 100),
+        maxPages: Math.ceil(limit / 100),
+      })) as Json[];
+      return list.slice(0, limit).map(toBranch);
+    } catch (e) {
+      throw this.failure(`list branches of ${project}`, e);
+    }
+  }
+
+  /** The newest commits of a ref, newest first. */
+  async listCommits(
+    project: string,
+    options: { ref: string; limit?: number },
+  ): Promise<GitlabCommit[]> {
+    const limit = options.limit ?? 20;
+    try {
+      const list = (await this.api.Commits.all(project, {
+        refName: options.ref,
+        perPage: Math.min(limit, 100),
+        maxPages: 1,
+      })) as Json[];
+      return list.slice(0, limit).map(toCommit);
+    } catch (e) {
+      throw this.failure(`list commits of ${options.ref} in ${project}`, e);
+    }
+  }
+
   /**
    * Creates `name` at `ref`. When the branch already exists at that very commit (a retry after a lost
    * answer) it is returned as is; anywhere else it is an error.
@@ -475,10 +511,11 @@ export class GitlabClient {
     );
   }
 
-  private async commitPaths(
+  /** Paths one commit changed (a merge commit: against its first parent). */
+  async commitPaths(
     project: string,
     sha: string,
-    action: string,
+    action = `read the changes of ${sha} in ${project}`,
   ): Promise<string[]> {
     const diffs = (await this.call(action, () =>
       this.api.Commits.showDiff(project, sha),

@@ -383,6 +383,19 @@ export class JenkinsClient {
     };
   }
 
+  /** The job's newest builds, newest first, each read whole (parameters, result, artifacts). */
+  async listBuilds(job: string, limit = 10): Promise<JenkinsBuild[]> {
+    const raw = await this.json<{ builds?: Array<{ number: number }> }>(
+      `list builds of ${job}`,
+      `${this.jobPath(job)}/api/json?tree=builds[number]{0,${limit}}`,
+    );
+    const numbers = (raw.builds ?? [])
+      .map(b => b.number)
+      .sort((a, b) => b - a)
+      .slice(0, limit);
+    return Promise.all(numbers.map(n => this.getBuild(job, n)));
+  }
+
   /** Polls the build until it has finished; returns it whatever its result. */
   async waitForBuild(
     job: string,

@@ -1,7 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { SystemError } from '../http/SystemError';
-import { InMemoryOutboxStore } from './outbox';
+import { InMemoryOutboxStore, type OutboxStore } from './outbox';
 import { SlackClient } from './SlackClient';
 import { SlackNotifier, type SlackMessenger } from './SlackNotifier';
 import { captureLogger } from '../__testUtils__/clients';
@@ -290,5 +290,44 @@ describe('SlackNotifier', () => {
     await Promise.all([notifier.flush(), notifier.flush(), notifier.flush()]);
     expect(sent).toEqual(['a']);
     expect(await outbox.pending()).toEqual([]);
+  });
+
+  it('lets the outbox give its messages up only once nothing is in hand', async () => {
+    const { client, sent } = fakeSlack({ a: [throttled()] });
+    const outbox: OutboxStore = new InMemoryOutboxStore();
+    const seen: string[][] = [];
+    outbox.release = async () => {
+      seen.push([...sent]);
+    };
+    const notifier = new SlackNotifier({ client, outbox });
+    await Promise.all([
+      notifier.post({ channel: '#kop-qa', text: 'a' }),
+      notifier.post({ channel: '#kop-qa', text: 'b' }),
+      notifier.flush(),
+    ]);
+    expect(seen).toEqual([['a', 'b']]);
+    await notifier.flush();
+    expect(seen).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+  });
+
+  it('still answers when the outbox cannot give its messages up', async () => {
+    const { client } = fakeSlack({});
+    const { logger, lines } = captureLogger();
+    const outbox: OutboxStore = new InMemoryOutboxStore();
+    outbox.release = async () => {
+      throw new Error('database is locked');
+    };
+    const notifier = new SlackNotifier({ client, outbox, logger });
+    await expect(
+      notifier.post({ channel: '#kop-qa', text: 'a' }),
+    ).resolves.toMatchObject({ status: 'sent' });
+    expect(lines).toEqual([
+      expect.stringContaining(
+        'Slack outbox: could not let go of the waiting messages: database is locked',
+      ),
+    ]);
   });
 });

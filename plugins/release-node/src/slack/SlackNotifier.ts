@@ -36,6 +36,7 @@ export class SlackNotifier {
   private readonly logger?: LoggerService;
   private readonly now: () => number;
   private lock: Promise<unknown> = Promise.resolve();
+  private inHand = 0;
 
   constructor(options: {
     client: SlackMessenger;
@@ -74,9 +75,26 @@ export class SlackNotifier {
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
+    this.inHand += 1;
+    const run = this.lock.then(fn, fn).finally(() => this.idle());
     this.lock = run.catch(() => undefined);
     return run;
+  }
+
+  /** After the last queued send or flush: the outbox may give its entries to another sender. */
+  private async idle(): Promise<void> {
+    this.inHand -= 1;
+    if (this.inHand > 0 || !this.outbox.release) return;
+    try {
+      await this.outbox.release();
+    } catch (e) {
+      // The claim then lapses on its own; nothing is lost.
+      this.logger?.warn(
+        `Slack outbox: could not let go of the waiting messages: ${
+          (e as Error).message
+        }`,
+      );
+    }
   }
 
   private at(): string {

@@ -59,6 +59,11 @@ export interface OutboxStore {
   markSent(id: string): Promise<void>;
   /** Another try failed. */
   markFailed(id: string, failure: { error: string; at: string }): Promise<void>;
+  /**
+   * The notifier has nothing in hand: a store that hands its entries to one sender at a time (a
+   * table shared by several backends) lets another sender have them now.
+   */
+  release?(): Promise<void>;
 }
 
 /** @public */

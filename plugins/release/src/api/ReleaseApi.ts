@@ -4,13 +4,88 @@ import {
   type FetchApi,
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import type { Release, ReleaseApp } from '@internal/plugin-release-common';
+import type {
+  ApprovalRequirement,
+  CreateReleaseRequest,
+  GradePolicy,
+  Release,
+  ReleaseApp,
+  ReleaseGrade,
+  ReleaseItem,
+} from '@internal/plugin-release-common';
 
 /** @public */
 export interface ReleaseBackendHealth {
   status: 'ok';
   product: string;
   environments: string[];
+}
+
+/** A version the release form offers. @public */
+export interface ReleaseCandidate {
+  version: string;
+  label: string;
+  source: 'branch' | 'commit';
+  sha: string;
+  date?: string;
+  author?: string;
+  title?: string;
+  webUrl?: string;
+  build?: {
+    number: number;
+    result: string | null;
+    building: boolean;
+    url: string;
+  };
+}
+
+/** @public */
+export interface CandidateList {
+  app: ReleaseApp;
+  from: string;
+  candidates: ReleaseCandidate[];
+  buildsError?: string;
+}
+
+/** One merged MR between what runs and the candidate. @public */
+export interface ShippingMergeRequest {
+  iid: number;
+  title: string;
+  url?: string;
+  author?: string;
+  paths?: string[];
+  /** Index of the release item it belongs to. */
+  item?: number;
+  /** Ships without being one of the release's items. */
+  mixedIn: boolean;
+  changeClasses: string[];
+}
+
+/** What one app's release ships. @public */
+export interface WhatShips {
+  app: ReleaseApp;
+  environment: string;
+  /** GitLab project of the app's code. */
+  project?: string;
+  deployed?: { version: string };
+  candidate?: { version: string; sha?: string };
+  mergeRequests: ShippingMergeRequest[];
+  commits?: Array<{ sha: string; title: string; mixedIn?: boolean }>;
+  changeClasses: Record<string, string[]>;
+  dbUpdate: boolean;
+  minimumGrade?: ReleaseGrade;
+  /** The candidate is ahead of what runs. */
+  newer: boolean;
+  /** Commits that run and the candidate lacks: what a rollback takes out. */
+  behind?: number;
+  proposedItems: ReleaseItem[];
+}
+
+/** The review page's view of a release that is not stored yet. @public */
+export interface ReleasePreview {
+  release: Release;
+  notes: { announcement: string; asana: string; commitMessage: string };
+  approvals: Array<ApprovalRequirement & { group?: string; teams: string[] }>;
 }
 
 /**
@@ -25,6 +100,15 @@ export interface ReleaseApi {
     limit?: number;
     cursor?: string;
   }): Promise<{ items: Release[]; nextCursor?: string }>;
+  getPolicy(): Promise<GradePolicy>;
+  listCandidates(app: ReleaseApp): Promise<CandidateList>;
+  whatShips(request: {
+    app: ReleaseApp;
+    environment: string;
+    candidate: string;
+    items?: ReleaseItem[];
+  }): Promise<WhatShips>;
+  previewRelease(draft: CreateReleaseRequest): Promise<ReleasePreview>;
 }
 
 /** @public */
@@ -61,9 +145,42 @@ export class ReleaseClient implements ReleaseApi {
     return this.get(`/releases${suffix}`);
   }
 
+  async getPolicy(): Promise<GradePolicy> {
+    return this.get('/policy');
+  }
+
+  async listCandidates(app: ReleaseApp): Promise<CandidateList> {
+    return this.get(`/candidates?app=${encodeURIComponent(app)}`);
+  }
+
+  async whatShips(request: {
+    app: ReleaseApp;
+    environment: string;
+    candidate: string;
+    items?: ReleaseItem[];
+  }): Promise<WhatShips> {
+    return this.post('/what-ships', request);
+  }
+
+  async previewRelease(draft: CreateReleaseRequest): Promise<ReleasePreview> {
+    return this.post('/preview', draft);
+  }
+
   private async get<T>(path: string): Promise<T> {
+    return this.send(path);
+  }
+
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    return this.send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  private async send<T>(path: string, init?: RequestInit): Promise<T> {
     const base = await this.discoveryApi.getBaseUrl('release');
-    const res = await this.fetchApi.fetch(`${base}${path}`);
+    const res = await this.fetchApi.fetch(`${base}${path}`, init);
     if (!res.ok) {
       throw await ResponseError.fromResponse(res);
     }

@@ -9,11 +9,11 @@ import { releaseApiRef, type ReleaseApi } from '../../api';
 import { ReleasesPage } from './ReleasesPage';
 import type { Release } from '@internal/plugin-release-common';
 
-function renderPage(api: ReleaseApi) {
+function renderPage(api: Pick<ReleaseApi, 'getHealth' | 'listReleases'>) {
   return renderInTestApp(
     <TestApiProvider
       apis={[
-        [releaseApiRef, api],
+        [releaseApiRef, api as ReleaseApi],
         [
           configApiRef,
           mockApis.config({ data: { release: { product: 'kop' } } }),

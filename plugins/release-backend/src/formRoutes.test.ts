@@ -1,0 +1,176 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import {
+  defaultSandboxServices,
+  sandboxGitlabTokens,
+  seedFacts,
+  startSandbox,
+  type RunningSandbox,
+} from 'sandbox';
+import request from 'supertest';
+import { JenkinsClient } from '@internal/plugin-release-node';
+import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
+import { user } from './__testUtils__/org';
+
+jest.setTimeout(120_000);
+
+const as = (name: string) => mockCredentials.user.header(user(name));
+
+const draft = {
+  grade: 'B',
+  dbUpdate: false,
+  apps: [{ app: 'hybris', version: seedFacts.hybris.candidate }],
+  items: [
+    {
+      title: '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복',
+      app: 'hybris',
+      source: { type: 'mr', project: 'kop/hybris', iid: 4 },
+    },
+  ],
+};
+
+describe('the release form routes against the sandbox', () => {
+  let sandbox: RunningSandbox;
+  let server: Server;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      timeScale: 0,
+      services: defaultSandboxServices(),
+    });
+    const host = new URL(sandbox.url).host;
+    ({ server } = await startReleaseBackend({
+      config: {
+        ...alwaysOpen,
+        integrations: {
+          gitlab: [
+            {
+              host,
+              apiBaseUrl: `${sandbox.url}/gitlab/api/v4`,
+              token: sandboxGitlabTokens.maintainer,
+            },
+          ],
+        },
+        jenkins: {
+          baseUrl: `${sandbox.url}/jenkins`,
+          username: 'kop-bot',
+          apiToken: 'jenkins-sandbox-token',
+          buildToken: 'kop-build-token',
+        },
+      },
+    }));
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    rmSync(sandbox.context.dataDir, { recursive: true, force: true });
+  });
+
+  it('offers hybris deploy branches newest first, with the newest Jenkins build of each', async () => {
+    const jenkins = new JenkinsClient({
+      baseUrl: `${sandbox.url}/jenkins`,
+      username: 'kop-bot',
+      apiToken: 'jenkins-sandbox-token',
+      buildToken: 'kop-build-token',
+    });
+    const { queueId } = await jenkins.triggerBuild('kop/hybris-build', {
+      BRANCH: seedFacts.hybris.candidate,
+    });
+    expect(await jenkins.waitForBuildNumber(queueId)).toBe(1);
+
+    const res = await request(server)
+      .get('/api/release/candidates?app=hybris')
+      .set('authorization', as('kim.minjun'));
+    expect(res.status).toBe(200);
+    expect(res.body.from).toBe('branches ^deploy- of kop/hybris');
+    expect(
+      res.body.candidates.map((c: { version: string }) => c.version),
+    ).toEqual([...seedFacts.hybris.deployBranches].reverse());
+    const newest = res.body.candidates[0];
+    expect(newest).toMatchObject({
+      version: seedFacts.hybris.candidate,
+      source: 'branch',
+      build: { number: 1 },
+    });
+    expect(newest.label).toMatch(/^deploy-2026-01-08 · #1 /);
+    expect(res.body.candidates[1].build).toBeUndefined();
+  });
+
+  it('offers cms commits of pre-release and web commits of master, newest first', async () => {
+    const cms = await request(server)
+      .get('/api/release/candidates?app=cms&limit=3')
+      .set('authorization', as('kim.minjun'));
+    expect(cms.status).toBe(200);
+    expect(cms.body.from).toBe('commits of pre-release in kop/cms');
+    expect(cms.body.candidates).toHaveLength(3);
+    for (const c of cms.body.candidates) {
+      expect(c.version).toMatch(/^[0-9a-f]{40}$/);
+      expect(c.source).toBe('commit');
+    }
+    const dates = cms.body.candidates.map((c: { date: string }) => c.date);
+    expect([...dates].sort().reverse()).toEqual(dates);
+    const web = await request(server)
+      .get('/api/release/candidates?app=web')
+      .set('authorization', as('kim.minjun'));
+    expect(web.body.from).toBe('commits of master in kop/web');
+  });
+
+  it('names the field of a bad candidates query and refuses anonymous callers', async () => {
+    const bad = await request(server)
+      .get('/api/release/candidates?app=payments')
+      .set('authorization', as('kim.minjun'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^app: /);
+    for (const header of [
+      mockCredentials.none.header(),
+      mockCredentials.user.invalidHeader(),
+    ]) {
+      const refused = await request(server)
+        .get('/api/release/candidates?app=web')
+        .set('authorization', header);
+      expect(refused.status).toBe(401);
+    }
+  });
+
+  it('previews the announcement and approvers of a draft and stores nothing', async () => {
+    const res = await request(server)
+      .post('/api/release/preview')
+      .set('authorization', as('kim.minjun'))
+      .send(draft);
+    expect(res.status).toBe(200);
+    expect(res.body.notes.announcement).toBe(
+      [
+        '[kop] 배포합니다.',
+        `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
+        '- 배포등급: B(낮음)',
+        '- DB 업데이트 여부: N',
+        '- 배포내역',
+        '\t- [HYBRIS] 푸터 대표이사 성명 변경 작업 원복',
+      ].join('\n'),
+    );
+    expect(res.body.approvals).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          stage: 'approval',
+          role: 'pl',
+          group: 'group:default/role-pl',
+          teams: ['group:default/kop-hybris'],
+        }),
+        expect.objectContaining({ stage: 'signoff', role: 'superior' }),
+      ]),
+    );
+    const list = await request(server)
+      .get('/api/release/releases')
+      .set('authorization', as('kim.minjun'));
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('refuses a draft below the DB-change floor without a reason, naming the grade', async () => {
+    const res = await request(server)
+      .post('/api/release/preview')
+      .set('authorization', as('kim.minjun'))
+      .send({ ...draft, dbUpdate: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^gradeReason: grade B is below D/);
+  });
+});

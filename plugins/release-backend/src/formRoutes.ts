@@ -1,0 +1,72 @@
+import type { HttpAuthService } from '@backstage/backend-plugin-api';
+import {
+  releaseApps,
+  renderReleaseNotes,
+} from '@internal/plugin-release-common';
+import type {
+  ReleaseIntegrations,
+  ReleaseLayout,
+} from '@internal/plugin-release-node';
+import type express from 'express';
+import { z } from 'zod';
+import { listCandidates } from './service/candidates';
+import {
+  publicView,
+  type Actor,
+  type ReleaseService,
+} from './service/ReleaseService';
+import { createReleaseSchema, parse } from './schemas';
+
+const candidatesQuerySchema = z
+  .object({
+    app: z.enum(releaseApps),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export interface FormRouteOptions {
+  httpAuth: HttpAuthService;
+  releases: ReleaseService;
+  integrations: Pick<ReleaseIntegrations, 'gitlab' | 'has' | 'jenkins'>;
+  layout: ReleaseLayout;
+  /** The signed-in user allowed to create releases, as POST /releases sees them. */
+  actorOf(req: express.Request): Promise<Actor>;
+  /** Base URL of the portal's front end, for links in the notes. */
+  portalUrl?: string;
+}
+
+/** What the release forms read while being filled in; nothing here writes. */
+export function addFormRoutes(
+  router: express.Router,
+  options: FormRouteOptions,
+): void {
+  const { httpAuth, releases, integrations, layout } = options;
+
+  router.get('/candidates', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const query = parse(candidatesQuerySchema, req.query, 'query');
+    res.json(
+      await listCandidates(integrations, layout, query.app, query.limit),
+    );
+  });
+
+  router.post('/preview', async (req, res) => {
+    const actor = await options.actorOf(req);
+    const body = parse(createReleaseSchema, req.body, 'body');
+    const draft = await releases.draft(actor, body);
+    const groupOf = (role: string) => releases.policy.roles[role]?.group;
+    res.json({
+      release: publicView(draft),
+      notes: renderReleaseNotes(draft, releases.policy, {
+        portalUrl: options.portalUrl,
+      }),
+      approvals: (['approval', 'signoff'] as const).flatMap(stage =>
+        releases.requirementsFor(draft, stage).map(r => ({
+          ...r,
+          group: groupOf(r.role),
+          teams: r.scope === 'service' ? draft.serviceTeams : [],
+        })),
+      ),
+    });
+  });
+}

@@ -1,0 +1,126 @@
+import type { ReleaseApp } from '@internal/plugin-release-common';
+import type {
+  JenkinsBuild,
+  ReleaseIntegrations,
+  ReleaseLayout,
+} from '@internal/plugin-release-node';
+
+/** A version the release form offers for an app, newest first. */
+export interface ReleaseCandidate {
+  /** What the release records as the app's version: a deploy branch or a commit sha. */
+  version: string;
+  /** One line for the picker, e.g. "deploy-2026-01-08 · #12 SUCCESS". */
+  label: string;
+  source: 'branch' | 'commit';
+  sha: string;
+  date?: string;
+  author?: string;
+  title?: string;
+  webUrl?: string;
+  /** The newest Jenkins build of this version, when the app is built by Jenkins. */
+  build?: {
+    number: number;
+    result: string | null;
+    building: boolean;
+    url: string;
+  };
+}
+
+export interface CandidateList {
+  app: ReleaseApp;
+  /** Where the versions come from, e.g. "branches ^deploy- of kop/hybris". */
+  from: string;
+  candidates: ReleaseCandidate[];
+  /** Set when the build list could not be read; the versions are still offered. */
+  buildsError?: string;
+}
+
+const DEPLOY_DATE = /(\d{4})-(\d{2})-(\d{2})/;
+
+/** The fixed part of a branch pattern before its first placeholder, as GitLab's ^-anchored search. */
+function searchOf(pattern: string): string {
+  const fixed = pattern.split('{')[0];
+  return `^${fixed}`;
+}
+
+function buildOf(build: JenkinsBuild | undefined): ReleaseCandidate['build'] {
+  if (!build) return undefined;
+  return {
+    number: build.number,
+    result: build.result,
+    building: build.building,
+    url: build.url,
+  };
+}
+
+/**
+ * The versions an app can be released at: hybris deploy branches with their newest Jenkins build,
+ * cms commits of the branch it releases from, web commits of its default branch.
+ */
+export async function listCandidates(
+  integrations: Pick<ReleaseIntegrations, 'gitlab' | 'has' | 'jenkins'>,
+  layout: ReleaseLayout,
+  app: ReleaseApp,
+  limit = 20,
+): Promise<CandidateList> {
+  const gitlab = integrations.gitlab;
+  if (app === 'hybris') {
+    const h = layout.apps.hybris;
+    const search = searchOf(h.build.branchPattern);
+    const branches = await gitlab.listBranches(h.repo, { search, limit: 100 });
+    let builds: JenkinsBuild[] = [];
+    let buildsError: string | undefined;
+    if (integrations.has('jenkins')) {
+      try {
+        builds = await integrations.jenkins.listBuilds(h.build.jenkinsJob, 30);
+      } catch (e) {
+        buildsError = (e as Error).message;
+      }
+    }
+    const byDate = (name: string) => DEPLOY_DATE.exec(name)?.[0] ?? name;
+    const candidates = branches
+      .sort(
+        (a, b) =>
+          byDate(b.name).localeCompare(byDate(a.name)) ||
+          b.name.localeCompare(a.name),
+      )
+      .slice(0, limit)
+      .map(branch => {
+        const build = builds.find(b => b.parameters.BRANCH === branch.name);
+        const built = buildOf(build);
+        return {
+          version: branch.name,
+          label: built
+            ? `${branch.name} · #${built.number} ${built.result ?? 'building'}`
+            : branch.name,
+          source: 'branch' as const,
+          sha: branch.sha,
+          webUrl: branch.webUrl,
+          ...(built ? { build: built } : {}),
+        };
+      });
+    return {
+      app,
+      from: `branches ${search} of ${h.repo}`,
+      candidates,
+      ...(buildsError ? { buildsError } : {}),
+    };
+  }
+  const a = layout.apps[app];
+  const ref = app === 'cms' ? layout.apps.cms.branch.from : 'master';
+  const commits = await gitlab.listCommits(a.repo, { ref, limit });
+  return {
+    app,
+    from: `commits of ${ref} in ${a.repo}`,
+    candidates: commits.map(c => ({
+      version: c.sha,
+      label: `${c.shortSha} ${c.title}`,
+      source: 'commit' as const,
+      sha: c.sha,
+      date: c.committedDate,
+      author: c.authorName,
+      title: c.title,
+      webUrl: c.webUrl,
+    })),
+  };
+}

@@ -1,0 +1,6 @@
+export {
+  HybrisClusterClient,
+  type HybrisCheckResult,
+  type HybrisClusterClientOptions,
+  type HybrisClusterStatus,
+} from './HybrisClusterClient';

@@ -1,0 +1,330 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  defaultGradePolicy,
+  type CreateReleaseRequest,
+} from '@internal/plugin-release-common';
+import { releaseApiRef, type ReleaseApi, type WhatShips } from '../api';
+import {
+  ReleaseVersionsField,
+  validateReleaseVersions,
+} from './ReleaseVersionsField';
+import {
+  ReleaseChangesField,
+  validateReleaseChanges,
+} from './ReleaseChangesField';
+import { ReleaseGradeField, validateReleaseGrade } from './ReleaseGradeField';
+import { ReleasePreviewField } from './ReleasePreviewField';
+import { draftOf, type ReleaseFormData } from './draft';
+
+const hybrisShips: WhatShips = {
+  app: 'hybris',
+  environment: 'beta',
+  deployed: { version: 'deploy-2026-01-06' },
+  candidate: { version: 'deploy-2026-01-08' },
+  mergeRequests: [
+    {
+      iid: 41,
+      title: '푸터 대표이사 성명 변경 작업 원복',
+      mixedIn: false,
+      changeClasses: [],
+    },
+    {
+      iid: 42,
+      title: 'Add loyalty tier to Customer',
+      mixedIn: false,
+      changeClasses: ['dbChange'],
+    },
+  ],
+  changeClasses: { dbChange: ['core/resources/core-items.xml'] },
+  dbUpdate: true,
+  minimumGrade: 'D',
+  newer: true,
+  proposedItems: [
+    {
+      title: '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복',
+      app: 'hybris',
+      source: { type: 'mr', project: 'kop/hybris', iid: 41 },
+    },
+    {
+      title: '[HYBRIS] Add loyalty tier to Customer',
+      app: 'hybris',
+      source: { type: 'mr', project: 'kop/hybris', iid: 42 },
+    },
+  ],
+};
+
+function fakeApi(overrides: Partial<ReleaseApi> = {}): ReleaseApi {
+  return {
+    getHealth: jest.fn(),
+    listReleases: jest.fn(),
+    getPolicy: jest.fn(async () => defaultGradePolicy),
+    listCandidates: jest.fn(async app => ({
+      app,
+      from: `branches ^deploy- of kop/${app}`,
+      candidates: [
+        {
+          version: 'deploy-2026-01-08',
+          label: 'deploy-2026-01-08 · #12 SUCCESS',
+          source: 'branch' as const,
+          sha: 'a'.repeat(40),
+        },
+        {
+          version: 'deploy-2026-01-06',
+          label: 'deploy-2026-01-06',
+          source: 'branch' as const,
+          sha: 'b'.repeat(40),
+        },
+      ],
+    })),
+    whatShips: jest.fn(async () => hybrisShips),
+    previewRelease: jest.fn(),
+    ...overrides,
+  } as ReleaseApi;
+}
+
+// The fields read only these of rjsf's props; the rest would be noise here.
+const fieldProps = (extra: Record<string, unknown>): any => ({
+  schema: {},
+  uiSchema: {},
+  rawErrors: [],
+  disabled: false,
+  ...extra,
+});
+
+function errors() {
+  const found: string[] = [];
+  return { found, addError: (m: string) => found.push(m) };
+}
+
+describe('release form fields', () => {
+  it('offers the newest versions of a picked app and reports the choice', async () => {
+    const api = fakeApi();
+    const onChange = jest.fn();
+    await renderInTestApp(
+      <TestApiProvider apis={[[releaseApiRef, api]]}>
+        <ReleaseVersionsField
+          {...fieldProps({
+            onChange,
+            formData: {
+              environment: 'beta',
+              apps: [{ app: 'hybris', version: '' }],
+            },
+          })}
+        />
+      </TestApiProvider>,
+    );
+    expect(api.listCandidates).toHaveBeenCalledWith('hybris');
+    await screen.findByText(
+      'Newest first, from branches ^deploy- of kop/hybris',
+    );
+    fireEvent.mouseDown(
+      screen.getByRole('button', { name: /Version of hybris/ }),
+    );
+    fireEvent.click(await screen.findByText('deploy-2026-01-08 · #12 SUCCESS'));
+    expect(onChange).toHaveBeenLastCalledWith({
+      environment: 'beta',
+      apps: [{ app: 'hybris', version: 'deploy-2026-01-08' }],
+    });
+  });
+
+  it('names the field when no app or version is picked', () => {
+    const none = errors();
+    validateReleaseVersions({ environment: 'beta', apps: [] }, none);
+    expect(none.found).toEqual([
+      'release.apps: pick at least one app to release',
+    ]);
+    const noVersion = errors();
+    validateReleaseVersions(
+      { environment: 'beta', apps: [{ app: 'cms', version: '' }] },
+      noVersion,
+    );
+    expect(noVersion.found).toEqual(['release.cms: pick the version of cms']);
+  });
+
+  it('fills the items from what ships and flags an MR removed from them as mixed in', async () => {
+    const api = fakeApi();
+    const onChange = jest.fn();
+    const formContext = {
+      formData: {
+        release: {
+          environment: 'beta',
+          apps: [{ app: 'hybris', version: 'deploy-2026-01-08' }],
+        },
+      },
+    };
+    const { rerender } = await renderInTestApp(
+      <TestApiProvider apis={[[releaseApiRef, api]]}>
+        <ReleaseChangesField {...fieldProps({ onChange, formContext })} />
+      </TestApiProvider>,
+    );
+    await waitFor(() => expect(onChange).toHaveBeenCalled());
+    const first = onChange.mock.calls.at(-1)[0];
+    expect(first.items.map((i: { title: string }) => i.title)).toEqual([
+      '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복',
+      '[HYBRIS] Add loyalty tier to Customer',
+    ]);
+    expect(first).toMatchObject({
+      changeClasses: ['dbChange'],
+      dbUpdate: true,
+      mixedIn: 0,
+      notNewer: [],
+    });
+    expect(
+      screen.getByText('core/resources/core-items.xml'),
+    ).toBeInTheDocument();
+
+    rerender(
+      <TestApiProvider apis={[[releaseApiRef, api]]}>
+        <ReleaseChangesField
+          {...fieldProps({ onChange, formContext, formData: first })}
+        />
+      </TestApiProvider>,
+    );
+    fireEvent.click((await screen.findAllByLabelText('Remove item'))[1]);
+    const after = onChange.mock.calls.at(-1)[0];
+    expect(after.items).toHaveLength(1);
+    expect(after.mixedIn).toBe(1);
+  });
+
+  it('refuses an empty item list and a version behind what runs, unless the form rolls back', () => {
+    const empty = errors();
+    validateReleaseChanges(
+      {
+        items: [],
+        changeClasses: [],
+        mixedIn: 0,
+        notNewer: [],
+        dbUpdate: false,
+      },
+      empty,
+    );
+    expect(empty.found).toEqual([
+      'changes.items: list at least one item that ships',
+    ]);
+    const value = {
+      items: hybrisShips.proposedItems,
+      changeClasses: [],
+      mixedIn: 0,
+      notNewer: ['hybris' as const],
+      dbUpdate: false,
+    };
+    const older = errors();
+    validateReleaseChanges(value, older);
+    expect(older.found[0]).toMatch(
+      /^release\.hybris: the version is not newer/,
+    );
+    const rollback = errors();
+    validateReleaseChanges(value, rollback, {
+      uiSchema: { 'ui:options': { allowOlder: true } },
+    });
+    expect(rollback.found).toEqual([]);
+  });
+
+  it('shows the floor a DB change sets and asks for a reason below it', async () => {
+    const api = fakeApi();
+    const onChange = jest.fn();
+    await renderInTestApp(
+      <TestApiProvider apis={[[releaseApiRef, api]]}>
+        <ReleaseGradeField
+          {...fieldProps({
+            onChange,
+            formData: { grade: 'B' },
+            formContext: {
+              formData: { changes: { changeClasses: ['dbChange'] } },
+            },
+          })}
+        />
+      </TestApiProvider>,
+    );
+    expect(await screen.findByTestId('kop-grade-floor')).toHaveTextContent(
+      'Lowest grade for these changes: D (changes: dbChange)',
+    );
+    expect(screen.getByLabelText('Why below D?')).toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText(/^D 높음/));
+    expect(onChange).toHaveBeenLastCalledWith({ grade: 'D' });
+
+    const apiHolder = { get: () => api } as never;
+    const below = errors();
+    await validateReleaseGrade({ grade: 'B' }, below, {
+      apiHolder,
+      formData: { changes: { changeClasses: ['dbChange'] } },
+    });
+    expect(below.found[0]).toMatch(/^grade: B is below D/);
+    const reasoned = errors();
+    await validateReleaseGrade(
+      { grade: 'B', reason: 'items.xml only renames a comment' },
+      reasoned,
+      {
+        apiHolder,
+        formData: { changes: { changeClasses: ['dbChange'] } },
+      },
+    );
+    expect(reasoned.found).toEqual([]);
+  });
+
+  it('renders the announcement the backend previews from the answers', async () => {
+    const data: ReleaseFormData = {
+      release: {
+        environment: 'beta',
+        apps: [{ app: 'hybris', version: 'deploy-2026-01-08' }],
+      },
+      changes: {
+        items: hybrisShips.proposedItems,
+        changeClasses: ['dbChange'],
+        mixedIn: 0,
+        notNewer: [],
+        dbUpdate: true,
+      },
+      grade: { grade: 'D' },
+      steps: '5,10,15',
+    };
+    const draft = draftOf(data) as CreateReleaseRequest;
+    expect(draft).toEqual({
+      grade: 'D',
+      dbUpdate: true,
+      changeClasses: ['dbChange'],
+      apps: [
+        { app: 'hybris', version: 'deploy-2026-01-08', steps: [5, 10, 15] },
+      ],
+      items: hybrisShips.proposedItems,
+    });
+    const previewRelease = jest.fn(async () => ({
+      release: { grade: 'D', minimumGrade: 'D' },
+      notes: {
+        announcement:
+          '[kop] 배포합니다.\n- 배포버전: hybris(deploy-2026-01-08)',
+        asana: '배포버전: hybris(deploy-2026-01-08)',
+        commitMessage: '',
+      },
+      approvals: [
+        {
+          key: 'approval:service-team-lead',
+          stage: 'approval',
+          role: 'service-team-lead',
+          scope: 'service',
+          after: false,
+          teams: ['group:default/kop-hybris'],
+        },
+      ],
+    }));
+    const api = fakeApi({ previewRelease } as never);
+    await renderInTestApp(
+      <TestApiProvider apis={[[releaseApiRef, api]]}>
+        <ReleasePreviewField
+          {...fieldProps({
+            onChange: jest.fn(),
+            formContext: { formData: data },
+          })}
+        />
+      </TestApiProvider>,
+    );
+    expect(await screen.findByTestId('kop-announcement')).toHaveTextContent(
+      '[kop] 배포합니다.',
+    );
+    expect(previewRelease).toHaveBeenCalledWith(draft);
+    expect(
+      screen.getByText('service-team-lead (group:default/kop-hybris)'),
+    ).toBeInTheDocument();
+  });
+});

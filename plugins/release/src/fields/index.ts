@@ -1,0 +1,19 @@
+export {
+  ReleaseVersionsField,
+  validateReleaseVersions,
+} from './ReleaseVersionsField';
+export {
+  ReleaseChangesField,
+  validateReleaseChanges,
+} from './ReleaseChangesField';
+export { ReleaseGradeField, validateReleaseGrade } from './ReleaseGradeField';
+export { ReleasePreviewField } from './ReleasePreviewField';
+export * from './draft';
+
+/** The ui:field names the release templates use. */
+export const releaseFieldNames = {
+  versions: 'KopReleaseVersions',
+  changes: 'KopReleaseChanges',
+  grade: 'KopReleaseGrade',
+  preview: 'KopReleasePreview',
+} as const;
