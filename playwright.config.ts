@@ -40,15 +40,26 @@ export default defineConfig({
     screenshot: 'on',
     trace: 'retain-on-failure',
   },
-  // The production build, served by the backend as in production.
-  webServer: {
-    command: `yarn workspace app build && yarn backstage-cli repo start ${config.join(
-      ' ',
-    )} backend`,
-    url: 'http://localhost:7107/api/release/health',
-    reuseExistingServer: !process.env.CI,
-    timeout: 300_000,
-    stdout: 'ignore',
-  },
+  webServer: [
+    // The sandbox app-config points at (GitLab, Argo CD, Jenkins, Asana, Slack), seeded fresh each run.
+    {
+      command:
+        'KOP_SANDBOX_PORT=7100 KOP_SANDBOX_DIR="$(mktemp -d -t kop-e2e-sandbox-XXXXXX)" yarn workspace sandbox start',
+      url: 'http://127.0.0.1:7100/_sandbox/health',
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      stdout: 'ignore',
+    },
+    // The production build, served by the backend as in production.
+    {
+      command: `yarn workspace app build && yarn backstage-cli repo start ${config.join(
+        ' ',
+      )} backend`,
+      url: 'http://localhost:7107/api/release/health',
+      reuseExistingServer: !process.env.CI,
+      timeout: 300_000,
+      stdout: 'ignore',
+    },
+  ],
   projects: [{ name: 'chromium', use: chromium }],
 });

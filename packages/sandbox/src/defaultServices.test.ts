@@ -96,4 +96,23 @@ describe('the default sandbox', () => {
     expect(web.status.sync.revision).toBe(sha);
     expect(web.status.summary.images).toEqual(['registry.kop/web:a7ed4db1']);
   });
+
+  it('serves a Prometheus API over the metrics of every hybris colour', async () => {
+    const query = encodeURIComponent(
+      'sum by (environment) (hybris_jgroups_view_size)',
+    );
+    let result: Array<{ metric: { environment: string }; value: unknown[] }> =
+      [];
+    // The first scrape waits for the Argo CD stand-in's first read of git.
+    for (let i = 0; i < 100 && result.length < 2; i++) {
+      const answer = await (
+        await fetch(`${sandbox.url}/prometheus/api/v1/query?query=${query}`)
+      ).json();
+      result = answer.data.result;
+      if (result.length < 2) await new Promise(r => setTimeout(r, 50));
+    }
+    expect(
+      Object.fromEntries(result.map(r => [r.metric.environment, r.value[1]])),
+    ).toEqual({ beta: '9', prod: '9' });
+  });
 });

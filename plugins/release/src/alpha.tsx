@@ -110,6 +110,19 @@ const releaseFormFields = [
         ),
     },
   }),
+  FormFieldBlueprint.make({
+    name: 'iac-edit',
+    params: {
+      field: () =>
+        import('./fields').then(m =>
+          createFormField({
+            name: releaseFieldNames.iacEdit,
+            component: m.IacEditField as never,
+            validation: m.validateIacEdit as never,
+          }),
+        ),
+    },
+  }),
 ];
 
 /**

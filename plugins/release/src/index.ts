@@ -11,6 +11,7 @@ export {
   ReleaseChangesFieldExtension,
   ReleaseGradeFieldExtension,
   ReleasePreviewFieldExtension,
+  IacEditFieldExtension,
 } from './plugin';
 export { releaseFieldNames } from './fields';
 export * from './api';

@@ -10,6 +10,8 @@ import {
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { releaseApiRef, ReleaseClient } from './api';
 import {
+  IacEditField,
+  validateIacEdit,
   ReleaseChangesField,
   ReleaseGradeField,
   ReleasePreviewField,
@@ -98,5 +100,14 @@ export const ReleasePreviewFieldExtension = releasePlugin.provide(
   createScaffolderFieldExtension({
     name: releaseFieldNames.preview,
     component: ReleasePreviewField,
+  }),
+);
+
+/** An IaC edit made on screen, with its exact diff (`ui:field: KopIacEdit`). @public */
+export const IacEditFieldExtension = releasePlugin.provide(
+  createScaffolderFieldExtension({
+    name: releaseFieldNames.iacEdit,
+    component: IacEditField,
+    validation: validateIacEdit,
   }),
 );

@@ -59,6 +59,16 @@ export const releaseMessages = {
       share: 'shared with {{share}}',
       reason: 'Why below {{floor}}?',
     },
+    iac: {
+      title: 'Config change',
+      loadFailed: 'Could not read what the form may change',
+      argocdApp: 'Argo CD app (values file)',
+      key: 'Key',
+      value: 'New value',
+      diff: 'The change, exactly as it will be committed',
+      previewFailed: 'The change cannot be made',
+      noChange: 'The key already holds this value: nothing to commit.',
+    },
     preview: {
       incomplete: 'Fill in the earlier steps to see the announcement.',
       failed: 'The release would be refused',

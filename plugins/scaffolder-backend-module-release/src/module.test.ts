@@ -15,6 +15,16 @@ describe('scaffolderModuleRelease', () => {
       ],
     });
     const ids = addActions.mock.calls.flat().map((a: { id: string }) => a.id);
-    expect(ids).toEqual(['kop:release:notes']);
+    expect(ids).toEqual([
+      'kop:release:notes',
+      'kop:release:create',
+      'kop:gitlab:release-branch',
+      'kop:jenkins:build',
+      'kop:iac:update',
+      'kop:argocd:sync',
+      'kop:asana:task',
+      'kop:asana:comment',
+      'kop:slack:post',
+    ]);
   });
 });

@@ -3,8 +3,21 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { readReleasePortalConfig } from '@internal/plugin-release-node';
+import {
+  readGradePolicy,
+  readReleaseLayout,
+  readReleasePortalConfig,
+  releaseIntegrationsServiceRef,
+} from '@internal/plugin-release-node';
+import { createArgoCdSyncAction } from './actions/argocdSync';
+import { createAsanaCommentAction } from './actions/asanaComment';
+import { createAsanaTaskAction } from './actions/asanaTask';
+import { createGitlabReleaseBranchAction } from './actions/gitlabReleaseBranch';
+import { createIacUpdateAction } from './actions/iacUpdate';
+import { createJenkinsBuildAction } from './actions/jenkinsBuild';
+import { createReleaseCreateAction } from './actions/releaseCreate';
 import { createReleaseNotesAction } from './actions/releaseNotes';
+import { createSlackPostAction, readNotifyChannels } from './actions/slackPost';
 
 /**
  * Registers the `kop:*` scaffolder actions that the release forms use.
@@ -18,11 +31,35 @@ export const scaffolderModuleRelease = createBackendModule({
     registerInit({
       deps: {
         config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        integrations: releaseIntegrationsServiceRef,
         scaffolderActions: scaffolderActionsExtensionPoint,
       },
-      async init({ config, scaffolderActions }) {
-        const { product } = readReleasePortalConfig(config);
-        scaffolderActions.addActions(createReleaseNotesAction({ product }));
+      async init({ config, discovery, auth, integrations, scaffolderActions }) {
+        const { product, environments } = readReleasePortalConfig(config);
+        const layout = readReleaseLayout(config);
+        const api = new ReleaseApi({ discovery, auth });
+        scaffolderActions.addActions(
+          createReleaseNotesAction({ product }),
+          createReleaseCreateAction({ api }),
+          createGitlabReleaseBranchAction({ integrations, layout }),
+          createJenkinsBuildAction({ integrations, layout }),
+          createIacUpdateAction({ integrations, layout, product }),
+          createArgoCdSyncAction({ integrations, layout, environments }),
+          createAsanaTaskAction({ integrations, api }),
+          createAsanaCommentAction({ integrations }),
+          createSlackPostAction({
+            integrations,
+            policy: readGradePolicy(config),
+            channels: readNotifyChannels(config),
+            api,
+            paymentBrands: config.getOptionalStringArray(
+              'release.beta.paymentTests.brands',
+            ),
+            portalUrl: config.getOptionalString('app.baseUrl'),
+          }),
+        );
       },
     });
   },

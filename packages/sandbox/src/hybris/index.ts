@@ -284,11 +284,13 @@ export function hybrisService(
       return counter(environment, colour).total;
     },
     colourTargets: () =>
-      sim.instances().flatMap(environment =>
-        colours
-          .filter(c => sim.has(environment, appFor(c)))
-          .map(colour => ({ environment, colour })),
-      ),
+      sim
+        .instances()
+        .flatMap(environment =>
+          colours
+            .filter(c => sim.has(environment, appFor(c)))
+            .map(colour => ({ environment, colour })),
+        ),
     async metricsText(environment, colour) {
       await argocd.ready();
       return metrics(environment, colour);

@@ -72,10 +72,7 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-function param(
-  req: express.Request,
-  name: string,
-): string | undefined {
+function param(req: express.Request, name: string): string | undefined {
   const source = req.method === 'POST' ? req.body ?? {} : req.query;
   const raw = source[name] ?? req.query[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
@@ -207,10 +204,7 @@ export function prometheusService(
       : undefined;
   timer?.unref();
 
-  const answer = (
-    res: express.Response,
-    run: () => unknown,
-  ): void => {
+  const answer = (res: express.Response, run: () => unknown): void => {
     try {
       res.json({ status: 'success', data: run() });
     } catch (e) {

@@ -103,7 +103,10 @@ describe('the sandbox Prometheus API', () => {
     });
     expect(steady.body.data.result).toEqual([
       {
-        metric: expect.objectContaining({ environment: 'beta', colour: 'blue' }),
+        metric: expect.objectContaining({
+          environment: 'beta',
+          colour: 'blue',
+        }),
         value: [now / 1000, '0'],
       },
     ]);
@@ -206,9 +209,17 @@ describe('the sandbox Prometheus API', () => {
     expect(
       (await api('query', { query: 'vector(1)', time: 'yesterday' })).body
         .error,
-    ).toBe('invalid parameter "time": cannot parse "yesterday" to a valid timestamp');
+    ).toBe(
+      'invalid parameter "time": cannot parse "yesterday" to a valid timestamp',
+    );
     const range = (params: Record<string, string>) =>
-      api('query_range', { query: 'vector(1)', start: '10', end: '20', step: '5', ...params });
+      api('query_range', {
+        query: 'vector(1)',
+        start: '10',
+        end: '20',
+        step: '5',
+        ...params,
+      });
     expect((await range({ step: '0' })).body.error).toBe(
       'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
     );

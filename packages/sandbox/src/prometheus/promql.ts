@@ -273,7 +273,10 @@ class Parser {
   private expectOp(v: string, context: string): void {
     const token = this.next();
     if (token.t !== 'op' || token.v !== v) {
-      fail(token.pos, `unexpected ${describeToken(token)} in ${context}, expected "${v}"`);
+      fail(
+        token.pos,
+        `unexpected ${describeToken(token)} in ${context}, expected "${v}"`,
+      );
     }
   }
 
@@ -286,7 +289,10 @@ class Parser {
         token.t === 'op' &&
         ['==', '!=', '>', '<', '>=', '<='].includes(token.v)
       ) {
-        fail(token.pos, `comparison operator "${token.v}" is not supported by the kop sandbox`);
+        fail(
+          token.pos,
+          `comparison operator "${token.v}" is not supported by the kop sandbox`,
+        );
       }
       if (token.t === 'ident' && UNSUPPORTED.has(token.v)) {
         fail(token.pos, `"${token.v}" is not supported by the kop sandbox`);
@@ -350,7 +356,10 @@ class Parser {
         }
         const d = this.next();
         if (d.t !== 'duration') {
-          fail(d.pos, `unexpected ${describeToken(d)} in range, expected duration`);
+          fail(
+            d.pos,
+            `unexpected ${describeToken(d)} in range, expected duration`,
+          );
         }
         const colon = this.peek();
         if (
@@ -368,7 +377,10 @@ class Parser {
       if (token.t === 'ident' && token.v === 'offset') {
         this.next();
         if (node.kind !== 'selector') {
-          fail(token.pos, 'offset modifier must be preceded by a vector selector');
+          fail(
+            token.pos,
+            'offset modifier must be preceded by a vector selector',
+          );
         }
         let sign = 1;
         if (this.isOp('-')) {
@@ -377,12 +389,16 @@ class Parser {
         }
         const d = this.next();
         if (d.t !== 'duration') {
-          fail(d.pos, `unexpected ${describeToken(d)} in offset, expected duration`);
+          fail(
+            d.pos,
+            `unexpected ${describeToken(d)} in offset, expected duration`,
+          );
         }
         node = { ...node, offsetMs: sign * d.v };
         continue;
       }
-      if (this.isOp('@')) fail(token.pos, '@ modifiers are not supported by the kop sandbox');
+      if (this.isOp('@'))
+        fail(token.pos, '@ modifiers are not supported by the kop sandbox');
       return node;
     }
   }
@@ -399,7 +415,8 @@ class Parser {
     if (token.t === 'op' && token.v === '{') {
       return this.selector(undefined, token.pos, true);
     }
-    if (token.t !== 'ident') fail(token.pos, `unexpected ${describeToken(token)}`);
+    if (token.t !== 'ident')
+      fail(token.pos, `unexpected ${describeToken(token)}`);
     const lower = token.v.toLowerCase();
     if (lower === 'inf' || lower === 'nan') {
       return { kind: 'number', value: lower === 'inf' ? Infinity : NaN };
@@ -438,13 +455,21 @@ class Parser {
     while (!this.isOp(')')) {
       const label = this.next();
       if (label.t !== 'ident' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(label.v)) {
-        fail(label.pos, `unexpected ${describeToken(label)} in grouping opts, expected label`);
+        fail(
+          label.pos,
+          `unexpected ${describeToken(label)} in grouping opts, expected label`,
+        );
       }
       labels.push(label.v);
       if (this.isOp(',')) this.next();
       else if (!this.isOp(')')) {
         const t = this.peek();
-        fail(t.pos, `unexpected ${describeToken(t)} in grouping opts, expected "," or ")"`);
+        fail(
+          t.pos,
+          `unexpected ${describeToken(
+            t,
+          )} in grouping opts, expected "," or ")"`,
+        );
       }
     }
     this.next();
@@ -474,7 +499,12 @@ class Parser {
       if (this.isOp(',')) this.next();
       else if (!this.isOp(')')) {
         const t = this.peek();
-        fail(t.pos, `unexpected ${describeToken(t)} in call to "${fn}", expected "," or ")"`);
+        fail(
+          t.pos,
+          `unexpected ${describeToken(
+            t,
+          )} in call to "${fn}", expected "," or ")"`,
+        );
       }
     }
     this.next();
@@ -500,15 +530,30 @@ class Parser {
       while (!this.isOp('}')) {
         const label = this.next();
         if (label.t !== 'ident' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(label.v)) {
-          fail(label.pos, `unexpected ${describeToken(label)} in label matching, expected label`);
+          fail(
+            label.pos,
+            `unexpected ${describeToken(
+              label,
+            )} in label matching, expected label`,
+          );
         }
         const op = this.next();
         if (op.t !== 'op' || !['=', '!=', '=~', '!~'].includes(op.v)) {
-          fail(op.pos, `unexpected ${describeToken(op)} in label matching, expected label matching operator`);
+          fail(
+            op.pos,
+            `unexpected ${describeToken(
+              op,
+            )} in label matching, expected label matching operator`,
+          );
         }
         const value = this.next();
         if (value.t !== 'string') {
-          fail(value.pos, `unexpected ${describeToken(value)} in label matching, expected string`);
+          fail(
+            value.pos,
+            `unexpected ${describeToken(
+              value,
+            )} in label matching, expected string`,
+          );
         }
         if ((op.v === '=~' || op.v === '!~') && !compiles(value.v)) {
           fail(value.pos, `invalid regular expression "${value.v}"`);
@@ -521,15 +566,17 @@ class Parser {
         if (this.isOp(',')) this.next();
         else if (!this.isOp('}')) {
           const t = this.peek();
-          fail(t.pos, `unexpected ${describeToken(t)} in label matching, expected "," or "}"`);
+          fail(
+            t.pos,
+            `unexpected ${describeToken(
+              t,
+            )} in label matching, expected "," or "}"`,
+          );
         }
       }
       this.next();
     }
-    if (
-      name === undefined &&
-      !matchers.some(m => !matches(m, ''))
-    ) {
+    if (name === undefined && !matchers.some(m => !matches(m, ''))) {
       fail(pos, 'vector selector must contain at least one non-empty matcher');
     }
     return { kind: 'selector', matchers, offsetMs: 0 };
@@ -561,7 +608,9 @@ function typeOf(node: PromNode): ValueType {
         const t = typeOf(arg);
         if (t !== spec.args[i]) {
           throw new PromQLError(
-            `expected type ${TYPE_NAMES[spec.args[i]]} in call to function "${node.fn}", got ${TYPE_NAMES[t]}`,
+            `expected type ${TYPE_NAMES[spec.args[i]]} in call to function "${
+              node.fn
+            }", got ${TYPE_NAMES[t]}`,
             'bad_data',
           );
         }
@@ -701,8 +750,10 @@ function extrapolatedDelta(
   }
   const threshold = averageBetween * 1.1;
   let extrapolateTo = sampledInterval;
-  extrapolateTo += durationToStart < threshold ? durationToStart : averageBetween / 2;
-  extrapolateTo += durationToEnd < threshold ? durationToEnd : averageBetween / 2;
+  extrapolateTo +=
+    durationToStart < threshold ? durationToStart : averageBetween / 2;
+  extrapolateTo +=
+    durationToEnd < threshold ? durationToEnd : averageBetween / 2;
   result *= extrapolateTo / sampledInterval;
   if (isRate) result /= (rangeEnd - rangeStart) / 1000;
   return result;

@@ -167,19 +167,30 @@ function judge(
   const offending = values.find(v => !within(metric, v));
   let value = offending;
   if (value === undefined) {
-    value = metric.max !== undefined ? Math.max(...values) : Math.min(...values);
+    value =
+      metric.max !== undefined ? Math.max(...values) : Math.min(...values);
   }
   const series = values.length > 1 ? ` (worst of ${values.length} series)` : '';
   let detail = `${formatNumber(value)}, ${bounds(metric)}${series}`;
   if (offending !== undefined) {
     if (Number.isNaN(offending)) detail = `NaN, ${bounds(metric)}${series}`;
     else if (metric.max !== undefined && offending > metric.max) {
-      detail = `${formatNumber(offending)} is above the max ${metric.max}${series}`;
+      detail = `${formatNumber(offending)} is above the max ${
+        metric.max
+      }${series}`;
     } else {
-      detail = `${formatNumber(offending)} is below the min ${metric.min}${series}`;
+      detail = `${formatNumber(offending)} is below the min ${
+        metric.min
+      }${series}`;
     }
   }
-  return { name: metric.name, ok: offending === undefined, value, threshold, detail };
+  return {
+    name: metric.name,
+    ok: offending === undefined,
+    value,
+    threshold,
+    detail,
+  };
 }
 
 function sleepUnlessAborted(
@@ -309,6 +320,30 @@ export class HybrisGate {
     }
   }
 
+  private outcome(
+    target: GateTarget,
+    state: {
+      evaluation: GateEvaluation;
+      evaluations: number;
+      steadyForMs: number;
+      failed: GateCheckResult[];
+    },
+    passed: boolean,
+    message: string,
+  ): GateOutcome {
+    return {
+      passed,
+      environment: target.environment,
+      colour: target.colour,
+      soakMs: this.options.gates.soakMs,
+      steadyForMs: state.steadyForMs,
+      evaluations: state.evaluations,
+      last: state.evaluation,
+      failed: state.failed,
+      message,
+    };
+  }
+
   /**
    * Evaluates every `pollMs` until every check has held for the soak window (passed), or
    * `timeoutMs` has gone by (not passed, naming what failed). Any failed check restarts the soak.
@@ -342,20 +377,12 @@ export class HybrisGate {
       const steadyForMs =
         steadySince === undefined ? 0 : evaluation.at - steadySince;
       options.onEvaluation?.(evaluation, { steadyForMs, soakMs });
-      const outcome = (passed: boolean, message: string): GateOutcome => ({
-        passed,
-        environment,
-        colour,
-        soakMs,
-        steadyForMs,
-        evaluations,
-        last: evaluation,
-        failed,
-        message,
-      });
+      const state = { evaluation, evaluations, steadyForMs, failed };
       if (evaluation.ok && steadyForMs >= soakMs) {
         this.options.logger?.info(`${gateName} passed`);
-        return outcome(
+        return this.outcome(
+          options,
+          state,
           true,
           `${gateName} passed: every check held for ${formatDuration(
             steadyForMs,
@@ -364,9 +391,7 @@ export class HybrisGate {
       }
       const now = this.clock.now();
       if (now >= deadline) {
-        const what = failed
-          .map(c => `${c.name}: ${c.detail}`)
-          .join('; ');
+        const what = failed.map(c => `${c.name}: ${c.detail}`).join('; ');
         const message = evaluation.ok
           ? `${gateName} did not pass within ${formatDuration(
               options.timeoutMs,
@@ -379,7 +404,7 @@ export class HybrisGate {
               options.timeoutMs,
             )}: ${what}`;
         this.options.logger?.warn(message);
-        return outcome(false, message);
+        return this.outcome(options, state, false, message);
       }
       const untilSoaked =
         steadySince === undefined ? Infinity : steadySince + soakMs - now;

@@ -236,7 +236,9 @@ describe('HybrisClusterClient failures', () => {
   });
 
   it('is built from hybris.clusterStatus and the layout path, or not at all', () => {
-    expect(HybrisClusterClient.fromConfig(new ConfigReader({}))).toBeUndefined();
+    expect(
+      HybrisClusterClient.fromConfig(new ConfigReader({})),
+    ).toBeUndefined();
     const configured = HybrisClusterClient.fromConfig(
       new ConfigReader({
         hybris: {

@@ -75,7 +75,10 @@ export class HybrisClusterClient {
   /** Reads `hybris.*`; undefined when hybris is not configured. */
   static fromConfig(
     config: Config,
-    options: Pick<HybrisClusterClientOptions, 'logger' | 'clock' | 'fetch'> = {},
+    options: Pick<
+      HybrisClusterClientOptions,
+      'logger' | 'clock' | 'fetch'
+    > = {},
   ): HybrisClusterClient | undefined {
     const hybris = config.getOptionalConfig('hybris');
     if (!hybris) return undefined;

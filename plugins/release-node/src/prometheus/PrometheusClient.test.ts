@@ -52,7 +52,11 @@ function mswTarget(): PrometheusTarget {
       resultType: 'vector',
       result: [
         {
-          metric: hybrisSeriesLabels('hybris_jgroups_view_size', 'prod', 'blue'),
+          metric: hybrisSeriesLabels(
+            'hybris_jgroups_view_size',
+            'prod',
+            'blue',
+          ),
           value: '9',
         },
       ],
@@ -75,7 +79,11 @@ function mswTarget(): PrometheusTarget {
       resultType: 'matrix',
       result: [
         {
-          metric: hybrisSeriesLabels('hybris_jgroups_view_size', 'prod', 'blue'),
+          metric: hybrisSeriesLabels(
+            'hybris_jgroups_view_size',
+            'prod',
+            'blue',
+          ),
           values: ['9', '9', '9'],
         },
       ],
@@ -84,7 +92,8 @@ function mswTarget(): PrometheusTarget {
     [BAD]: {
       status: 400,
       errorType: 'bad_data',
-      error: 'invalid parameter "query": 1:34: parse error: unclosed left parenthesis',
+      error:
+        'invalid parameter "query": 1:34: parse error: unclosed left parenthesis',
     },
   };
   const { handlers } = createPrometheusHandlers({ baseUrl, token, answers });
@@ -260,7 +269,11 @@ describe.each([
             ? 'answers and accepts the token'
             : 'answers',
         },
-        { name: 'metric hybris_jgroups_view_size', ok: true, detail: '4 series' },
+        {
+          name: 'metric hybris_jgroups_view_size',
+          ok: true,
+          detail: '4 series',
+        },
         { name: 'metric hybris_errors_total', ok: true, detail: '4 series' },
         {
           name: 'metric hybris_no_such_metric',
@@ -369,6 +382,22 @@ describe('PrometheusClient through Grafana', () => {
     });
   });
 
+  it('says so when Grafana redirects to its sign-in page instead of answering', async () => {
+    server.use(
+      http.get(
+        `${baseUrl}/api/v1/query`,
+        () =>
+          new HttpResponse(null, {
+            status: 302,
+            headers: { location: 'https://grafana.test/login' },
+          }),
+      ),
+    );
+    await expect(client().query('vector(1)')).rejects.toThrow(
+      "Prometheus: query 'vector(1)' failed (HTTP 302): redirected (to a sign-in page?): check prometheus.baseUrl and prometheus.token",
+    );
+  });
+
   it('sends nothing before Retry-After has passed (fake timers)', async () => {
     jest.useFakeTimers({
       doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'],
@@ -474,7 +503,10 @@ describe('PrometheusClient.fromConfig', () => {
       requests.push(query);
       return HttpResponse.json({
         status: 'success',
-        data: { resultType: 'vector', result: [{ metric: {}, value: [1, '2'] }] },
+        data: {
+          resultType: 'vector',
+          result: [{ metric: {}, value: [1, '2'] }],
+        },
       });
     };
     const client = PrometheusClient.fromConfig(
@@ -516,7 +548,9 @@ describe('PrometheusClient.fromConfig', () => {
           prometheus: { baseUrl: 'https://admin:hunter22@grafana.test' },
         }),
       ),
-    ).toThrow('prometheus.baseUrl must not hold credentials; set prometheus.token');
+    ).toThrow(
+      'prometheus.baseUrl must not hold credentials; set prometheus.token',
+    );
   });
 
   it('finds the metric names of the default gate queries', () => {

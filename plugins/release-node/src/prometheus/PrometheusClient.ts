@@ -163,15 +163,13 @@ export class PrometheusClient {
       baseUrl: prometheus.getString('baseUrl'),
       token: prometheus.getOptionalString('token'),
       timeoutMs: prometheus.getOptionalNumber('timeoutMs'),
-      metrics:
-        metrics ??
-        [
-          ...new Set(
-            readReleaseLayout(config).apps.hybris.gates.metrics.flatMap(m =>
-              metricNamesOf(m.query),
-            ),
+      metrics: metrics ?? [
+        ...new Set(
+          readReleaseLayout(config).apps.hybris.gates.metrics.flatMap(m =>
+            metricNamesOf(m.query),
           ),
-        ],
+        ),
+      ],
       ...rest,
     });
   }
@@ -212,7 +210,9 @@ export class PrometheusClient {
     query: string,
     path: string,
     params: Record<string, string>,
-  ): Promise<{ data: { resultType?: string; result?: unknown } } & PrometheusAnswerMeta> {
+  ): Promise<
+    { data: { resultType?: string; result?: unknown } } & PrometheusAnswerMeta
+  > {
     let response: Response;
     try {
       response = await fetchWithRetry({
@@ -265,6 +265,8 @@ export class PrometheusClient {
     }
     if (!response.ok) {
       const known: Record<number, string> = {
+        // Grafana sends a request without a valid token to its sign-in page.
+        302: 'redirected (to a sign-in page?): check prometheus.baseUrl and prometheus.token',
         401: 'the token was refused',
         403: 'the token may not query this data source',
         404: 'no Prometheus API at this URL',
@@ -314,10 +316,12 @@ export class PrometheusClient {
       case 'vector':
         return {
           resultType: 'vector',
-          result: ((data.result ?? []) as Array<{
-            metric: PrometheusLabels;
-            value: WirePoint;
-          }>).map(s => ({ metric: s.metric ?? {}, ...point(s.value) })),
+          result: (
+            (data.result ?? []) as Array<{
+              metric: PrometheusLabels;
+              value: WirePoint;
+            }>
+          ).map(s => ({ metric: s.metric ?? {}, ...point(s.value) })),
           warnings,
         };
       case 'scalar':
@@ -348,7 +352,9 @@ export class PrometheusClient {
   async queryRange(
     promql: string,
     options: { start: Date | number; end: Date | number; stepMs: number },
-  ): Promise<{ resultType: 'matrix'; result: PrometheusSeries[] } & PrometheusAnswerMeta> {
+  ): Promise<
+    { resultType: 'matrix'; result: PrometheusSeries[] } & PrometheusAnswerMeta
+  > {
     const action = `range query '${shortQuery(promql)}'`;
     if (!(options.stepMs > 0)) {
       throw this.fail(action, 'the step must be more than 0 ms');
@@ -378,10 +384,12 @@ export class PrometheusClient {
   }
 
   private series(result: unknown): PrometheusSeries[] {
-    return ((result ?? []) as Array<{
-      metric: PrometheusLabels;
-      values: WirePoint[];
-    }>).map(s => ({
+    return (
+      (result ?? []) as Array<{
+        metric: PrometheusLabels;
+        values: WirePoint[];
+      }>
+    ).map(s => ({
       metric: s.metric ?? {},
       points: (s.values ?? []).map(point),
     }));

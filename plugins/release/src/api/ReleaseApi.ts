@@ -88,6 +88,25 @@ export interface ReleasePreview {
   approvals: Array<ApprovalRequirement & { group?: string; teams: string[] }>;
 }
 
+/** Where the config-change form may edit. @public */
+export interface IacEditTargets {
+  environments: string[];
+  targets: Array<{
+    argocdApp: string;
+    app: ReleaseApp;
+    file: string;
+    keys: string[];
+  }>;
+}
+
+/** The exact change an IaC edit makes, stored nowhere. @public */
+export interface IacPreview {
+  diff: string;
+  expectedBlobs: Record<string, string>;
+  baseSha: string;
+  changed: boolean;
+}
+
 /**
  * The release backend as the front end sees it.
  *
@@ -109,6 +128,15 @@ export interface ReleaseApi {
     items?: ReleaseItem[];
   }): Promise<WhatShips>;
   previewRelease(draft: CreateReleaseRequest): Promise<ReleasePreview>;
+  getIacTargets(): Promise<IacEditTargets>;
+  previewIac(request: {
+    environment: string;
+    changes: Array<{
+      argocdApp: string;
+      key: string;
+      value: string | number | boolean;
+    }>;
+  }): Promise<IacPreview>;
 }
 
 /** @public */
@@ -164,6 +192,21 @@ export class ReleaseClient implements ReleaseApi {
 
   async previewRelease(draft: CreateReleaseRequest): Promise<ReleasePreview> {
     return this.post('/preview', draft);
+  }
+
+  async getIacTargets(): Promise<IacEditTargets> {
+    return this.get('/iac/targets');
+  }
+
+  async previewIac(request: {
+    environment: string;
+    changes: Array<{
+      argocdApp: string;
+      key: string;
+      value: string | number | boolean;
+    }>;
+  }): Promise<IacPreview> {
+    return this.post('/iac/preview', request);
   }
 
   private async get<T>(path: string): Promise<T> {

@@ -16,6 +16,7 @@ import {
 import { ReleaseGradeField, validateReleaseGrade } from './ReleaseGradeField';
 import { ReleasePreviewField } from './ReleasePreviewField';
 import { draftOf, type ReleaseFormData } from './draft';
+import { IacEditField, validateIacEdit } from './IacEditField';
 
 const hybrisShips: WhatShips = {
   app: 'hybris',
@@ -326,5 +327,48 @@ describe('release form fields', () => {
     expect(
       screen.getByText('service-team-lead (group:default/kop-hybris)'),
     ).toBeInTheDocument();
+  });
+
+  it('shows the exact IaC diff of an on-screen edit and keeps the blobs it was made from', async () => {
+    const previewIac = jest.fn(async () => ({
+      diff: '--- a/web/values.yaml\n+++ b/web/values.yaml\n-replicaCount: 3\n+replicaCount: 5\n',
+      expectedBlobs: { 'web/values.yaml': 'c'.repeat(40) },
+      baseSha: 'd'.repeat(40),
+      changed: true,
+    }));
+    const api = fakeApi({
+      getIacTargets: async () => ({
+        environments: ['beta', 'prod'],
+        targets: [
+          { argocdApp: 'web', app: 'web', file: 'web/values.yaml', keys: ['image.tag', 'replicaCount'] },
+        ],
+      }),
+      previewIac,
+    } as never);
+    const onChange = jest.fn();
+    await renderInTestApp(
+      <TestApiProvider apis={[[releaseApiRef, api]]}>
+        <IacEditField
+          {...fieldProps({
+            onChange,
+            formData: { environment: 'prod', argocdApp: 'web', key: 'replicaCount', value: '5' },
+          })}
+        />
+      </TestApiProvider>,
+    );
+    expect(await screen.findByTestId('kop-iac-diff')).toHaveTextContent('+replicaCount: 5');
+    expect(previewIac).toHaveBeenCalledWith({
+      environment: 'prod',
+      changes: [{ argocdApp: 'web', key: 'replicaCount', value: 5 }],
+    });
+    expect(onChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        expectedBlobs: { 'web/values.yaml': 'c'.repeat(40) },
+        baseSha: 'd'.repeat(40),
+      }),
+    );
+    const noDiff = errors();
+    validateIacEdit({ environment: 'prod', argocdApp: 'web', key: 'replicaCount', value: '5' }, noDiff);
+    expect(noDiff.found).toEqual(['edit.diff: wait for the diff, or change something']);
   });
 });

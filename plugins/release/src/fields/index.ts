@@ -8,6 +8,11 @@ export {
 } from './ReleaseChangesField';
 export { ReleaseGradeField, validateReleaseGrade } from './ReleaseGradeField';
 export { ReleasePreviewField } from './ReleasePreviewField';
+export {
+  IacEditField,
+  validateIacEdit,
+  type IacEditValue,
+} from './IacEditField';
 export * from './draft';
 
 /** The ui:field names the release templates use. */
@@ -16,4 +21,5 @@ export const releaseFieldNames = {
   changes: 'KopReleaseChanges',
   grade: 'KopReleaseGrade',
   preview: 'KopReleasePreview',
+  iacEdit: 'KopIacEdit',
 } as const;

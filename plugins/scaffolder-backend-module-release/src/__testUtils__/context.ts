@@ -1,4 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import type { ActionContext } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -34,7 +35,7 @@ export function actionContext<TInput extends Record<string, any>>(
     signal?: AbortSignal;
     user?: { name: string; email: string };
   } = {},
-) {
+): ActionContext<TInput, any> {
   const base = createMockActionContext({
     input,
     logger: mockServices.logger.mock(),
@@ -61,7 +62,7 @@ export function actionContext<TInput extends Record<string, any>>(
     isDryRun: options.dryRun ?? false,
     checkpoint: checkpoints.checkpoint,
     signal: options.signal,
-  });
+  }) as unknown as ActionContext<TInput, any>;
 }
 
 /** Every output the action set, by name. */

@@ -29,3 +29,25 @@ export function readOnlyGuard(...baseUrls: string[]) {
     },
   };
 }
+
+/** Lets every request through to the given systems and notes each one (method and path), in order. */
+export function requestRecorder(...baseUrls: string[]) {
+  const seen: string[] = [];
+  const server = setupServer(
+    ...baseUrls.map(base => http.all(`${base}/*`, () => passthrough())),
+  );
+  server.events.on('request:start', ({ request }) => {
+    seen.push(`${request.method} ${new URL(request.url).pathname}`);
+  });
+  return {
+    seen,
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      server.listen({ onUnhandledRequest: 'error' });
+      try {
+        return await fn();
+      } finally {
+        server.close();
+      }
+    },
+  };
+}

@@ -103,7 +103,9 @@ export async function startHybrisSandbox(
       }
       await new Promise(r => setTimeout(r, 5));
     }
-    throw new Error(`hybris ${colour} in ${environment} never got ${replicas} ready pods`);
+    throw new Error(
+      `hybris ${colour} in ${environment} never got ${replicas} ready pods`,
+    );
   };
   return {
     sandbox,

@@ -1,0 +1,133 @@
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { http, HttpResponse } from 'msw';
+import {
+  actionContext,
+  CheckpointStore,
+  outputsOf,
+} from '../__testUtils__/context';
+import { strictServer } from '../__testUtils__/msw';
+import {
+  RELEASE_API,
+  releaseApiHandlers,
+  sampleNotes,
+  sampleRelease,
+  testReleaseApi,
+} from '../__testUtils__/releaseApi';
+import { createReleaseCreateAction } from './releaseCreate';
+
+const input = {
+  grade: 'B' as const,
+  dbUpdate: false,
+  apps: [
+    { app: 'hybris' as const, version: 'deploy-2026-01-08' },
+    { app: 'cms' as const, version: '6e27011f' },
+  ],
+  steps: '3,6,9',
+  items: sampleRelease.items.map(i => ({
+    title: i.title,
+    app: i.app,
+    source: { type: 'mr' as const, project: 'kop/cms', iid: 3 },
+  })),
+};
+
+describe('kop:release:create', () => {
+  const api = releaseApiHandlers();
+  const { server, requests } = strictServer(...api.handlers);
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => {
+    server.resetHandlers();
+    requests.length = 0;
+    api.created.length = 0;
+  });
+  afterAll(() => server.close());
+  const action = () => createReleaseCreateAction({ api: testReleaseApi() });
+
+  it('asks for a preview in a dry run, which stores nothing, and creates nothing', async () => {
+    const ctx = actionContext(input, { dryRun: true });
+    await action().handler(ctx);
+    expect(requests).toEqual(['POST /api/release/preview']);
+    expect(api.created).toEqual([]);
+    expect(outputsOf(ctx)).toEqual({
+      minimumGrade: 'A',
+      announcement: sampleNotes.announcement,
+      asanaNotes: sampleNotes.asana,
+      commitMessage: sampleNotes.commitMessage,
+    });
+  });
+
+  it('creates the release once, as the user, and outputs its page and notes', async () => {
+    const checkpoints = new CheckpointStore();
+    const ctx = actionContext(input, { checkpoints });
+    await action().handler(ctx);
+    expect(outputsOf(ctx)).toEqual({
+      id: sampleRelease.id,
+      pageUrl: `/releases/${sampleRelease.id}`,
+      state: 'draft',
+      minimumGrade: 'A',
+      announcement: sampleNotes.announcement,
+      asanaNotes: sampleNotes.asana,
+      commitMessage: sampleNotes.commitMessage,
+    });
+    const { steps: _steps, ...sent } = input;
+    expect(api.created).toEqual([
+      {
+        ...sent,
+        apps: [
+          { app: 'hybris', version: 'deploy-2026-01-08', steps: [3, 6, 9] },
+          { app: 'cms', version: '6e27011f' },
+        ],
+      },
+    ]);
+
+    await action().handler(actionContext(input, { checkpoints }));
+    expect(api.created).toHaveLength(1);
+  });
+
+  it('names the field the release API refused', async () => {
+    server.use(
+      http.post(`${RELEASE_API}/releases`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'InputError',
+              message: 'apps.1.version: cms deploys a commit SHA or a semver tag',
+            },
+            request: { method: 'POST', url: '/api/release/releases' },
+            response: { statusCode: 400 },
+          },
+          { status: 400 },
+        ),
+      ),
+    );
+    const error = await action()
+      .handler(actionContext(input))
+      .catch(e => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toBe(
+      'release API: create release refused (HTTP 400): apps.1.version: cms deploys a commit SHA or a semver tag',
+    );
+  });
+
+  it('says when the user may not create releases', async () => {
+    server.use(
+      http.post(`${RELEASE_API}/releases`, () =>
+        HttpResponse.json(
+          { error: { name: 'NotAllowedError', message: 'release.create is not allowed' } },
+          { status: 403 },
+        ),
+      ),
+    );
+    await expect(action().handler(actionContext(input))).rejects.toThrow(
+      new NotAllowedError(
+        'release API: create release refused (HTTP 403): release.create is not allowed',
+      ),
+    );
+  });
+
+  it('refuses steps that do not rise, before calling the API', async () => {
+    await expect(
+      action().handler(actionContext({ ...input, steps: '6,3' })),
+    ).rejects.toThrow("steps must be rising replica counts from 1 to 60, like 3,6,9; got '6,3'");
+    expect(requests).toEqual([]);
+  });
+});

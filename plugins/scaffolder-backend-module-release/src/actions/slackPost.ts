@@ -1,0 +1,163 @@
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  releaseGrades,
+  type GradePolicy,
+  type ReleaseGrade,
+} from '@internal/plugin-release-common';
+import type { ReleaseIntegrations } from '@internal/plugin-release-node';
+import { renderQaRequest } from '../lib/qaRequest';
+import { checkReleaseId, type ReleaseApi } from '../lib/releaseApi';
+import { examples } from './slackPost.examples';
+
+/**
+ * Creates `kop:slack:post`, which posts a message to a channel: the one given, the one of an audience
+ * in `release.notify.slack`, or the one the grade policy shares the grade with. With `releaseId` the
+ * message is the release's announcement (or its QA request) and the grade is the release's.
+ *
+ * @public
+ */
+export function createSlackPostAction(options: {
+  integrations: Pick<ReleaseIntegrations, 'slack'>;
+  policy: GradePolicy;
+  /** `release.notify.slack`: audience (a grade's `share`, or e.g. qa) → channel. */
+  channels: Record<string, string>;
+  /** Reads the release named by `releaseId`, as the user. */
+  api?: ReleaseApi;
+  /** Payment-test brands the QA request names (default ks, tc, g4). */
+  paymentBrands?: string[];
+  /** The portal's address, for the release page link in the QA request. */
+  portalUrl?: string;
+}) {
+  const { policy, channels } = options;
+  const audiences = Object.keys(channels);
+  const channelOf = (audience: string, field: string) => {
+    const channel = channels[audience];
+    if (!channel) {
+      throw new InputError(
+        `${field} '${audience}' is not a key of release.notify.slack (${
+          audiences.join(', ') || 'none set'
+        })`,
+      );
+    }
+    return channel;
+  };
+  return createTemplateAction({
+    id: 'kop:slack:post',
+    description:
+      "Posts a message to Slack: to the channel given, an audience's channel (release.notify.slack), or the channel the grade is shared with",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        text: z =>
+          z
+            .string({ description: 'The message (default with releaseId: its announcement)' })
+            .min(1)
+            .max(40_000)
+            .optional(),
+        releaseId: z =>
+          z
+            .string({
+              description:
+                'A release of the portal (e.g. steps.create.output.id): its grade and message',
+            })
+            .optional(),
+        kind: z =>
+          z
+            .enum(['announcement', 'qa-request'], {
+              description: 'With releaseId: the announcement (default) or the beta QA request',
+            })
+            .optional(),
+        channel: z =>
+          z
+            .string({ description: 'Channel name (#kop-qa) or ID' })
+            .regex(
+              /^#?[a-z0-9][a-z0-9._-]{0,79}$|^[CGD][A-Z0-9]{8,}$/,
+              'must be a channel name or ID',
+            )
+            .optional(),
+        audience: z =>
+          z
+            .string({ description: 'A key of release.notify.slack, e.g. qa' })
+            .optional(),
+        grade: z =>
+          z
+            .enum(releaseGrades, {
+              description: 'Post to the channel the grade policy shares this grade with',
+            })
+            .optional(),
+        threadTs: z =>
+          z
+            .string({ description: 'Reply in this thread' })
+            .regex(/^\d{1,12}\.\d{1,8}$/, 'must be a Slack message ts')
+            .optional(),
+      },
+      output: {
+        channel: z => z.string({ description: 'The channel posted to' }),
+        ts: z => z.string({ description: 'The message ts' }).optional(),
+      },
+    },
+    async handler(ctx) {
+      const { audience, threadTs } = ctx.input;
+      const releaseId = ctx.input.releaseId || undefined;
+      let text = ctx.input.text;
+      let grade: ReleaseGrade | undefined = ctx.input.grade;
+      if (releaseId) {
+        checkReleaseId(releaseId);
+        if (!options.api) throw new Error('kop:slack:post cannot read releases here');
+        const credentials = await ctx.getInitiatorCredentials();
+        const release = await options.api.get(credentials, releaseId);
+        grade ??= release.grade;
+        if (!text && ctx.input.kind === 'qa-request') {
+          text = renderQaRequest(release, policy, {
+            brands: options.paymentBrands ?? ['ks', 'tc', 'g4'],
+            portalUrl: options.portalUrl,
+          });
+        } else if (!text) {
+          text = (await options.api.notes(credentials, releaseId)).announcement;
+        }
+      }
+      let channel = ctx.input.channel;
+      if (!channel && audience) channel = channelOf(audience, 'audience');
+      if (!channel && grade) {
+        channel = channelOf(policy.grades[grade].share, `grade ${grade} is shared with`);
+      }
+      if (!channel) throw new InputError('give channel, audience or grade');
+      ctx.output('channel', channel);
+      if (!text) {
+        if (ctx.isDryRun && 'releaseId' in ctx.input) {
+          // The release step of a dry run registers nothing, so there is no message to render yet.
+          ctx.logger.info(`Dry run: would post the release's message to ${channel}`);
+          return;
+        }
+        throw new InputError('give text, or releaseId to post its message');
+      }
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Dry run: would post to ${channel}:\n${text}`);
+        return;
+      }
+      const slack = options.integrations.slack;
+      const message = text;
+      const posted = await ctx.checkpoint({
+        key: 'slack-post',
+        fn: async () => {
+          const sent = await slack.postMessage({ channel: channel!, text: message, threadTs });
+          return { channel: sent.channel, ts: sent.ts };
+        },
+      });
+      ctx.logger.info(`Slack: posted to ${channel} (${posted.channel} ${posted.ts})`);
+      ctx.output('channel', posted.channel);
+      ctx.output('ts', posted.ts);
+    },
+  });
+}
+
+/** `release.notify.slack` from config: audience → channel. */
+export function readNotifyChannels(config: Config): Record<string, string> {
+  const section = config.getOptionalConfig('release.notify.slack');
+  return Object.fromEntries(
+    (section?.keys() ?? []).map(k => [k, section!.getString(k)]),
+  );
+}

@@ -1,0 +1,24 @@
+import type { GradePolicy, Release } from '@internal/plugin-release-common';
+
+/**
+ * The QA request for a release on beta, in the team's words: what ships, the payment tests to run
+ * (only the brands the team tests), and the release page.
+ */
+export function renderQaRequest(
+  release: Release,
+  policy: GradePolicy,
+  options: { brands: string[]; portalUrl?: string },
+): string {
+  return [
+    `[${release.product}] 베타 배포 완료, QA 요청드립니다.`,
+    `- 배포버전: ${release.apps.map(a => `${a.app}(${a.version})`).join(', ')}`,
+    `- 배포등급: ${release.grade}(${policy.grades[release.grade].label})`,
+    `- DB 업데이트 여부: ${release.dbUpdate ? 'Y' : 'N'}`,
+    '- 배포내역',
+    ...release.items.map(item => `\t- ${item.title}`),
+    `- 결제 테스트: ${options.brands.join(', ')}`,
+    ...(options.portalUrl
+      ? [`- 배포 페이지: ${options.portalUrl}/releases/${release.id}`]
+      : []),
+  ].join('\n');
+}
