@@ -156,6 +156,15 @@ export interface Config {
     };
     /** Glob patterns of changed paths per change class; dbChange and infraChange raise the grade floor. */
     changeClasses?: { [changeClass: string]: string[] };
+    /** Who is told where. */
+    notify?: {
+      /** Slack channel (#name or ID) per audience: each grade's `share` (team, core-service-pls, …) and qa. */
+      slack?: { [audience: string]: string };
+    };
+    beta?: {
+      /** The payment tests run on beta: the Jenkins job and the brands tested (default ks, tc, g4). */
+      paymentTests?: { jenkinsJob?: string; brands?: string[] };
+    };
     apps?: {
       hybris?: {
         /** GitLab project of the code, e.g. kop/hybris. */

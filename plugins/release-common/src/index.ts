@@ -10,3 +10,4 @@ export * from './notes';
 export * from './permissions';
 export * from './policy';
 export * from './states';
+export * from './status';

@@ -18,6 +18,7 @@ import { createJenkinsBuildAction } from './actions/jenkinsBuild';
 import { createReleaseCreateAction } from './actions/releaseCreate';
 import { createReleaseNotesAction } from './actions/releaseNotes';
 import { createSlackPostAction, readNotifyChannels } from './actions/slackPost';
+import { ReleaseApi } from './lib/releaseApi';
 
 /**
  * Registers the `kop:*` scaffolder actions that the release forms use.

@@ -14,3 +14,4 @@ export {
   type GitlabPipeline,
 } from './GitlabClient';
 export { EditConflictError, setYamlValues, type YamlScalar } from './yamlEdit';
+export { readYamlValues } from './yamlRead';

@@ -5,14 +5,24 @@ import {
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  ApprovalCheck,
   ApprovalRequirement,
+  ApprovalStage,
   CreateReleaseRequest,
   GradePolicy,
   Release,
   ReleaseApp,
   ReleaseGrade,
   ReleaseItem,
+  ReleaseNotes,
+  ReleaseState,
 } from '@internal/plugin-release-common';
+import {
+  followStatusStream,
+  type ReleaseStatus,
+  type SetupCheckResult,
+  type StatusStreamHandlers,
+} from './status';
 
 /** @public */
 export interface ReleaseBackendHealth {
@@ -78,7 +88,12 @@ export interface WhatShips {
   newer: boolean;
   /** Commits that run and the candidate lacks: what a rollback takes out. */
   behind?: number;
+  /** Commits the candidate has that do not run. */
+  ahead?: number;
   proposedItems: ReleaseItem[];
+  /** Indexes of the given items that nothing shipping matches. */
+  missingItems?: number[];
+  warnings?: string[];
 }
 
 /** The review page's view of a release that is not stored yet. @public */
@@ -107,6 +122,52 @@ export interface IacPreview {
   changed: boolean;
 }
 
+/** One stage's approvals (GET /releases/:id/approvals). @public */
+export interface ReleaseApprovalStage {
+  stage: ApprovalStage;
+  requirements: Array<ApprovalRequirement & { givenBy?: string }>;
+  /** Whether the signed-in user may give a missing approval, and why not. */
+  you: ApprovalCheck;
+}
+
+/** @public */
+export interface ReleaseApprovals {
+  releaseId: string;
+  state: ReleaseState;
+  stages: ReleaseApprovalStage[];
+}
+
+/** An approval or rejection (POST /releases/:id/approvals); a rejection needs a comment. @public */
+export interface ReleaseDecision {
+  decision: 'approve' | 'reject';
+  stage: ApprovalStage;
+  comment?: string;
+}
+
+/** A release waiting for the signed-in user (GET /approvals/pending). @public */
+export interface PendingApproval {
+  release: Release;
+  stage: ApprovalStage;
+  requirement: ApprovalRequirement;
+}
+
+/** One row of the append-only audit trail. @public */
+export interface ReleaseAuditRecord {
+  seq: number;
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  releaseId?: string;
+  outcome: 'success' | 'failure';
+  before?: unknown;
+  after?: unknown;
+  requestId?: string;
+  meta?: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
 /**
  * The release backend as the front end sees it.
  *
@@ -116,6 +177,7 @@ export interface ReleaseApi {
   getHealth(): Promise<ReleaseBackendHealth>;
   listReleases(options?: {
     app?: ReleaseApp;
+    state?: ReleaseState[];
     limit?: number;
     cursor?: string;
   }): Promise<{ items: Release[]; nextCursor?: string }>;
@@ -137,6 +199,22 @@ export interface ReleaseApi {
       value: string | number | boolean;
     }>;
   }): Promise<IacPreview>;
+  getRelease(id: string): Promise<Release>;
+  getApprovals(id: string): Promise<ReleaseApprovals>;
+  decide(id: string, decision: ReleaseDecision): Promise<Release>;
+  /** Approves a grade E release after it was deployed. */
+  retroApprove(id: string, request: { comment?: string }): Promise<Release>;
+  getNotes(id: string): Promise<ReleaseNotes>;
+  getAudit(
+    id: string,
+    options?: { afterSeq?: number; limit?: number },
+  ): Promise<{ items: ReleaseAuditRecord[] }>;
+  listPendingApprovals(): Promise<{ items: PendingApproval[] }>;
+  /** Every app's live status, from the backend's cache. */
+  getStatus(): Promise<ReleaseStatus>;
+  /** Follows the live status until the returned function is called; reconnects by itself. */
+  streamStatus(handlers: StatusStreamHandlers): () => void;
+  getSetupCheck(): Promise<SetupCheckResult>;
 }
 
 /** @public */
@@ -163,10 +241,16 @@ export class ReleaseClient implements ReleaseApi {
   }
 
   async listReleases(
-    options: { app?: ReleaseApp; limit?: number; cursor?: string } = {},
+    options: {
+      app?: ReleaseApp;
+      state?: ReleaseState[];
+      limit?: number;
+      cursor?: string;
+    } = {},
   ): Promise<{ items: Release[]; nextCursor?: string }> {
     const query = new URLSearchParams();
     if (options.app) query.set('app', options.app);
+    if (options.state?.length) query.set('state', options.state.join(','));
     if (options.limit) query.set('limit', String(options.limit));
     if (options.cursor) query.set('cursor', options.cursor);
     const suffix = query.toString() ? `?${query}` : '';
@@ -207,6 +291,72 @@ export class ReleaseClient implements ReleaseApi {
     }>;
   }): Promise<IacPreview> {
     return this.post('/iac/preview', request);
+  }
+
+  async getRelease(id: string): Promise<Release> {
+    return this.get(`/releases/${encodeURIComponent(id)}`);
+  }
+
+  async getApprovals(id: string): Promise<ReleaseApprovals> {
+    return this.get(`/releases/${encodeURIComponent(id)}/approvals`);
+  }
+
+  async decide(id: string, decision: ReleaseDecision): Promise<Release> {
+    return this.post(`/releases/${encodeURIComponent(id)}/approvals`, decision);
+  }
+
+  async retroApprove(
+    id: string,
+    request: { comment?: string },
+  ): Promise<Release> {
+    return this.post(
+      `/releases/${encodeURIComponent(id)}/retro-approval`,
+      request,
+    );
+  }
+
+  async getNotes(id: string): Promise<ReleaseNotes> {
+    return this.get(`/releases/${encodeURIComponent(id)}/notes`);
+  }
+
+  async getAudit(
+    id: string,
+    options: { afterSeq?: number; limit?: number } = {},
+  ): Promise<{ items: ReleaseAuditRecord[] }> {
+    const query = new URLSearchParams();
+    if (options.afterSeq !== undefined)
+      query.set('afterSeq', String(options.afterSeq));
+    if (options.limit) query.set('limit', String(options.limit));
+    const suffix = query.toString() ? `?${query}` : '';
+    return this.get(`/releases/${encodeURIComponent(id)}/audit${suffix}`);
+  }
+
+  async listPendingApprovals(): Promise<{ items: PendingApproval[] }> {
+    return this.get('/approvals/pending');
+  }
+
+  async getStatus(): Promise<ReleaseStatus> {
+    return this.get('/status');
+  }
+
+  streamStatus(handlers: StatusStreamHandlers): () => void {
+    const stop = new AbortController();
+    void followStatusStream({
+      handlers,
+      signal: stop.signal,
+      open: async signal => {
+        const base = await this.discoveryApi.getBaseUrl('release');
+        return this.fetchApi.fetch(`${base}/status/stream`, {
+          signal,
+          headers: { accept: 'text/event-stream' },
+        });
+      },
+    });
+    return () => stop.abort();
+  }
+
+  async getSetupCheck(): Promise<SetupCheckResult> {
+    return this.get('/setup-check');
   }
 
   private async get<T>(path: string): Promise<T> {

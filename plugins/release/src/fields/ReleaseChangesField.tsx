@@ -102,7 +102,7 @@ export const ReleaseChangesField = (
   const key = JSON.stringify(release ?? null);
   const [shipped, setShipped] = useState<WhatShips[]>([]);
   const state = useAsync(async () => {
-    if (!release?.apps.length) return [];
+    if (!release?.apps?.length) return [];
     return Promise.all(
       release.apps
         .filter(a => a.version)
@@ -119,10 +119,9 @@ export const ReleaseChangesField = (
   useEffect(() => {
     if (!state.value) return;
     setShipped(state.value);
-    const keep =
-      formData?.items.length && formData.items.length > 0
-        ? formData.items
-        : state.value.flatMap(proposedItemsOf);
+    const keep = formData?.items?.length
+      ? formData.items
+      : state.value.flatMap(proposedItemsOf);
     onChange(summarize(state.value, keep));
     // The form's value follows what ships; re-run only when that changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -131,7 +130,7 @@ export const ReleaseChangesField = (
   const items = formData?.items ?? [];
   const update = (next: ReleaseItem[]) => onChange(summarize(shipped, next));
 
-  if (!release?.apps.length) {
+  if (!release?.apps?.length) {
     return <Typography>{t('fields.changes.pickVersionsFirst')}</Typography>;
   }
   if (state.loading) return <Progress />;
@@ -242,7 +241,7 @@ export function validateReleaseChanges(
   validation: { addError(message: string): void },
   context?: { uiSchema?: { 'ui:options'?: ReleaseChangesOptions } },
 ) {
-  if (!value?.items.length) {
+  if (!value?.items?.length) {
     validation.addError('changes.items: list at least one item that ships');
     return;
   }

@@ -91,12 +91,13 @@ export const ReleaseVersionsField = (
   const options = (uiSchema?.['ui:options'] ?? {}) as ReleaseVersionsOptions;
   const apps = options.apps ?? [...releaseApps];
   const environments = options.environments ?? ['beta', 'prod'];
-  const value: ReleaseVersionsValue = formData ?? {
-    environment: environments[0],
-    apps: [],
+  // The form hands an object field {} before it has a value.
+  const value: ReleaseVersionsValue = {
+    environment: formData?.environment ?? environments[0],
+    apps: formData?.apps ?? [],
   };
   useEffect(() => {
-    if (!formData) onChange(value);
+    if (!formData?.environment || !formData.apps) onChange(value);
     // Only the first render sets the default environment.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -177,7 +178,7 @@ export function validateReleaseVersions(
   value: ReleaseVersionsValue | undefined,
   validation: { addError(message: string): void },
 ) {
-  if (!value?.apps.length) {
+  if (!value?.apps?.length) {
     validation.addError('release.apps: pick at least one app to release');
     return;
   }

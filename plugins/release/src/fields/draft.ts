@@ -50,14 +50,15 @@ export function stepsOf(value: string | undefined): number[] | undefined {
 export function draftOf(
   data: ReleaseFormData,
 ): CreateReleaseRequest | undefined {
-  if (!data.release?.apps.length || !data.changes?.items.length)
+  if (!data.release?.apps?.length || !data.changes?.items?.length)
     return undefined;
   if (!data.grade?.grade) return undefined;
   const steps = stepsOf(data.steps);
   return {
     grade: data.grade.grade,
     ...(data.grade.reason ? { gradeReason: data.grade.reason } : {}),
-    dbUpdate: data.dbUpdate ?? data.changes.changeClasses.includes('dbChange'),
+    dbUpdate:
+      Boolean(data.dbUpdate) || data.changes.changeClasses.includes('dbChange'),
     changeClasses: data.changes.changeClasses,
     apps: data.release.apps.map(a => ({
       app: a.app,

@@ -15,7 +15,12 @@ import {
 } from './ReleaseChangesField';
 import { ReleaseGradeField, validateReleaseGrade } from './ReleaseGradeField';
 import { ReleasePreviewField } from './ReleasePreviewField';
-import { draftOf, type ReleaseFormData } from './draft';
+import {
+  draftOf,
+  type ReleaseChangesValue,
+  type ReleaseFormData,
+  type ReleaseVersionsValue,
+} from './draft';
 import { IacEditField, validateIacEdit } from './IacEditField';
 
 const hybrisShips: WhatShips = {
@@ -127,6 +132,29 @@ describe('release form fields', () => {
       environment: 'beta',
       apps: [{ app: 'hybris', version: 'deploy-2026-01-08' }],
     });
+  });
+
+  it('starts from the empty object the form hands an unanswered field', async () => {
+    const onChange = jest.fn();
+    await renderInTestApp(
+      <TestApiProvider apis={[[releaseApiRef, fakeApi()]]}>
+        <ReleaseVersionsField
+          {...fieldProps({
+            onChange,
+            formData: {} as ReleaseVersionsValue,
+          })}
+        />
+      </TestApiProvider>,
+    );
+    expect(screen.getByText('Pick at least one app.')).toBeInTheDocument();
+    expect(onChange).toHaveBeenCalledWith({ environment: 'beta', apps: [] });
+    const none = errors();
+    validateReleaseVersions({} as ReleaseVersionsValue, none);
+    validateReleaseChanges({} as ReleaseChangesValue, none);
+    expect(none.found).toEqual([
+      'release.apps: pick at least one app to release',
+      'changes.items: list at least one item that ships',
+    ]);
   });
 
   it('names the field when no app or version is picked', () => {
@@ -340,7 +368,12 @@ describe('release form fields', () => {
       getIacTargets: async () => ({
         environments: ['beta', 'prod'],
         targets: [
-          { argocdApp: 'web', app: 'web', file: 'web/values.yaml', keys: ['image.tag', 'replicaCount'] },
+          {
+            argocdApp: 'web',
+            app: 'web',
+            file: 'web/values.yaml',
+            keys: ['image.tag', 'replicaCount'],
+          },
         ],
       }),
       previewIac,
@@ -351,12 +384,19 @@ describe('release form fields', () => {
         <IacEditField
           {...fieldProps({
             onChange,
-            formData: { environment: 'prod', argocdApp: 'web', key: 'replicaCount', value: '5' },
+            formData: {
+              environment: 'prod',
+              argocdApp: 'web',
+              key: 'replicaCount',
+              value: '5',
+            },
           })}
         />
       </TestApiProvider>,
     );
-    expect(await screen.findByTestId('kop-iac-diff')).toHaveTextContent('+replicaCount: 5');
+    expect(await screen.findByTestId('kop-iac-diff')).toHaveTextContent(
+      '+replicaCount: 5',
+    );
     expect(previewIac).toHaveBeenCalledWith({
       environment: 'prod',
       changes: [{ argocdApp: 'web', key: 'replicaCount', value: 5 }],
@@ -368,7 +408,17 @@ describe('release form fields', () => {
       }),
     );
     const noDiff = errors();
-    validateIacEdit({ environment: 'prod', argocdApp: 'web', key: 'replicaCount', value: '5' }, noDiff);
-    expect(noDiff.found).toEqual(['edit.diff: wait for the diff, or change something']);
+    validateIacEdit(
+      {
+        environment: 'prod',
+        argocdApp: 'web',
+        key: 'replicaCount',
+        value: '5',
+      },
+      noDiff,
+    );
+    expect(noDiff.found).toEqual([
+      'edit.diff: wait for the diff, or change something',
+    ]);
   });
 });

@@ -21,7 +21,12 @@ export const sampleRelease: Release = {
   changeClasses: [],
   dbUpdate: false,
   apps: [
-    { app: 'hybris', version: 'deploy-2026-01-08', strategy: 'blue-green-steps', steps: [3, 6, 9] },
+    {
+      app: 'hybris',
+      version: 'deploy-2026-01-08',
+      strategy: 'blue-green-steps',
+      steps: [3, 6, 9],
+    },
     { app: 'cms', version: '6e27011f', strategy: 'branch-merge-sync' },
   ],
   items: [
@@ -51,9 +56,13 @@ export const userTokenForRelease = `Bearer ${mockCredentials.service.token({
   targetPluginId: 'release',
 })}`;
 
-export const sampleNotes = renderReleaseNotes(sampleRelease, defaultGradePolicy, {
-  portalUrl: PORTAL,
-});
+export const sampleNotes = renderReleaseNotes(
+  sampleRelease,
+  defaultGradePolicy,
+  {
+    portalUrl: PORTAL,
+  },
+);
 
 /**
  * msw handlers answering as the release backend's API does (openapi.yaml): create, preview (stores
@@ -63,7 +72,9 @@ export function releaseApiHandlers() {
   const created: unknown[] = [];
   const refused = () =>
     HttpResponse.json(
-      { error: { name: 'AuthenticationError', message: 'Missing credentials' } },
+      {
+        error: { name: 'AuthenticationError', message: 'Missing credentials' },
+      },
       { status: 401 },
     );
   const asUser = (request: Request) =>
@@ -77,14 +88,23 @@ export function releaseApiHandlers() {
     http.post(`${RELEASE_API}/preview`, async ({ request }) => {
       if (!asUser(request)) return refused();
       await request.json();
-      return HttpResponse.json({ release: sampleRelease, notes: sampleNotes, approvals: [] });
+      return HttpResponse.json({
+        release: sampleRelease,
+        notes: sampleNotes,
+        approvals: [],
+      });
     }),
     http.get(`${RELEASE_API}/releases/:id`, ({ request, params }) => {
       if (!asUser(request)) return refused();
       return params.id === sampleRelease.id
         ? HttpResponse.json(sampleRelease)
         : HttpResponse.json(
-            { error: { name: 'NotFoundError', message: `release ${params.id} not found` } },
+            {
+              error: {
+                name: 'NotFoundError',
+                message: `release ${params.id} not found`,
+              },
+            },
             { status: 404 },
           );
     }),
@@ -92,7 +112,10 @@ export function releaseApiHandlers() {
       if (!asUser(request)) return refused();
       return params.id === sampleRelease.id
         ? HttpResponse.json(sampleNotes)
-        : HttpResponse.json({ error: { message: 'not found' } }, { status: 404 });
+        : HttpResponse.json(
+            { error: { message: 'not found' } },
+            { status: 404 },
+          );
     }),
   ];
   return { handlers, created };
@@ -101,7 +124,9 @@ export function releaseApiHandlers() {
 /** The release API client as the module builds it, with mock auth and discovery. */
 export function testReleaseApi() {
   return new ReleaseApi({
-    discovery: mockServices.discovery.mock({ getBaseUrl: async () => RELEASE_API }),
+    discovery: mockServices.discovery.mock({
+      getBaseUrl: async () => RELEASE_API,
+    }),
     auth: mockServices.auth(),
   });
 }

@@ -16,7 +16,10 @@ describe('kop:asana:task examples', () => {
   let stop: () => void;
   beforeAll(async () => {
     kop = await startKopSandbox({ services: [createAsanaService()] });
-    const { server } = strictServerWithSandbox(kop.url, ...releaseApiHandlers().handlers);
+    const { server } = strictServerWithSandbox(
+      kop.url,
+      ...releaseApiHandlers().handlers,
+    );
     server.listen({ onUnhandledRequest: 'error' });
     stop = () => server.close();
   });

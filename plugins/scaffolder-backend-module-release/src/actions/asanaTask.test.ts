@@ -5,7 +5,13 @@ import {
   CheckpointStore,
   outputsOf,
 } from '../__testUtils__/context';
-import { readOnlyGuard } from '../__testUtils__/readOnly';
+import { strictServerWithSandbox } from '../__testUtils__/msw';
+import {
+  releaseApiHandlers,
+  sampleNotes,
+  sampleRelease,
+  testReleaseApi,
+} from '../__testUtils__/releaseApi';
 import { startKopSandbox } from '../__testUtils__/sandbox';
 import { createAsanaTaskAction } from './asanaTask';
 
@@ -14,30 +20,57 @@ const notes =
 
 describe('kop:asana:task against the sandbox Asana', () => {
   let kop: Awaited<ReturnType<typeof startKopSandbox>>;
+  let msw: ReturnType<typeof strictServerWithSandbox>;
   const action = () =>
     createAsanaTaskAction({
       integrations: kop.integrations,
+      api: testReleaseApi(),
       now: () => new Date('2026-01-07T16:00:00Z'),
     });
   const tasks = async () =>
     (await kop.sandbox.services.find(s => s.name === 'Asana')!.describe!()) ??
     [];
+  const writes = () => msw.requests.filter(r => !r.startsWith('GET '));
 
   beforeAll(async () => {
     kop = await startKopSandbox({ services: [createAsanaService()] });
+    msw = strictServerWithSandbox(kop.url, ...releaseApiHandlers().handlers);
+    msw.server.listen({ onUnhandledRequest: 'error' });
   });
-  afterAll(() => kop.stop());
+  beforeEach(() => {
+    msw.requests.length = 0;
+  });
+  afterAll(async () => {
+    msw.server.close();
+    await kop.stop();
+  });
 
   it('names the task in a dry run and writes nothing', async () => {
-    const guard = readOnlyGuard(kop.url);
     const ctx = actionContext(
       { apps: ['hybris' as const, 'cms' as const], notes, grade: 'B' as const },
       { dryRun: true },
     );
-    await guard.run(() => action().handler(ctx));
-    expect(guard.writes).toEqual([]);
+    await action().handler(ctx);
+    expect(msw.requests).toEqual([]);
     expect(outputsOf(ctx)).toEqual({ name: '2026.01.08 hybris, cms' });
     expect(await tasks()).toEqual([]);
+  });
+
+  it('reads the release in a dry run, and writes nothing', async () => {
+    const ctx = actionContext(
+      { releaseId: sampleRelease.id },
+      { dryRun: true },
+    );
+    await action().handler(ctx);
+    expect(writes()).toEqual([]);
+    expect(outputsOf(ctx)).toEqual({ name: sampleRelease.title });
+  });
+
+  it('passes a template dry run whose release step registered nothing', async () => {
+    const ctx = actionContext({ releaseId: '' }, { dryRun: true });
+    await action().handler(ctx);
+    expect(msw.requests).toEqual([]);
+    expect(outputsOf(ctx)).toEqual({});
   });
 
   it('creates the task once with its release fields', async () => {
@@ -55,7 +88,7 @@ describe('kop:asana:task against the sandbox Asana', () => {
     expect(out).toEqual({
       name: '2026.01.08 hybris, cms',
       gid: expect.stringMatching(/^\d+$/),
-      url: expect.stringContaining(out.gid),
+      taskUrl: expect.stringContaining(out.gid),
     });
     const task = await kop.integrations.asana.getTask(out.gid);
     expect(task).toMatchObject({
@@ -75,9 +108,43 @@ describe('kop:asana:task against the sandbox Asana', () => {
     ]);
   });
 
-  it('refuses a task without a name or apps', async () => {
+  it('makes the task of a registered release from its title, Asana notes, grade and DB update', async () => {
+    const ctx = actionContext({
+      releaseId: sampleRelease.id,
+      buildNumber: '1235',
+    });
+    await action().handler(ctx);
+    const gid = outputsOf(ctx).gid;
+    const task = await kop.integrations.asana.getTask(gid);
+    expect(task).toMatchObject({
+      name: sampleRelease.title,
+      grade: 'B',
+      dbUpdate: false,
+      buildNumber: '1235',
+    });
+    const body = await fetch(
+      `${kop.url}/asana/api/1.0/tasks/${gid}?opt_fields=notes`,
+      {
+        headers: { authorization: 'Bearer asana-sandbox-token' },
+      },
+    ).then(r => r.json());
+    expect(body.data.notes).toBe(sampleNotes.asana);
+  });
+
+  it('refuses a task without a name, apps or release', async () => {
     await expect(action().handler(actionContext({ notes }))).rejects.toThrow(
-      new InputError('give the task a name, or the apps to name it after'),
+      new InputError(
+        'give the task a name, the apps to name it after, or releaseId',
+      ),
     );
+  });
+
+  it('refuses a release id that is not one, before any request', async () => {
+    await expect(
+      action().handler(actionContext({ releaseId: '../../admin' })),
+    ).rejects.toThrow(
+      "releaseId must be a release id (a UUID), got '../../admin'",
+    );
+    expect(msw.requests).toEqual([]);
   });
 });

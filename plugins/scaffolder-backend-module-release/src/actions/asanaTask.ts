@@ -49,21 +49,32 @@ export function createAsanaTaskAction(options: {
         apps: z =>
           z
             .array(z.enum(releaseApps), {
-              description: 'Apps of the release, to name the task after (with today)',
+              description:
+                'Apps of the release, to name the task after (with today)',
             })
             .min(1)
             .optional(),
         notes: z =>
           z
-            .string({ description: 'Task body, e.g. the release notes in their Asana form' })
+            .string({
+              description:
+                'Task body, e.g. the release notes in their Asana form',
+            })
             .max(60_000)
             .optional(),
         grade: z =>
-          z.enum(releaseGrades, { description: 'Release grade A–E' }).optional(),
+          z
+            .enum(releaseGrades, { description: 'Release grade A–E' })
+            .optional(),
         buildNumber: z =>
-          z.string({ description: 'Build number, e.g. 1234' }).max(100).optional(),
+          z
+            .string({ description: 'Build number, e.g. 1234' })
+            .max(100)
+            .optional(),
         dbUpdate: z =>
-          z.boolean({ description: 'Whether the release updates the DB' }).optional(),
+          z
+            .boolean({ description: 'Whether the release updates the DB' })
+            .optional(),
       },
       output: {
         name: z => z.string({ description: 'The task name' }).optional(),
@@ -82,7 +93,8 @@ export function createAsanaTaskAction(options: {
       } = {};
       if (releaseId) {
         checkReleaseId(releaseId);
-        if (!options.api) throw new Error('kop:asana:task cannot read releases here');
+        if (!options.api)
+          throw new Error('kop:asana:task cannot read releases here');
         const credentials = await ctx.getInitiatorCredentials();
         const [release, notes] = await Promise.all([
           options.api.get(credentials, releaseId),
@@ -98,14 +110,20 @@ export function createAsanaTaskAction(options: {
       const name =
         ctx.input.name ??
         fromRelease.name ??
-        (apps ? defaultReleaseTitle(apps, options.now?.() ?? new Date()) : undefined);
+        (apps
+          ? defaultReleaseTitle(apps, options.now?.() ?? new Date())
+          : undefined);
       if (!name) {
         if (ctx.isDryRun && 'releaseId' in ctx.input) {
           // The release step of a dry run registers nothing, so there is no release to read yet.
-          ctx.logger.info('Dry run: would create the Asana task of the release made in a real run');
+          ctx.logger.info(
+            'Dry run: would create the Asana task of the release made in a real run',
+          );
           return;
         }
-        throw new InputError('give the task a name, the apps to name it after, or releaseId');
+        throw new InputError(
+          'give the task a name, the apps to name it after, or releaseId',
+        );
       }
       const task = {
         name,

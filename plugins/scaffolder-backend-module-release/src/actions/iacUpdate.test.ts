@@ -151,6 +151,23 @@ describe('kop:iac:update against the sandbox GitLab', () => {
     expect(checkpoints.ran).toEqual(['iac-plan-prod', 'iac-commit-prod']);
     expect(outputsOf(retry).commitSha).toBe(sha);
 
+    // Killed after the commit landed but before its checkpoint was kept: the rerun sees the values
+    // already there (not a conflict with the diff it showed) and commits nothing.
+    const lost = new CheckpointStore();
+    lost.values.set('iac-plan-prod', checkpoints.values.get('iac-plan-prod')!);
+    const resumed = actionContext(
+      {
+        ...greenStep,
+        expectedBlobs: shown.expectedBlobs,
+        baseSha: shown.baseSha,
+      },
+      { checkpoints: lost },
+    );
+    await action().handler(resumed);
+    expect(lost.ran).toEqual(['iac-commit-prod']);
+    expect(await head()).toBe(sha);
+    expect(outputsOf(resumed).commitSha).toBe(sha);
+
     // A new task asking for the same values finds nothing to change.
     const again = actionContext(greenStep);
     await action().handler(again);
@@ -309,11 +326,16 @@ describe('kop:iac:update against the sandbox GitLab', () => {
     },
   );
 
-  it('refuses an unknown environment', async () => {
-    await expect(
-      action().handler(actionContext({ ...greenStep, environment: 'stage' })),
-    ).rejects.toThrow("environment must be one of beta, prod, got 'stage'");
-  });
+  it.each(['stage', 'constructor'])(
+    'refuses the unknown environment %s',
+    async environment => {
+      await expect(
+        action().handler(actionContext({ ...greenStep, environment })),
+      ).rejects.toThrow(
+        `environment must be one of beta, prod, got '${environment}'`,
+      );
+    },
+  );
 
   it('refuses when a key is not where config says', async () => {
     const before = await head();

@@ -172,7 +172,9 @@ export function createIacUpdateAction(options: {
     },
     async handler(ctx) {
       const { environment, changes, expectedBlobs, baseSha } = ctx.input;
-      const project = layout.iac.repos[environment];
+      const project = Object.hasOwn(layout.iac.repos, environment)
+        ? layout.iac.repos[environment]
+        : undefined;
       if (!project) {
         throw new InputError(
           `environment must be one of ${Object.keys(layout.iac.repos).join(

@@ -39,7 +39,9 @@ export const examples: TemplateExample[] = [
         },
       ],
       output: {
-        links: [{ title: 'Release', url: '${{ steps.release.output.pageUrl }}' }],
+        links: [
+          { title: 'Release', url: '${{ steps.release.output.pageUrl }}' },
+        ],
       },
     }),
   },

@@ -90,7 +90,8 @@ describe('kop:release:create', () => {
           {
             error: {
               name: 'InputError',
-              message: 'apps.1.version: cms deploys a commit SHA or a semver tag',
+              message:
+                'apps.1.version: cms deploys a commit SHA or a semver tag',
             },
             request: { method: 'POST', url: '/api/release/releases' },
             response: { statusCode: 400 },
@@ -112,7 +113,12 @@ describe('kop:release:create', () => {
     server.use(
       http.post(`${RELEASE_API}/releases`, () =>
         HttpResponse.json(
-          { error: { name: 'NotAllowedError', message: 'release.create is not allowed' } },
+          {
+            error: {
+              name: 'NotAllowedError',
+              message: 'release.create is not allowed',
+            },
+          },
           { status: 403 },
         ),
       ),
@@ -124,10 +130,26 @@ describe('kop:release:create', () => {
     );
   });
 
+  it('titles a rollback as one', async () => {
+    const rollback = createReleaseCreateAction({
+      api: testReleaseApi(),
+      now: () => new Date('2026-01-08T03:00:00Z'),
+    });
+    await rollback.handler(
+      actionContext({ ...input, steps: undefined, rollback: true }),
+    );
+    expect(api.created).toEqual([
+      expect.objectContaining({ title: '[롤백] 2026.01.08 hybris, cms' }),
+    ]);
+    expect(api.created[0]).not.toHaveProperty('rollback');
+  });
+
   it('refuses steps that do not rise, before calling the API', async () => {
     await expect(
       action().handler(actionContext({ ...input, steps: '6,3' })),
-    ).rejects.toThrow("steps must be rising replica counts from 1 to 60, like 3,6,9; got '6,3'");
+    ).rejects.toThrow(
+      "steps must be rising replica counts from 1 to 60, like 3,6,9; got '6,3'",
+    );
     expect(requests).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  defaultReleaseTitle,
   releaseApps,
   releaseGrades,
   releaseStrategies,
@@ -19,7 +20,9 @@ function parseSteps(steps: string | number[]): number[] {
     !Number.isInteger(n) || n < 1 || n > 60 || (i > 0 && n <= list[i - 1]);
   if (list.length === 0 || list.some(bad)) {
     throw new InputError(
-      `steps must be rising replica counts from 1 to 60, like 3,6,9; got '${String(steps)}'`,
+      `steps must be rising replica counts from 1 to 60, like 3,6,9; got '${String(
+        steps,
+      )}'`,
     );
   }
   return list;
@@ -32,7 +35,11 @@ function parseSteps(steps: string | number[]): number[] {
  *
  * @public
  */
-export function createReleaseCreateAction(options: { api: ReleaseApi }) {
+export function createReleaseCreateAction(options: {
+  api: ReleaseApi;
+  /** Today, for a rollback's title (default now). */
+  now?: () => Date;
+}) {
   const { api } = options;
   return createTemplateAction({
     id: 'kop:release:create',
@@ -43,17 +50,25 @@ export function createReleaseCreateAction(options: { api: ReleaseApi }) {
     schema: {
       input: {
         title: z =>
-          z.string({ description: 'Title (default: date and apps)' }).max(200).optional(),
+          z
+            .string({ description: 'Title (default: date and apps)' })
+            .max(200)
+            .optional(),
         grade: z => z.enum(releaseGrades, { description: 'Release grade A–E' }),
         gradeReason: z =>
           z
-            .string({ description: 'Why the grade is below the floor the changes set' })
+            .string({
+              description: 'Why the grade is below the floor the changes set',
+            })
             .max(2000)
             .optional(),
-        dbUpdate: z => z.boolean({ description: 'Whether the release updates the DB' }),
+        dbUpdate: z =>
+          z.boolean({ description: 'Whether the release updates the DB' }),
         changeClasses: z =>
           z
-            .array(z.string(), { description: 'Classes of change, e.g. dbChange' })
+            .array(z.string(), {
+              description: 'Classes of change, e.g. dbChange',
+            })
             .optional(),
         apps: z =>
           z
@@ -97,6 +112,13 @@ export function createReleaseCreateAction(options: { api: ReleaseApi }) {
               { description: 'What ships' },
             )
             .min(1),
+        rollback: z =>
+          z
+            .boolean({
+              description:
+                'A rollback to earlier versions: without a title, the release is titled as one',
+            })
+            .optional(),
         links: z =>
           z
             .array(z.object({ title: z.string(), url: z.string() }), {
@@ -107,32 +129,47 @@ export function createReleaseCreateAction(options: { api: ReleaseApi }) {
       output: {
         id: z => z.string({ description: 'The release id' }).optional(),
         pageUrl: z =>
-          z.string({ description: 'The release page, /releases/<id>' }).optional(),
-        state: z => z.string({ description: 'The state it was created in' }).optional(),
+          z
+            .string({ description: 'The release page, /releases/<id>' })
+            .optional(),
+        state: z =>
+          z.string({ description: 'The state it was created in' }).optional(),
         minimumGrade: z =>
           z.string({ description: 'The lowest grade its changes allow' }),
         announcement: z =>
-          z.string({ description: 'The shared-room announcement (team format)' }),
+          z.string({
+            description: 'The shared-room announcement (team format)',
+          }),
         asanaNotes: z => z.string({ description: 'The Asana task body' }),
         commitMessage: z => z.string({ description: 'The IaC commit message' }),
       },
     },
     async handler(ctx) {
-      const { steps, ...rest } = ctx.input;
+      const { steps, rollback, ...rest } = ctx.input;
       const hybrisSteps = steps === undefined ? undefined : parseSteps(steps);
-      const request = Object.fromEntries(
-        Object.entries({
-          ...rest,
-          apps: rest.apps.map(a =>
-            a.app === 'hybris' && !a.steps && hybrisSteps
-              ? { ...a, steps: hybrisSteps }
-              : a,
-          ),
-        }).filter(([, v]) => v !== undefined),
-      ) as CreateReleaseRequest;
+      // The API checks each item's source by its type and names the field it refuses.
+      const request = {
+        ...rest,
+        ...(rollback && !rest.title
+          ? {
+              title: `[롤백] ${defaultReleaseTitle(
+                rest.apps.map(a => a.app),
+                options.now?.() ?? new Date(),
+              )}`,
+            }
+          : {}),
+        apps: rest.apps.map(a =>
+          a.app === 'hybris' && !a.steps && hybrisSteps
+            ? { ...a, steps: hybrisSteps }
+            : a,
+        ),
+      } as CreateReleaseRequest;
 
       if (ctx.isDryRun) {
-        const preview = await api.preview(await ctx.getInitiatorCredentials(), request);
+        const preview = await api.preview(
+          await ctx.getInitiatorCredentials(),
+          request,
+        );
         ctx.logger.info(
           `Dry run: the release backend would create this release (stored nowhere):\n${preview.notes.announcement}`,
         );
@@ -145,7 +182,10 @@ export function createReleaseCreateAction(options: { api: ReleaseApi }) {
       const created = await ctx.checkpoint({
         key: 'release-create',
         fn: async () => {
-          const release = await api.create(await ctx.getInitiatorCredentials(), request);
+          const release = await api.create(
+            await ctx.getInitiatorCredentials(),
+            request,
+          );
           return {
             id: release.id,
             state: release.state,
@@ -158,7 +198,10 @@ export function createReleaseCreateAction(options: { api: ReleaseApi }) {
       ctx.output('pageUrl', `/releases/${created.id}`);
       ctx.output('state', created.state);
       ctx.output('minimumGrade', created.minimumGrade);
-      const notes = await api.notes(await ctx.getInitiatorCredentials(), created.id);
+      const notes = await api.notes(
+        await ctx.getInitiatorCredentials(),
+        created.id,
+      );
       ctx.output('announcement', notes.announcement);
       ctx.output('asanaNotes', notes.asana);
       ctx.output('commitMessage', notes.commitMessage);

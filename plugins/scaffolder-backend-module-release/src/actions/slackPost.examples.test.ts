@@ -2,7 +2,10 @@ import { createSlackService } from 'sandbox';
 import yaml from 'yaml';
 import { actionContext, outputsOf } from '../__testUtils__/context';
 import { strictServerWithSandbox } from '../__testUtils__/msw';
-import { releaseApiHandlers, testReleaseApi } from '../__testUtils__/releaseApi';
+import {
+  releaseApiHandlers,
+  testReleaseApi,
+} from '../__testUtils__/releaseApi';
 import { startKopSandbox } from '../__testUtils__/sandbox';
 import { createSlackPostAction, readNotifyChannels } from './slackPost';
 import { examples } from './slackPost.examples';
@@ -12,7 +15,10 @@ describe('kop:slack:post examples', () => {
   let stop: () => void;
   beforeAll(async () => {
     kop = await startKopSandbox({ services: [createSlackService()] });
-    const { server } = strictServerWithSandbox(kop.url, ...releaseApiHandlers().handlers);
+    const { server } = strictServerWithSandbox(
+      kop.url,
+      ...releaseApiHandlers().handlers,
+    );
     server.listen({ onUnhandledRequest: 'error' });
     stop = () => server.close();
   });

@@ -7,7 +7,14 @@ import {
   CheckpointStore,
   outputsOf,
 } from '../__testUtils__/context';
-import { strictServer } from '../__testUtils__/msw';
+import { strictServer, strictServerWithSandbox } from '../__testUtils__/msw';
+import {
+  PORTAL,
+  releaseApiHandlers,
+  sampleNotes,
+  sampleRelease,
+  testReleaseApi,
+} from '../__testUtils__/releaseApi';
 import { sandboxConfig, startKopSandbox } from '../__testUtils__/sandbox';
 import { createSlackPostAction, readNotifyChannels } from './slackPost';
 
@@ -17,8 +24,11 @@ const policy = readGradePolicy(config);
 const text = '[kop] 배포합니다.\n- 배포등급: B(낮음)';
 
 describe('kop:slack:post', () => {
-  describe('choosing the channel (dry run: nothing is sent)', () => {
-    const { server, requests } = strictServer();
+  describe('choosing the channel and the message (dry run: nothing is sent)', () => {
+    const { server, requests } = strictServer(...releaseApiHandlers().handlers);
+    beforeEach(() => {
+      requests.length = 0;
+    });
     beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
     afterAll(() => server.close());
     const action = createSlackPostAction({
@@ -29,6 +39,7 @@ describe('kop:slack:post', () => {
       },
       policy,
       channels,
+      api: testReleaseApi(),
     });
 
     it.each([
@@ -43,6 +54,32 @@ describe('kop:slack:post', () => {
       const ctx = actionContext({ text, ...choice }, { dryRun: true });
       await action.handler(ctx);
       expect(outputsOf(ctx)).toEqual({ channel });
+      expect(requests).toEqual([]);
+    });
+
+    it('posts a release where its grade is shared, reading only the release', async () => {
+      const ctx = actionContext(
+        { releaseId: sampleRelease.id },
+        { dryRun: true },
+      );
+      await action.handler(ctx);
+      expect(outputsOf(ctx)).toEqual({ channel: '#kop-release' });
+      expect(requests).toEqual([
+        `GET /api/release/releases/${sampleRelease.id}`,
+        `GET /api/release/releases/${sampleRelease.id}/notes`,
+      ]);
+      expect(ctx.logger.info).toHaveBeenCalledWith(
+        `Dry run: would post to #kop-release:\n${sampleNotes.announcement}`,
+      );
+    });
+
+    it('passes a template dry run whose release step registered nothing', async () => {
+      const ctx = actionContext(
+        { releaseId: '', audience: 'qa', kind: 'qa-request' as const },
+        { dryRun: true },
+      );
+      await action.handler(ctx);
+      expect(outputsOf(ctx)).toEqual({ channel: '#kop-qa' });
       expect(requests).toEqual([]);
     });
 
@@ -78,10 +115,66 @@ describe('kop:slack:post', () => {
 
   describe('against the sandbox Slack', () => {
     let kop: Awaited<ReturnType<typeof startKopSandbox>>;
+    let stop: () => void;
     beforeAll(async () => {
       kop = await startKopSandbox({ services: [createSlackService()] });
+      const { server } = strictServerWithSandbox(
+        kop.url,
+        ...releaseApiHandlers().handlers,
+      );
+      server.listen({ onUnhandledRequest: 'error' });
+      stop = () => server.close();
     });
-    afterAll(() => kop.stop());
+    afterAll(async () => {
+      stop();
+      await kop.stop();
+    });
+    const slackApi = (method: string, params: Record<string, string>) =>
+      fetch(`${kop.url}/slack/api/${method}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${slackSandboxDefaults.botToken}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams(params),
+      }).then(r => r.json());
+
+    it("asks for QA in the QA room with the release's versions, items and payment tests", async () => {
+      const action = createSlackPostAction({
+        integrations: kop.integrations,
+        policy,
+        channels,
+        api: testReleaseApi(),
+        portalUrl: PORTAL,
+      });
+      const ctx = actionContext({
+        releaseId: sampleRelease.id,
+        audience: 'qa',
+        kind: 'qa-request' as const,
+      });
+      await action.handler(ctx);
+      const out = outputsOf(ctx);
+      const info = await slackApi('conversations.info', {
+        channel: out.channel,
+      });
+      expect(info.channel.name).toBe('kop-qa');
+      const history = await slackApi('conversations.history', {
+        channel: out.channel,
+      });
+      expect(history.messages[0].text).toBe(
+        [
+          '[kop] 베타 배포 완료, QA 요청드립니다.',
+          '- 배포버전: hybris(deploy-2026-01-08), cms(6e27011f)',
+          '- 배포등급: B(낮음)',
+          '- DB 업데이트 여부: N',
+          '- 배포내역',
+          '\t- [HYBRIS] 푸터 대표이사 성명 변경 작업 원복',
+          '\t- [CMS] KS 템플릿 업데이트',
+          '- 결제 테스트: ks, tc, g4',
+          `- 배포 페이지: ${PORTAL}/releases/${sampleRelease.id}`,
+        ].join('\n'),
+      );
+    });
 
     it('posts once to the channel the grade is shared with', async () => {
       const action = createSlackPostAction({

@@ -33,7 +33,9 @@ export function createSlackPostAction(options: {
   const { policy, channels } = options;
   const audiences = Object.keys(channels);
   const channelOf = (audience: string, field: string) => {
-    const channel = channels[audience];
+    const channel = Object.hasOwn(channels, audience)
+      ? channels[audience]
+      : undefined;
     if (!channel) {
       throw new InputError(
         `${field} '${audience}' is not a key of release.notify.slack (${
@@ -53,7 +55,10 @@ export function createSlackPostAction(options: {
       input: {
         text: z =>
           z
-            .string({ description: 'The message (default with releaseId: its announcement)' })
+            .string({
+              description:
+                'The message (default with releaseId: its announcement)',
+            })
             .min(1)
             .max(40_000)
             .optional(),
@@ -67,7 +72,8 @@ export function createSlackPostAction(options: {
         kind: z =>
           z
             .enum(['announcement', 'qa-request'], {
-              description: 'With releaseId: the announcement (default) or the beta QA request',
+              description:
+                'With releaseId: the announcement (default) or the beta QA request',
             })
             .optional(),
         channel: z =>
@@ -85,7 +91,8 @@ export function createSlackPostAction(options: {
         grade: z =>
           z
             .enum(releaseGrades, {
-              description: 'Post to the channel the grade policy shares this grade with',
+              description:
+                'Post to the channel the grade policy shares this grade with',
             })
             .optional(),
         threadTs: z =>
@@ -106,7 +113,8 @@ export function createSlackPostAction(options: {
       let grade: ReleaseGrade | undefined = ctx.input.grade;
       if (releaseId) {
         checkReleaseId(releaseId);
-        if (!options.api) throw new Error('kop:slack:post cannot read releases here');
+        if (!options.api)
+          throw new Error('kop:slack:post cannot read releases here');
         const credentials = await ctx.getInitiatorCredentials();
         const release = await options.api.get(credentials, releaseId);
         grade ??= release.grade;
@@ -122,14 +130,19 @@ export function createSlackPostAction(options: {
       let channel = ctx.input.channel;
       if (!channel && audience) channel = channelOf(audience, 'audience');
       if (!channel && grade) {
-        channel = channelOf(policy.grades[grade].share, `grade ${grade} is shared with`);
+        channel = channelOf(
+          policy.grades[grade].share,
+          `grade ${grade} is shared with`,
+        );
       }
       if (!channel) throw new InputError('give channel, audience or grade');
       ctx.output('channel', channel);
       if (!text) {
         if (ctx.isDryRun && 'releaseId' in ctx.input) {
           // The release step of a dry run registers nothing, so there is no message to render yet.
-          ctx.logger.info(`Dry run: would post the release's message to ${channel}`);
+          ctx.logger.info(
+            `Dry run: would post the release's message to ${channel}`,
+          );
           return;
         }
         throw new InputError('give text, or releaseId to post its message');
@@ -143,11 +156,17 @@ export function createSlackPostAction(options: {
       const posted = await ctx.checkpoint({
         key: 'slack-post',
         fn: async () => {
-          const sent = await slack.postMessage({ channel: channel!, text: message, threadTs });
+          const sent = await slack.postMessage({
+            channel: channel!,
+            text: message,
+            threadTs,
+          });
           return { channel: sent.channel, ts: sent.ts };
         },
       });
-      ctx.logger.info(`Slack: posted to ${channel} (${posted.channel} ${posted.ts})`);
+      ctx.logger.info(
+        `Slack: posted to ${channel} (${posted.channel} ${posted.ts})`,
+      );
       ctx.output('channel', posted.channel);
       ctx.output('ts', posted.ts);
     },

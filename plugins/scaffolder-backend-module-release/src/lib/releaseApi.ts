@@ -15,8 +15,7 @@ import type {
   ReleaseNotes,
 } from '@internal/plugin-release-common';
 
-const UUID =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the release API said, from its Backstage error body or the start of its text. */
 async function reasonOf(response: Response): Promise<string> {
@@ -37,7 +36,10 @@ async function reasonOf(response: Response): Promise<string> {
  */
 export class ReleaseApi {
   constructor(
-    private readonly options: { discovery: DiscoveryService; auth: AuthService },
+    private readonly options: {
+      discovery: DiscoveryService;
+      auth: AuthService;
+    },
   ) {}
 
   private async call<T>(
@@ -80,7 +82,13 @@ export class ReleaseApi {
   }
 
   create(credentials: BackstageCredentials, request: CreateReleaseRequest) {
-    return this.call<Release>(credentials, 'create release', 'POST', '/releases', request);
+    return this.call<Release>(
+      credentials,
+      'create release',
+      'POST',
+      '/releases',
+      request,
+    );
   }
 
   /** The release a create request would make, stored nowhere (same checks as create). */

@@ -1,12 +1,20 @@
-import { WarningPanel } from '@backstage/core-components';
+import { Link, WarningPanel } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { releaseAppOfEntity } from '@internal/plugin-release-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Grid from '@material-ui/core/Grid';
 import { BackendStatus } from '../BackendStatus';
+import { LiveStatusPanel } from '../LiveStatus';
 import { ReleaseTable } from '../ReleaseTable';
+import { configChangeFormPath } from '../links';
 import { releaseTranslationRef } from '../../translation';
 
-/** The Deploy tab of a kop app's entity page. */
+/**
+ * The Deploy tab of a kop app's entity page: its live status (as on the dashboard), its release
+ * history and the config-change form. The deploy controls join this layout with the orchestrator.
+ */
 export const EntityDeployContent = () => {
   const { entity } = useEntity();
   const { t } = useTranslationRef(releaseTranslationRef);
@@ -15,13 +23,37 @@ export const EntityDeployContent = () => {
     return <WarningPanel title={t('deployTab.notAnApp')} />;
   }
   return (
-    <>
-      <BackendStatus />
-      <ReleaseTable
-        app={app}
-        emptyTitle={t('deployTab.emptyTitle', { app })}
-        emptyDescription={t('deployTab.emptyDescription', { app })}
-      />
-    </>
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <Box
+          display="flex"
+          alignItems="center"
+          justifyContent="space-between"
+          flexWrap="wrap"
+          gridGap={16}
+        >
+          <BackendStatus />
+          <Button
+            variant="outlined"
+            color="primary"
+            component={Link}
+            to={configChangeFormPath}
+          >
+            {t('deployTab.changeConfig')}
+          </Button>
+        </Box>
+      </Grid>
+      <Grid item xs={12}>
+        <LiveStatusPanel app={app} />
+      </Grid>
+      <Grid item xs={12}>
+        <ReleaseTable
+          app={app}
+          heading={t('deployTab.history', { app })}
+          emptyTitle={t('deployTab.emptyTitle', { app })}
+          emptyDescription={t('deployTab.emptyDescription', { app })}
+        />
+      </Grid>
+    </Grid>
   );
 };

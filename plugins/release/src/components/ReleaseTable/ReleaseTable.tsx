@@ -1,30 +1,59 @@
 import {
   EmptyState,
+  Link,
   ResponseErrorPanel,
   Table,
   type TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
-import type { Release, ReleaseApp } from '@internal/plugin-release-common';
+import type {
+  Release,
+  ReleaseApp,
+  ReleaseState,
+} from '@internal/plugin-release-common';
 import Chip from '@material-ui/core/Chip';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef } from '../../api';
+import { releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
+import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
 
-/** Releases newest first, for the dashboard or one app's Deploy tab. */
+/** Releases newest first, for the dashboard or one app's Deploy tab; each links to its page. */
 export const ReleaseTable = (props: {
   app?: ReleaseApp;
+  /** Only releases in these states. */
+  states?: ReleaseState[];
+  heading?: string;
   emptyTitle: string;
   emptyDescription: string;
 }) => {
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
+  const releaseLink = useRouteRef(releaseRouteRef);
+  // Compared by value: a caller's new array with the same states must not reload.
+  const stateKey = props.states?.join(',');
   const { value, loading, error } = useAsync(
-    () => api.listReleases({ app: props.app, limit: 50 }),
-    [api, props.app],
+    () =>
+      withTimeout(
+        api.listReleases({
+          app: props.app,
+          state: stateKey ? (stateKey.split(',') as ReleaseState[]) : undefined,
+          limit: 50,
+        }),
+        LOAD_TIMEOUT_MS,
+        t('loadErrors.timeout', {
+          what: t('loadErrors.whatReleases'),
+          seconds: String(LOAD_TIMEOUT_MS / 1000),
+        }),
+      ),
+    [api, props.app, stateKey],
   );
-  if (error) return <ResponseErrorPanel error={error} />;
+  if (error) {
+    return (
+      <ResponseErrorPanel title={t('table.loadFailed')} error={error} />
+    );
+  }
   if (!loading && value?.items.length === 0) {
     return (
       <EmptyState
@@ -35,7 +64,10 @@ export const ReleaseTable = (props: {
     );
   }
   const columns: TableColumn<Release>[] = [
-    { title: t('table.title'), field: 'title' },
+    {
+      title: t('table.title'),
+      render: r => <Link to={releaseLink({ id: r.id })}>{r.title}</Link>,
+    },
     {
       title: t('table.versions'),
       render: r => r.apps.map(a => `${a.app}(${a.version})`).join(', '),
@@ -60,7 +92,7 @@ export const ReleaseTable = (props: {
       options={{ paging: false, search: false, padding: 'dense' }}
       columns={columns}
       data={value?.items ?? []}
-      title={t('table.heading')}
+      title={props.heading ?? t('table.heading')}
     />
   );
 };

@@ -1,0 +1,1 @@
+export { DecisionControls, stageMode } from './DecisionControls';

@@ -1,0 +1,1 @@
+export { PendingApprovals } from './PendingApprovals';

@@ -1,0 +1,2 @@
+export { ReleaseErrorMessage, describeReleaseError } from './ReleaseError';
+export type { ReleaseErrorKind } from './ReleaseError';

@@ -1,0 +1,123 @@
+import { useEffect, useState } from 'react';
+import { InfoCard, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import {
+  Box,
+  Button,
+  Chip,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+} from '@material-ui/core';
+import useAsyncFn from 'react-use/esm/useAsyncFn';
+import { releaseApiRef, type ReleaseAuditRecord } from '../../api';
+import { releaseTranslationRef } from '../../translation';
+import { ReleaseErrorMessage } from '../ReleaseError';
+import { personOf } from '../releaseView';
+
+const PAGE = 200;
+
+const stateOf = (value: unknown): string | undefined => {
+  const state = (value as { state?: unknown } | undefined)?.state;
+  return typeof state === 'string' ? state : undefined;
+};
+
+/** What a row says beyond its action: why it was refused, or the move between states. */
+function detailOf(row: ReleaseAuditRecord): string {
+  const message = row.meta?.message;
+  if (typeof message === 'string') return message;
+  const from = stateOf(row.before);
+  const to = stateOf(row.after);
+  if (from && to && from !== to) return `${from} → ${to}`;
+  return to ?? '';
+}
+
+/** The release's audit trail, oldest first, refused attempts included; more on request. */
+export const AuditTrailCard = (props: {
+  id: string;
+  /** Changes whenever something may have added rows (a decision, a refusal, a reload). */
+  refresh: number;
+}) => {
+  const api = useApi(releaseApiRef);
+  const { t } = useTranslationRef(releaseTranslationRef);
+  const [rows, setRows] = useState<ReleaseAuditRecord[]>([]);
+  const [full, setFull] = useState(false);
+  const [state, load] = useAsyncFn(
+    async (afterSeq?: number) => {
+      const page = await api.getAudit(props.id, { afterSeq, limit: PAGE });
+      setRows(before =>
+        afterSeq === undefined ? page.items : [...before, ...page.items],
+      );
+      setFull(page.items.length === PAGE);
+    },
+    [api, props.id],
+  );
+  useEffect(() => {
+    load();
+  }, [load, props.refresh]);
+  const lastSeq = rows.length ? rows[rows.length - 1].seq : undefined;
+
+  return (
+    <InfoCard title={t('releasePage.audit.title')}>
+      {state.error && (
+        <ReleaseErrorMessage
+          error={state.error}
+          title={t('releasePage.audit.loadFailed')}
+          onRetry={() => load(lastSeq)}
+        />
+      )}
+      {state.loading && rows.length === 0 && <Progress />}
+      {!state.loading && !state.error && rows.length === 0 && (
+        <Box>{t('releasePage.audit.empty')}</Box>
+      )}
+      {rows.length > 0 && (
+        <Table size="small" data-testid="kop-release-audit">
+          <TableHead>
+            <TableRow>
+              <TableCell>{t('releasePage.audit.at')}</TableCell>
+              <TableCell>{t('releasePage.audit.actor')}</TableCell>
+              <TableCell>{t('releasePage.audit.action')}</TableCell>
+              <TableCell>{t('releasePage.audit.outcome')}</TableCell>
+              <TableCell>{t('releasePage.audit.detail')}</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.map(row => (
+              <TableRow key={row.seq}>
+                <TableCell>{new Date(row.at).toLocaleString()}</TableCell>
+                <TableCell>{personOf(row.actor)}</TableCell>
+                <TableCell>{row.action}</TableCell>
+                <TableCell>
+                  <Chip
+                    size="small"
+                    color={row.outcome === 'failure' ? 'secondary' : 'default'}
+                    label={
+                      row.outcome === 'failure'
+                        ? t('releasePage.audit.failure')
+                        : t('releasePage.audit.success')
+                    }
+                  />
+                </TableCell>
+                <TableCell>{detailOf(row)}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      {full && !state.error && (
+        <Box mt={1}>
+          <Button
+            size="small"
+            disabled={state.loading}
+            onClick={() => load(lastSeq)}
+          >
+            {t('releasePage.audit.more')}
+          </Button>
+        </Box>
+      )}
+    </InfoCard>
+  );
+};

@@ -1,0 +1,1 @@
+export { ReleasePage } from './ReleasePage';

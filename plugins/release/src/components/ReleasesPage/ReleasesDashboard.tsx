@@ -1,0 +1,76 @@
+import {
+  Content,
+  ContentHeader,
+  Header,
+  Link,
+  Page,
+} from '@backstage/core-components';
+import { configApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import {
+  isOpenReleaseState,
+  releaseStates,
+} from '@internal/plugin-release-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Grid from '@material-ui/core/Grid';
+import { BackendStatus } from '../BackendStatus';
+import { LiveStatusPanel } from '../LiveStatus';
+import { PendingApprovals } from '../PendingApprovals';
+import { ReleaseTable } from '../ReleaseTable';
+import { newReleaseFormPath } from '../links';
+import { setupRouteRef } from '../../routes';
+import { releaseTranslationRef } from '../../translation';
+
+const openStates = releaseStates.filter(isOpenReleaseState);
+
+/**
+ * Every app's live status per environment, the open releases, what waits for me, and the way to
+ * start a new release.
+ */
+export const ReleasesDashboard = () => {
+  const { t } = useTranslationRef(releaseTranslationRef);
+  const product =
+    useApi(configApiRef).getOptionalString('release.product') ?? 'kop';
+  const setupLink = useRouteRef(setupRouteRef);
+  return (
+    <Page themeId="tool">
+      <Header
+        title={t('releasesPage.title')}
+        subtitle={t('releasesPage.subtitle', { product })}
+      />
+      <Content>
+        <ContentHeader title={t('releasesPage.title')}>
+          <Box display="flex" alignItems="center" gridGap={16}>
+            <Link to={setupLink()}>{t('releasesPage.setupLink')}</Link>
+            <Button
+              variant="contained"
+              color="primary"
+              component={Link}
+              to={newReleaseFormPath}
+            >
+              {t('releasesPage.newRelease')}
+            </Button>
+          </Box>
+        </ContentHeader>
+        <BackendStatus />
+        <Grid container spacing={3}>
+          <Grid item xs={12} lg={8}>
+            <LiveStatusPanel />
+          </Grid>
+          <Grid item xs={12} lg={4}>
+            <PendingApprovals />
+          </Grid>
+          <Grid item xs={12}>
+            <ReleaseTable
+              states={openStates}
+              heading={t('releasesPage.openReleases')}
+              emptyTitle={t('releasesPage.emptyTitle')}
+              emptyDescription={t('releasesPage.emptyDescription')}
+            />
+          </Grid>
+        </Grid>
+      </Content>
+    </Page>
+  );
+};

@@ -1,0 +1,1 @@
+export { SetupPage, SetupCheckContent } from './SetupPage';
