@@ -7,6 +7,9 @@ const asanaToken = 'asana-sandbox-token';
 const seedMr = '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복';
 const candidate = 'deploy-2026-01-08';
 
+// A step that cannot find its element fails on its own, not at the end of the whole flow.
+test.use({ actionTimeout: 30_000 });
+
 async function signInAs(page: Page, user: string) {
   await page.goto('/');
   await page.getByRole('button', { name: `Sign in as ${user}` }).click();

@@ -1,6 +1,12 @@
 import { createAsanaService } from './asana';
 import { GitRepos } from './git/GitRepos';
 import { gitlabService } from './gitlab';
+import {
+  kopArgoApps,
+  simulatedArgoApps,
+  type DesiredState,
+  type DesiredStateSource,
+} from './argocd';
 import { argocdAndHybrisServices, type HybrisSandbox } from './hybris';
 import { gitDesiredState } from './iac';
 import type { SandboxContext, SandboxService } from './index';
@@ -8,13 +14,42 @@ import { createJenkinsService } from './jenkins';
 import { hybrisScrapeTargets, prometheusService } from './prometheus';
 import { createSlackService } from './slack';
 
+/** Options of the default sandbox. */
+export interface DefaultSandboxOptions {
+  /** More Argo CD apps in each instance besides the kop ones (`sim-001`, …), for load tests. */
+  simulatedApps?: number;
+}
+
+/**
+ * One git read for every app that asks for the same files at the same time (the simulated apps
+ * all render web's values), each caller getting its own copy.
+ */
+function sharingReads(source: DesiredStateSource): DesiredStateSource {
+  const reading = new Map<string, Promise<DesiredState | undefined>>();
+  return async (app, revision) => {
+    const key = JSON.stringify([
+      app.repoURL,
+      app.path,
+      app.valueFiles,
+      revision,
+    ]);
+    let read = reading.get(key);
+    if (!read) {
+      read = source(app, revision).finally(() => reading.delete(key));
+      reading.set(key, read);
+    }
+    const state = await read;
+    return state && structuredClone(state);
+  };
+}
+
 /**
  * Every stand-in the portal talks to, sharing one data directory: Argo CD syncs from the same git
  * repositories the GitLab stand-in serves.
  */
-export function defaultSandboxServices(): Array<
-  (ctx: SandboxContext) => Promise<SandboxService> | SandboxService
-> {
+export function defaultSandboxServices(
+  options: DefaultSandboxOptions = {},
+): Array<(ctx: SandboxContext) => Promise<SandboxService> | SandboxService> {
   let repos: GitRepos | undefined;
   const reposOf = (ctx: SandboxContext) => {
     repos ??= GitRepos.forContext(ctx);
@@ -22,11 +57,16 @@ export function defaultSandboxServices(): Array<
   };
   let hybris: HybrisSandbox | undefined;
   const [argocd, hybrisFactory] = argocdAndHybrisServices({
-    desiredState: (app, revision) => {
+    desiredState: sharingReads((app, revision) => {
       if (!repos)
         throw new Error('the GitLab stand-in must start before Argo CD');
       return gitDesiredState(repos)(app, revision);
-    },
+    }),
+    ...(options.simulatedApps
+      ? {
+          apps: [...kopArgoApps(), ...simulatedArgoApps(options.simulatedApps)],
+        }
+      : {}),
   });
   return [
     ctx => gitlabService(ctx, reposOf(ctx)),

@@ -1,17 +1,14 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import {
-  defaultSandboxServices,
-  sandboxGitlabTokens,
-  seedFacts,
-  startSandbox,
-  type RunningSandbox,
-} from 'sandbox';
+import { seedFacts } from 'sandbox';
 import request from 'supertest';
 import { JenkinsClient } from '@internal/plugin-release-node';
 import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
 import { user } from './__testUtils__/org';
+import {
+  sandboxSystemsConfig,
+  startTestSandbox,
+} from './__testUtils__/sandboxConfig';
 
 jest.setTimeout(120_000);
 
@@ -31,40 +28,17 @@ const draft = {
 };
 
 describe('the release form routes against the sandbox', () => {
-  let sandbox: RunningSandbox;
+  let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
   let server: Server;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      timeScale: 0,
-      services: defaultSandboxServices(),
-    });
-    const host = new URL(sandbox.url).host;
+    sandbox = await startTestSandbox();
+    const { integrations, argocd, jenkins } = sandboxSystemsConfig(sandbox);
     ({ server } = await startReleaseBackend({
-      config: {
-        ...alwaysOpen,
-        integrations: {
-          gitlab: [
-            {
-              host,
-              apiBaseUrl: `${sandbox.url}/gitlab/api/v4`,
-              token: sandboxGitlabTokens.maintainer,
-            },
-          ],
-        },
-        jenkins: {
-          baseUrl: `${sandbox.url}/jenkins`,
-          username: 'kop-bot',
-          apiToken: 'jenkins-sandbox-token',
-          buildToken: 'kop-build-token',
-        },
-      },
+      config: { ...alwaysOpen, integrations, jenkins },
     }));
   });
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(sandbox.context.dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => sandbox.dispose());
 
   it('offers hybris deploy branches newest first, with the newest Jenkins build of each', async () => {
     const jenkins = new JenkinsClient({

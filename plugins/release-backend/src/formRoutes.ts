@@ -3,9 +3,11 @@ import {
   releaseApps,
   renderReleaseNotes,
 } from '@internal/plugin-release-common';
-import type {
-  ReleaseIntegrations,
-  ReleaseLayout,
+import {
+  iacTargets,
+  planIacEdit,
+  type ReleaseIntegrations,
+  type ReleaseLayout,
 } from '@internal/plugin-release-node';
 import type express from 'express';
 import { z } from 'zod';
@@ -21,6 +23,24 @@ const candidatesQuerySchema = z
   .object({
     app: z.enum(releaseApps),
     limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+const iacPreviewSchema = z
+  .object({
+    environment: z.string().min(1).max(40),
+    changes: z
+      .array(
+        z
+          .object({
+            argocdApp: z.string().min(1).max(100),
+            key: z.string().min(1).max(200),
+            value: z.union([z.string().max(500), z.number(), z.boolean()]),
+          })
+          .strict(),
+      )
+      .min(1, 'must name at least one key')
+      .max(50),
   })
   .strict();
 
@@ -67,6 +87,37 @@ export function addFormRoutes(
           teams: r.scope === 'service' ? draft.serviceTeams : [],
         })),
       ),
+    });
+  });
+
+  router.get('/iac/targets', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user'] });
+    res.json({
+      environments: Object.keys(layout.iac.repos),
+      targets: [...iacTargets(layout).values()].map(target => ({
+        argocdApp: target.argocdApp,
+        app: target.app,
+        file: target.file,
+        keys: [...target.keys.keys()],
+      })),
+    });
+  });
+
+  // Reads the IaC branch as it is now; the commit itself is the kop:iac:update action's.
+  router.post('/iac/preview', async (req, res) => {
+    await options.actorOf(req);
+    const body = parse(iacPreviewSchema, req.body, 'body');
+    const plan = await planIacEdit({
+      gitlab: integrations.gitlab,
+      layout,
+      environment: body.environment,
+      changes: body.changes,
+    });
+    res.json({
+      diff: plan.diff,
+      expectedBlobs: plan.expectedBlobs,
+      baseSha: plan.baseSha,
+      changed: plan.changed,
     });
   });
 }

@@ -7,6 +7,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { releasePermissions } from '@internal/plugin-release-common';
 import {
   readGradePolicy,
+  readReleaseLayout,
   readReleasePortalConfig,
   releaseIntegrationsServiceRef,
 } from '@internal/plugin-release-node';
@@ -16,6 +17,7 @@ import { BackstageReleaseNotifier } from './service/notifier';
 import { ReleaseService } from './service/ReleaseService';
 import { catalogServiceTeams } from './service/serviceTeams';
 import { startSlackOutbox } from './service/slackOutbox';
+import { StatusCache, statusSystemsOf } from './status/StatusCache';
 
 /**
  * The release backend: releases, approvals and the audit trail of the kop portal.
@@ -38,6 +40,7 @@ export const releasePlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         integrations: releaseIntegrationsServiceRef,
         catalog: catalogServiceRef,
         notifications: notificationService,
@@ -63,7 +66,17 @@ export const releasePlugin = createBackendPlugin({
           notifier: new BackstageReleaseNotifier(deps.notifications),
           slack,
         });
-        httpRouter.use(await createRouter({ ...deps, portal, releases }));
+        // Starts on the first GET /status, so a backend nobody watches makes no upstream calls.
+        const status = new StatusCache({
+          systems: statusSystemsOf(deps.integrations),
+          layout: readReleaseLayout(config),
+          environments: portal.environments,
+          logger: logger.child({ component: 'status' }),
+        });
+        deps.lifecycle.addShutdownHook(() => status.stop());
+        httpRouter.use(
+          await createRouter({ ...deps, portal, releases, status }),
+        );
         for (const path of unauthenticatedPaths) {
           httpRouter.addAuthPolicy({ path, allow: 'unauthenticated' });
         }

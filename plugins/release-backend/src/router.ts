@@ -37,6 +37,8 @@ import Router from 'express-promise-router';
 import { addFormRoutes } from './formRoutes';
 import { isDemoSignInEnabled, listDemoUsers } from './service/demoUsers';
 import { createSetupCheck } from './service/setupCheck';
+import { addStatusRoutes } from './status/routes';
+import type { StatusCache } from './status/StatusCache';
 import {
   publicView,
   type Actor,
@@ -69,6 +71,8 @@ export interface RouterOptions {
     ReleaseIntegrations,
     'checkAll' | 'gitlab' | 'argocd' | 'has' | 'jenkins'
   >;
+  /** The live status of every app; GET /status answers 503 without it. */
+  status?: StatusCache;
 }
 
 /** Routes that need no signed-in user; plugin.ts opens exactly these to unauthenticated callers. */
@@ -203,6 +207,8 @@ export async function createRouter(
     actorOf: req => actorOf(req, releaseCreatePermission),
     portalUrl: config.getOptionalString('app.baseUrl'),
   });
+
+  addStatusRoutes(router, { httpAuth, status: options.status });
 
   router.get('/policy', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });

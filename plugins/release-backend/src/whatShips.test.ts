@@ -1,16 +1,13 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import {
-  defaultSandboxServices,
-  sandboxGitlabTokens,
-  seedFacts,
-  startSandbox,
-  type RunningSandbox,
-} from 'sandbox';
+import { sandboxGitlabTokens, seedFacts } from 'sandbox';
 import request from 'supertest';
 import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
 import { user } from './__testUtils__/org';
+import {
+  sandboxSystemsConfig,
+  startTestSandbox,
+} from './__testUtils__/sandboxConfig';
 
 jest.setTimeout(120_000);
 
@@ -18,41 +15,17 @@ const as = (name: string) => mockCredentials.user.header(user(name));
 const FOOTER = '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복';
 
 describe('POST /what-ships against the sandbox', () => {
-  let sandbox: RunningSandbox;
+  let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
   let server: Server;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      timeScale: 0,
-      services: defaultSandboxServices(),
-    });
-    const host = new URL(sandbox.url).host;
+    sandbox = await startTestSandbox();
+    const { integrations, argocd, jenkins } = sandboxSystemsConfig(sandbox);
     ({ server } = await startReleaseBackend({
-      config: {
-        ...alwaysOpen,
-        integrations: {
-          gitlab: [
-            {
-              host,
-              apiBaseUrl: `${sandbox.url}/gitlab/api/v4`,
-              token: sandboxGitlabTokens.maintainer,
-            },
-          ],
-        },
-        argocd: {
-          instances: ['beta', 'prod'].map(name => ({
-            name,
-            url: `${sandbox.url}/argocd/${name}`,
-            token: 'argocd-sandbox-token',
-          })),
-        },
-      },
+      config: { ...alwaysOpen, integrations, argocd },
     }));
   });
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(sandbox.context.dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => sandbox.dispose());
 
   const post = (body: unknown, authorization = as('kim.minjun')) =>
     request(server)

@@ -11,3 +11,4 @@ export * from './permissions';
 export * from './policy';
 export * from './states';
 export * from './status';
+export * from './forms';

@@ -19,3 +19,4 @@ export * from './gate';
 export * from './integrations';
 export * from './layout';
 export * from './whatShips';
+export * from './iac';

@@ -57,72 +57,51 @@ export const entityDeployContent = EntityContentBlueprint.make({
   },
 });
 
-/** The release form's fields, loaded with the scaffolder page. */
+type FieldModule = typeof import('./fields');
+
+/** One form field, loaded with the scaffolder page rather than with the app. */
+function releaseFormField(
+  name: string,
+  fieldName: string,
+  pick: (m: FieldModule) => { component: unknown; validation?: unknown },
+) {
+  return FormFieldBlueprint.make({
+    name,
+    params: {
+      field: () =>
+        import('./fields').then(m => {
+          const { component, validation } = pick(m);
+          return createFormField({
+            name: fieldName,
+            component: component as never,
+            ...(validation ? { validation: validation as never } : {}),
+          });
+        }),
+    },
+  });
+}
+
+/** The release forms' fields (ui:field names in releaseFieldNames). */
 const releaseFormFields = [
-  FormFieldBlueprint.make({
-    name: 'versions',
-    params: {
-      field: () =>
-        import('./fields').then(m =>
-          createFormField({
-            name: releaseFieldNames.versions,
-            component: m.ReleaseVersionsField as never,
-            validation: m.validateReleaseVersions as never,
-          }),
-        ),
-    },
-  }),
-  FormFieldBlueprint.make({
-    name: 'changes',
-    params: {
-      field: () =>
-        import('./fields').then(m =>
-          createFormField({
-            name: releaseFieldNames.changes,
-            component: m.ReleaseChangesField as never,
-            validation: m.validateReleaseChanges as never,
-          }),
-        ),
-    },
-  }),
-  FormFieldBlueprint.make({
-    name: 'grade',
-    params: {
-      field: () =>
-        import('./fields').then(m =>
-          createFormField({
-            name: releaseFieldNames.grade,
-            component: m.ReleaseGradeField as never,
-            validation: m.validateReleaseGrade as never,
-          }),
-        ),
-    },
-  }),
-  FormFieldBlueprint.make({
-    name: 'preview',
-    params: {
-      field: () =>
-        import('./fields').then(m =>
-          createFormField({
-            name: releaseFieldNames.preview,
-            component: m.ReleasePreviewField as never,
-          }),
-        ),
-    },
-  }),
-  FormFieldBlueprint.make({
-    name: 'iac-edit',
-    params: {
-      field: () =>
-        import('./fields').then(m =>
-          createFormField({
-            name: releaseFieldNames.iacEdit,
-            component: m.IacEditField as never,
-            validation: m.validateIacEdit as never,
-          }),
-        ),
-    },
-  }),
+  releaseFormField('versions', releaseFieldNames.versions, m => ({
+    component: m.ReleaseVersionsField,
+    validation: m.validateReleaseVersions,
+  })),
+  releaseFormField('changes', releaseFieldNames.changes, m => ({
+    component: m.ReleaseChangesField,
+    validation: m.validateReleaseChanges,
+  })),
+  releaseFormField('grade', releaseFieldNames.grade, m => ({
+    component: m.ReleaseGradeField,
+    validation: m.validateReleaseGrade,
+  })),
+  releaseFormField('preview', releaseFieldNames.preview, m => ({
+    component: m.ReleasePreviewField,
+  })),
+  releaseFormField('iac-edit', releaseFieldNames.iacEdit, m => ({
+    component: m.IacEditField,
+    validation: m.validateIacEdit,
+  })),
 ];
 
 /**

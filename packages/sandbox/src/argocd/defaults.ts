@@ -104,6 +104,37 @@ export function kopArgoApps(
   });
 }
 
+/**
+ * `count` more apps in each instance, named `sim-001`, `sim-002`, …, for load tests: plain
+ * Deployments rendered from web's values (folder `web`), labelled `kop/simulated: 'true'`.
+ */
+export function simulatedArgoApps(
+  count: number,
+  instances: string[] = ['beta', 'prod'],
+): ArgoSandboxAppDefinition[] {
+  if (!Number.isInteger(count) || count < 0 || count > 5000) {
+    throw new RangeError('the number of simulated apps must be 0 to 5000');
+  }
+  const width = Math.max(3, String(count).length);
+  return instances.flatMap(instance =>
+    Array.from({ length: count }, (_, i): ArgoSandboxAppDefinition => {
+      const name = `sim-${String(i + 1).padStart(width, '0')}`;
+      return {
+        instance,
+        name,
+        path: 'web',
+        labels: {
+          'app.kubernetes.io/part-of': 'kop',
+          'kop/app': name,
+          'kop/environment': instance,
+          'kop/simulated': 'true',
+        },
+        services: [name],
+      };
+    }),
+  );
+}
+
 /** The project every kop app belongs to, allowing namespaces kop and kop-internal. */
 export const kopArgoProjects: ArgoSandboxProject[] = [
   {

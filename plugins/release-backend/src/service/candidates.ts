@@ -1,39 +1,13 @@
-import type { ReleaseApp } from '@internal/plugin-release-common';
+import type {
+  CandidateList,
+  ReleaseApp,
+  ReleaseCandidate,
+} from '@internal/plugin-release-common';
 import type {
   JenkinsBuild,
   ReleaseIntegrations,
   ReleaseLayout,
 } from '@internal/plugin-release-node';
-
-/** A version the release form offers for an app, newest first. */
-export interface ReleaseCandidate {
-  /** What the release records as the app's version: a deploy branch or a commit sha. */
-  version: string;
-  /** One line for the picker, e.g. "deploy-2026-01-08 · #12 SUCCESS". */
-  label: string;
-  source: 'branch' | 'commit';
-  sha: string;
-  date?: string;
-  author?: string;
-  title?: string;
-  webUrl?: string;
-  /** The newest Jenkins build of this version, when the app is built by Jenkins. */
-  build?: {
-    number: number;
-    result: string | null;
-    building: boolean;
-    url: string;
-  };
-}
-
-export interface CandidateList {
-  app: ReleaseApp;
-  /** Where the versions come from, e.g. "branches ^deploy- of kop/hybris". */
-  from: string;
-  candidates: ReleaseCandidate[];
-  /** Set when the build list could not be read; the versions are still offered. */
-  buildsError?: string;
-}
 
 const DEPLOY_DATE = /(\d{4})-(\d{2})-(\d{2})/;
 

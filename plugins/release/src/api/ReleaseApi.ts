@@ -4,8 +4,13 @@ import {
   type FetchApi,
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
+export type {
+  CandidateList,
+  ReleaseCandidate,
+} from '@internal/plugin-release-common';
 import type {
   ApprovalCheck,
+  CandidateList,
   ApprovalRequirement,
   ApprovalStage,
   CreateReleaseRequest,
@@ -16,10 +21,10 @@ import type {
   ReleaseItem,
   ReleaseNotes,
   ReleaseState,
+  ReleaseStatus,
 } from '@internal/plugin-release-common';
 import {
   followStatusStream,
-  type ReleaseStatus,
   type SetupCheckResult,
   type StatusStreamHandlers,
 } from './status';
@@ -29,32 +34,6 @@ export interface ReleaseBackendHealth {
   status: 'ok';
   product: string;
   environments: string[];
-}
-
-/** A version the release form offers. @public */
-export interface ReleaseCandidate {
-  version: string;
-  label: string;
-  source: 'branch' | 'commit';
-  sha: string;
-  date?: string;
-  author?: string;
-  title?: string;
-  webUrl?: string;
-  build?: {
-    number: number;
-    result: string | null;
-    building: boolean;
-    url: string;
-  };
-}
-
-/** @public */
-export interface CandidateList {
-  app: ReleaseApp;
-  from: string;
-  candidates: ReleaseCandidate[];
-  buildsError?: string;
 }
 
 /** One merged MR between what runs and the candidate. @public */

@@ -1,11 +1,5 @@
 export * from './ReleaseApi';
 export type {
-  AppStatus,
-  ArgoAppStatus,
-  ColourStatus,
-  EnvironmentStatus,
-  MetricPoint,
-  ReleaseStatus,
   SetupCheckItem,
   SetupCheckResult,
   SetupCheckSystem,

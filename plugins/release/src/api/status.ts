@@ -1,58 +1,5 @@
 import { ResponseError } from '@backstage/errors';
-import type { ReleaseApp } from '@internal/plugin-release-common';
-
-/** One Argo CD application of an app, as the status cache last saw it. @public */
-export interface ArgoAppStatus {
-  name: string;
-  /** Argo CD sync status, e.g. Synced, OutOfSync. */
-  sync: string;
-  /** Argo CD health status, e.g. Healthy, Progressing, Degraded. */
-  health: string;
-  revision?: string;
-  /** The running operation's phase, e.g. Running, when one is in flight. */
-  operation?: string;
-}
-
-/** One point of a metric over time; `t` in epoch seconds. @public */
-export interface MetricPoint {
-  t: number;
-  v: number;
-}
-
-/** One colour of a blue/green app (hybris). @public */
-export interface ColourStatus {
-  colour: string;
-  /** Traffic goes to this colour. */
-  live: boolean;
-  replicas: { ready: number; desired: number };
-  /** The JGroups view the colour's nodes agree on, against the nodes expected. */
-  cluster?: { viewSize: number; expectedNodes: number; complete: boolean };
-  errorRate?: MetricPoint[];
-}
-
-/** What runs of one app in one environment. @public */
-export interface AppStatus {
-  app: ReleaseApp;
-  version?: string;
-  argocd: ArgoAppStatus[];
-  colours?: ColourStatus[];
-  /** Why part of this app's status is missing (a system did not answer). */
-  error?: string;
-}
-
-/** @public */
-export interface EnvironmentStatus {
-  name: string;
-  apps: AppStatus[];
-}
-
-/** The answer of `GET /status` and each event of `GET /status/stream`. @public */
-export interface ReleaseStatus {
-  updatedAt: string;
-  environments: EnvironmentStatus[];
-  /** Systems that did not answer when the status was last refreshed. */
-  errors?: string[];
-}
+import type { ReleaseStatus } from '@internal/plugin-release-common';
 
 /** What `streamStatus` tells its subscriber. @public */
 export interface StatusStreamHandlers {

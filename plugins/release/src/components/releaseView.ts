@@ -1,4 +1,8 @@
+import { useCallback } from 'react';
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type { ReleaseState } from '@internal/plugin-release-common';
+import { releaseTranslationRef } from '../translation';
+import { LOAD_TIMEOUT_MS, withTimeout } from './timeout';
 
 /** States in which a release has not gone past beta yet. */
 const betaStates: ReleaseState[] = ['draft', 'prepared', 'beta'];
@@ -19,4 +23,24 @@ export function environmentOf(
 /** The user's name without the entity ref around it, e.g. kim.minjun. */
 export function personOf(ref: string | undefined): string {
   return (ref ?? '').replace(/^user:[^/]+\//, '');
+}
+
+/**
+ * Bounds a load by LOAD_TIMEOUT_MS, so a stalled backend ends in a message naming what was being
+ * read instead of a spinner.
+ */
+export function useTimedLoad() {
+  const { t } = useTranslationRef(releaseTranslationRef);
+  return useCallback(
+    <T>(work: Promise<T>, what: string): Promise<T> =>
+      withTimeout(
+        work,
+        LOAD_TIMEOUT_MS,
+        t('loadErrors.timeout', {
+          what,
+          seconds: String(LOAD_TIMEOUT_MS / 1000),
+        }),
+      ),
+    [t],
+  );
 }

@@ -1,21 +1,14 @@
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
-import {
-  Box,
-  FormControl,
-  FormHelperText,
-  FormLabel,
-  MenuItem,
-  TextField,
-  Typography,
-} from '@material-ui/core';
+import { Box, MenuItem, TextField, Typography } from '@material-ui/core';
 import { Progress, WarningPanel } from '@backstage/core-components';
 import useAsync from 'react-use/esm/useAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { useState } from 'react';
 import { releaseApiRef, type IacEditTargets } from '../api';
 import { releaseTranslationRef } from '../translation';
+import { FieldFrame } from './FieldFrame';
 
 /** The config-change field's value: the edit and the diff it was shown as. */
 export interface IacEditValue {
@@ -101,15 +94,10 @@ export const IacEditField = (
       baseSha: undefined,
     });
   return (
-    <FormControl
-      component="fieldset"
-      fullWidth
-      margin="normal"
-      error={Boolean(rawErrors?.length)}
+    <FieldFrame
+      legend={props.schema.title ?? t('fields.iac.title')}
+      rawErrors={rawErrors}
     >
-      <FormLabel component="legend">
-        {props.schema.title ?? t('fields.iac.title')}
-      </FormLabel>
       <TextField
         select
         margin="dense"
@@ -188,10 +176,7 @@ export const IacEditField = (
           </Box>
         )}
       </Box>
-      {rawErrors?.map(e => (
-        <FormHelperText key={e}>{e}</FormHelperText>
-      ))}
-    </FormControl>
+    </FieldFrame>
   );
 };
 

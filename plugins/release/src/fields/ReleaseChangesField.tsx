@@ -6,7 +6,6 @@ import type { ReleaseItem } from '@internal/plugin-release-common';
 import {
   Box,
   Chip,
-  FormControl,
   FormHelperText,
   FormLabel,
   IconButton,
@@ -19,6 +18,7 @@ import { Progress, WarningPanel } from '@backstage/core-components';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef, type WhatShips } from '../api';
 import { releaseTranslationRef } from '../translation';
+import { FieldFrame } from './FieldFrame';
 import type { ReleaseChangesValue, ReleaseFormData } from './draft';
 
 /** ui:options: whether a version behind what runs is allowed (Rollback). */
@@ -146,15 +146,10 @@ export const ReleaseChangesField = (
   const isItem = (iid: number) =>
     items.some(i => i.source.type === 'mr' && i.source.iid === iid);
   return (
-    <FormControl
-      component="fieldset"
-      fullWidth
-      margin="normal"
-      error={Boolean(rawErrors?.length)}
+    <FieldFrame
+      legend={props.schema.title ?? t('fields.changes.title')}
+      rawErrors={rawErrors}
     >
-      <FormLabel component="legend">
-        {props.schema.title ?? t('fields.changes.title')}
-      </FormLabel>
       {shipped.map(s => (
         <Box key={s.app} mt={2} data-testid={`kop-ships-${s.app}`}>
           <Typography variant="subtitle1">
@@ -228,10 +223,7 @@ export const ReleaseChangesField = (
           </Box>
         ))}
       </Box>
-      {rawErrors?.map(e => (
-        <FormHelperText key={e}>{e}</FormHelperText>
-      ))}
-    </FormControl>
+    </FieldFrame>
   );
 };
 

@@ -10,10 +10,7 @@ import {
 } from '@internal/plugin-release-common';
 import {
   Box,
-  FormControl,
   FormControlLabel,
-  FormHelperText,
-  FormLabel,
   Radio,
   RadioGroup,
   TextField,
@@ -23,6 +20,7 @@ import { Progress, WarningPanel } from '@backstage/core-components';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef } from '../api';
 import { releaseTranslationRef } from '../translation';
+import { FieldFrame } from './FieldFrame';
 import type { ReleaseFormData, ReleaseGradeValue } from './draft';
 
 /** ui:options: the grades offered (an emergency form offers only E). */
@@ -70,15 +68,10 @@ export const ReleaseGradeField = (
   const below =
     formData?.grade !== undefined && compareGrades(formData.grade, floor) < 0;
   return (
-    <FormControl
-      component="fieldset"
-      fullWidth
-      margin="normal"
-      error={Boolean(rawErrors?.length)}
+    <FieldFrame
+      legend={props.schema.title ?? t('fields.grade.title')}
+      rawErrors={rawErrors}
     >
-      <FormLabel component="legend">
-        {props.schema.title ?? t('fields.grade.title')}
-      </FormLabel>
       <Typography variant="body2" data-testid="kop-grade-floor">
         {t('fields.grade.floor', {
           floor,
@@ -142,10 +135,7 @@ export const ReleaseGradeField = (
           }
         />
       )}
-      {rawErrors?.map(e => (
-        <FormHelperText key={e}>{e}</FormHelperText>
-      ))}
-    </FormControl>
+    </FieldFrame>
   );
 };
 

@@ -5,10 +5,8 @@ import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-
 import { releaseApps, type ReleaseApp } from '@internal/plugin-release-common';
 import {
   Checkbox,
-  FormControl,
   FormControlLabel,
   FormHelperText,
-  FormLabel,
   MenuItem,
   TextField,
   Typography,
@@ -16,6 +14,7 @@ import {
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef, type CandidateList } from '../api';
 import { releaseTranslationRef } from '../translation';
+import { FieldFrame } from './FieldFrame';
 import type { ReleaseVersionsValue } from './draft';
 
 /** ui:options of the versions field. */
@@ -110,15 +109,10 @@ export const ReleaseVersionsField = (
     onChange({ ...value, apps: next });
   };
   return (
-    <FormControl
-      component="fieldset"
-      fullWidth
-      error={Boolean(rawErrors?.length)}
-      margin="normal"
+    <FieldFrame
+      legend={props.schema.title ?? t('fields.versions.title')}
+      rawErrors={rawErrors}
     >
-      <FormLabel component="legend">
-        {props.schema.title ?? t('fields.versions.title')}
-      </FormLabel>
       <TextField
         select
         margin="dense"
@@ -166,10 +160,7 @@ export const ReleaseVersionsField = (
           {t('fields.versions.pickOne')}
         </Typography>
       )}
-      {rawErrors?.map(e => (
-        <FormHelperText key={e}>{e}</FormHelperText>
-      ))}
-    </FormControl>
+    </FieldFrame>
   );
 };
 

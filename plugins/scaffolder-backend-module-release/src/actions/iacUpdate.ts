@@ -1,33 +1,17 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
-  EditConflictError,
-  SystemError,
-  setYamlValues,
-  type GitlabClient,
+  applyIacEdit,
+  checkIacEdit,
+  planIacEdit,
+  toIacRequestError,
   type ReleaseIntegrations,
   type ReleaseLayout,
   type YamlScalar,
 } from '@internal/plugin-release-node';
-import { gitBlobId } from '../lib/gitBlob';
-import { checkIacValue, iacTargets } from '../lib/iacTargets';
 import { waitUntilMergeable } from '../lib/mergeRequests';
-import { unifiedDiff } from '../lib/unifiedDiff';
 import { realActionClock, type ActionClock } from '../lib/waiting';
 import { examples } from './iacUpdate.examples';
-
-/** A file that is no longer what the shown diff was made from. */
-class StaleDiffError extends EditConflictError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StaleDiffError';
-  }
-}
-
-interface FileEdit {
-  values: Record<string, YamlScalar>;
-  expected: Record<string, YamlScalar>;
-}
 
 const SHA = /^[0-9a-f]{40}$/;
 
@@ -68,8 +52,6 @@ export function createIacUpdateAction(options: {
   pollMs?: number;
 }) {
   const { layout, product } = options;
-  const targets = iacTargets(layout);
-  const colours = Object.keys(layout.apps.hybris.colours);
   const clock = options.clock ?? realActionClock;
   return createTemplateAction({
     id: 'kop:iac:update',
@@ -172,149 +154,39 @@ export function createIacUpdateAction(options: {
     },
     async handler(ctx) {
       const { environment, changes, expectedBlobs, baseSha } = ctx.input;
-      const project = Object.hasOwn(layout.iac.repos, environment)
-        ? layout.iac.repos[environment]
-        : undefined;
-      if (!project) {
-        throw new InputError(
-          `environment must be one of ${Object.keys(layout.iac.repos).join(
-            ', ',
-          )}, got '${environment}'`,
-        );
-      }
-      const branch = layout.iac.branch;
-
-      const edits = new Map<string, FileEdit>();
-      const checked = changes.map((change, i) => {
-        const target = targets.get(change.argocdApp);
-        if (!target) {
-          throw new InputError(
-            `changes[${i}].argocdApp '${
-              change.argocdApp
-            }' is not an Argo CD app of the release layout (${[
-              ...targets.keys(),
-            ].join(', ')})`,
-          );
-        }
-        const kind = target.keys.get(change.key);
-        if (!kind) {
-          throw new InputError(
-            `changes[${i}].key '${change.key}' may not be changed on ${
-              change.argocdApp
-            }; allowed: ${[...target.keys.keys()].join(', ')}`,
-          );
-        }
-        const check = (value: YamlScalar, field: string) =>
-          checkIacValue({
-            field,
-            argocdApp: change.argocdApp,
-            key: change.key,
-            kind,
-            value,
-            colours,
-          });
-        const value = check(change.value, `changes[${i}].value`);
-        const edit = edits.get(target.file) ?? { values: {}, expected: {} };
-        if (change.key in edit.values) {
-          throw new InputError(
-            `changes[${i}] sets ${change.key} of ${target.file} a second time`,
-          );
-        }
-        edit.values[change.key] = value;
-        if (change.expected !== undefined) {
-          edit.expected[change.key] = check(
-            change.expected,
-            `changes[${i}].expected`,
-          );
-        }
-        edits.set(target.file, edit);
-        return { argocdApp: change.argocdApp, key: change.key, value };
-      });
-      const paths = [...edits.keys()];
-      for (const path of Object.keys(expectedBlobs ?? {})) {
-        if (!edits.has(path)) {
-          throw new InputError(
-            `expectedBlobs names ${path}, which this change does not touch (${paths.join(
-              ', ',
-            )})`,
-          );
-        }
-      }
+      const edit = asBackstageError(() =>
+        checkIacEdit({ layout, environment, changes, expectedBlobs }),
+      );
+      const { project, branch } = edit;
+      const paths = [...edit.files.keys()];
 
       const gitlab = options.integrations.gitlab;
       const title =
-        ctx.input.title ?? `[${product}] ${environment}: ${summary(checked)}`;
+        ctx.input.title ??
+        `[${product}] ${environment}: ${summary(edit.changes)}`;
       const message = ctx.input.notes
         ? `${title}\n\n${ctx.input.notes}`
         : title;
-
-      /**
-       * The new contents, checked against the diff that was shown. A file that already holds every
-       * value (our own commit, landed before a restart) is left alone. Pure: GitLab retries call it again.
-       */
-      const applyTo =
-        (wanted: Record<string, string>) =>
-        (files: Record<string, string | undefined>) => {
-          const out: Record<string, string> = {};
-          for (const [path, edit] of edits) {
-            const text = files[path];
-            if (text === undefined) {
-              throw new EditConflictError(
-                `${path} is not in ${project} at ${branch}`,
-              );
-            }
-            if (setYamlValues(text, edit.values, { file: path }) === text) {
-              out[path] = text;
-              continue;
-            }
-            const blob = gitBlobId(text);
-            if (wanted[path] && wanted[path] !== blob) {
-              throw new StaleDiffError(
-                `${path} in ${project} changed since the diff was shown (blob ${wanted[
-                  path
-                ].slice(0, 8)}, now ${blob.slice(0, 8)}); show the diff again`,
-              );
-            }
-            out[path] = setYamlValues(text, edit.values, {
-              file: path,
-              expected: edit.expected,
-            });
-          }
-          return out;
-        };
 
       // Planned once per task: a retried task commits what it showed, without reading it anew.
       const plan = await ctx.checkpoint({
         key: `iac-plan-${environment}`,
         fn: async () => {
-          const head = await gitlab.branch(project, branch);
-          if (!head) {
-            throw new InputError(
-              `IaC repository ${project} has no branch ${branch} (release.iac.branch)`,
-            );
-          }
-          const wanted = await expectedBlobsOf(gitlab, project, paths, {
-            expectedBlobs,
-            baseSha,
-          });
-          const current: Record<string, string | undefined> = {};
-          await Promise.all(
-            paths.map(async path => {
-              current[path] = (
-                await gitlab.readFile(project, head.sha, path)
-              )?.content;
+          const planned = await asBackstageErrorAsync(() =>
+            planIacEdit({
+              gitlab,
+              layout,
+              environment,
+              changes,
+              expectedBlobs,
+              baseSha,
             }),
           );
-          const next = translateConflicts(() => applyTo(wanted)(current));
           return {
-            baseSha: head.sha,
-            wanted,
-            diff: paths
-              .map(path => unifiedDiff(path, current[path]!, next[path]))
-              .join(''),
-            blobs: Object.fromEntries(
-              paths.map(path => [path, gitBlobId(current[path]!)]),
-            ),
+            baseSha: planned.baseSha,
+            wanted: planned.requiredBlobs,
+            diff: planned.diff,
+            blobs: planned.expectedBlobs,
           };
         },
       });
@@ -351,13 +223,13 @@ export function createIacUpdateAction(options: {
         ctx.checkpoint({
           key: `iac-commit-${environment}`,
           fn: async () => {
-            const result = await translateConflictsAsync(() =>
+            const result = await asBackstageErrorAsync(() =>
               gitlab.commitEdits({
                 project,
                 branch: target,
                 message,
                 paths,
-                edit: applyTo(plan.wanted),
+                edit: applyIacEdit(edit, plan.wanted),
                 author,
               }),
             );
@@ -437,55 +309,31 @@ export function createIacUpdateAction(options: {
   });
 }
 
-/** The blob each file must still have: as the dry run showed it, or as it was at `baseSha`. */
-async function expectedBlobsOf(
-  gitlab: GitlabClient,
-  project: string,
-  paths: string[],
-  given: { expectedBlobs?: Record<string, string>; baseSha?: string },
-): Promise<Record<string, string>> {
-  const wanted: Record<string, string> = { ...given.expectedBlobs };
-  if (given.baseSha) {
-    await Promise.all(
-      paths
-        .filter(path => !wanted[path])
-        .map(async path => {
-          const file = await gitlab.readFile(project, given.baseSha!, path);
-          if (!file) {
-            throw new InputError(
-              `baseSha ${given.baseSha} of ${project} has no file ${path}`,
-            );
-          }
-          wanted[path] = gitBlobId(file.content);
-        }),
-    );
+/** release-node's named errors as `@backstage/errors` classes: 400 naming the field, 409 for a moved file. */
+function toBackstageError(error: unknown): unknown {
+  const e = toIacRequestError(error);
+  if (e instanceof InputError || e instanceof ConflictError) return e;
+  if (e instanceof Error && e.name === 'InputError') {
+    return new InputError(e.message);
   }
-  return wanted;
+  if (e instanceof Error && e.name === 'ConflictError') {
+    return new ConflictError(e.message);
+  }
+  return e;
 }
 
-/** A key not where config says → 400 naming it; a file changed since the diff → 409. */
-function toInputOrConflict(error: unknown): unknown {
-  const cause =
-    error instanceof SystemError ? (error as { cause?: unknown }).cause : error;
-  if (cause instanceof StaleDiffError) return new ConflictError(cause.message);
-  if (cause instanceof EditConflictError) {
-    return new InputError(`IaC values: ${cause.message}`);
-  }
-  return error;
-}
-
-function translateConflicts<T>(fn: () => T): T {
+function asBackstageError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw toInputOrConflict(e);
+    throw toBackstageError(e);
   }
 }
 
-async function translateConflictsAsync<T>(fn: () => Promise<T>): Promise<T> {
+async function asBackstageErrorAsync<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    throw toInputOrConflict(e);
+    throw toBackstageError(e);
   }
 }

@@ -4,7 +4,7 @@ import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { Box } from '@material-ui/core';
 import { rootRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
-import { PendingApprovals } from './PendingApprovals';
+import { ApprovalsInbox } from './ApprovalsInbox';
 
 /** The approvals inbox at /releases/approvals. */
 export const ApprovalsPage = () => {
@@ -20,7 +20,7 @@ export const ApprovalsPage = () => {
         <Box mb={2}>
           <Link to={releasesLink()}>{t('releasePage.allReleases')}</Link>
         </Box>
-        <PendingApprovals />
+        <ApprovalsInbox />
       </Content>
     </Page>
   );

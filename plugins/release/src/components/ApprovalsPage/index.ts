@@ -1,2 +1,2 @@
 export { ApprovalsPage } from './ApprovalsPage';
-export { PendingApprovals } from './PendingApprovals';
+export { ApprovalsInbox } from './ApprovalsInbox';

@@ -1,9 +1,8 @@
-import { Link, WarningPanel } from '@backstage/core-components';
+import { LinkButton, WarningPanel } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { releaseAppOfEntity } from '@internal/plugin-release-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import { BackendStatus } from '../BackendStatus';
 import { LiveStatusPanel } from '../LiveStatus';
@@ -33,14 +32,9 @@ export const EntityDeployContent = () => {
           gridGap={16}
         >
           <BackendStatus />
-          <Button
-            variant="outlined"
-            color="primary"
-            component={Link}
-            to={configChangeFormPath}
-          >
+          <LinkButton variant="outlined" color="primary" to={configChangeFormPath}>
             {t('deployTab.changeConfig')}
-          </Button>
+          </LinkButton>
         </Box>
       </Grid>
       <Grid item xs={12}>

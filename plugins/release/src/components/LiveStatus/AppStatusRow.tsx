@@ -8,25 +8,30 @@ import {
   StatusWarning,
 } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import type {
+  ReleaseStatusApp,
+  ReleaseStatusArgoApp,
+  ReleaseStatusColour,
+} from '@internal/plugin-release-common';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import type { AppStatus, ColourStatus } from '../../api';
 import { releaseTranslationRef } from '../../translation';
-import { formatMetric, Sparkline } from './Sparkline';
+import { formatMetric, latestValue, Sparkline } from './Sparkline';
 
 const useStyles = makeStyles(theme => ({
   row: {
     display: 'grid',
-    gridTemplateColumns: 'minmax(140px, 1fr) minmax(220px, 2fr) minmax(260px, 3fr)',
+    gridTemplateColumns:
+      'minmax(150px, 1fr) minmax(240px, 2fr) minmax(300px, 3fr)',
     gap: theme.spacing(2),
     padding: theme.spacing(1.5, 0),
     borderBottom: `1px solid ${theme.palette.divider}`,
     '&:last-child': { borderBottom: 'none' },
     [theme.breakpoints.down('sm')]: { gridTemplateColumns: '1fr' },
   },
-  version: { fontFamily: 'monospace', wordBreak: 'break-all' },
+  mono: { fontFamily: 'monospace', wordBreak: 'break-all' },
   line: {
     display: 'flex',
     flexWrap: 'wrap',
@@ -34,59 +39,178 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(1),
     marginBottom: theme.spacing(0.5),
   },
-  error: { gridColumn: '1 / -1' },
+  errors: { gridColumn: '1 / -1', margin: 0, paddingLeft: theme.spacing(2) },
 }));
 
+type StatusComponent = (props: { children?: ReactNode }) => JSX.Element;
+
 /** Argo CD's sync status with its usual colour. */
-function SyncStatus(props: { sync: string }) {
-  if (props.sync === 'Synced') return <StatusOK>{props.sync}</StatusOK>;
-  if (props.sync === 'OutOfSync')
-    return <StatusWarning>{props.sync}</StatusWarning>;
-  return <StatusAborted>{props.sync}</StatusAborted>;
-}
+const syncStatus: Record<string, StatusComponent> = {
+  Synced: StatusOK,
+  OutOfSync: StatusWarning,
+};
 
 /** Argo CD's health status with its usual colour. */
-function HealthStatus(props: { health: string }) {
-  const statuses: Record<string, (p: { children: ReactNode }) => JSX.Element> =
-    {
-      Healthy: StatusOK,
-      Progressing: StatusRunning,
-      Suspended: StatusPending,
-      Degraded: StatusError,
-      Missing: StatusWarning,
-    };
-  const Status = statuses[props.health] ?? StatusAborted;
-  return <Status>{props.health}</Status>;
-}
+const healthStatus: Record<string, StatusComponent> = {
+  Healthy: StatusOK,
+  Progressing: StatusRunning,
+  Suspended: StatusPending,
+  Degraded: StatusError,
+  Missing: StatusWarning,
+};
 
-function ColourLine(props: { colour: ColourStatus }) {
-  const { colour } = props;
+function ArgoLine(props: { argo: ReleaseStatusArgoApp }) {
+  const { argo } = props;
   const classes = useStyles();
   const { t } = useTranslationRef(releaseTranslationRef);
-  const { ready, desired } = colour.replicas;
-  const replicasText = t('liveStatus.replicas', {
+  const Sync = syncStatus[argo.sync] ?? StatusAborted;
+  const Health = healthStatus[argo.health] ?? StatusAborted;
+  const operation = argo.operation;
+  const operationFailed =
+    operation &&
+    !operation.running &&
+    ['Failed', 'Error'].includes(operation.phase);
+  return (
+    <Box mb={1} data-testid={`argocd-${argo.name}`}>
+      <Box className={classes.line}>
+        <Typography variant="body2" component="span">
+          {argo.name}
+        </Typography>
+        <Sync>{argo.sync}</Sync>
+        <Health>{argo.health}</Health>
+      </Box>
+      {argo.health !== 'Healthy' && argo.healthMessage && (
+        <Typography variant="caption" color="textSecondary" component="div">
+          {argo.healthMessage}
+        </Typography>
+      )}
+      {operation?.running && (
+        <Typography variant="caption" component="div">
+          <StatusRunning>
+            {t('liveStatus.operationRunning', {
+              phase: operation.phase,
+              message: operation.message ?? '',
+            })}
+          </StatusRunning>
+        </Typography>
+      )}
+      {operationFailed && (
+        <Typography variant="caption" component="div">
+          <StatusError>
+            {t('liveStatus.operationFailed', {
+              phase: operation.phase,
+              message: operation.message ?? '',
+            })}
+          </StatusError>
+        </Typography>
+      )}
+      {argo.conditions?.map(condition => (
+        <Typography
+          key={condition}
+          variant="caption"
+          color="error"
+          component="div"
+        >
+          {condition}
+        </Typography>
+      ))}
+    </Box>
+  );
+}
+
+function Replicas(props: { replicas: ReleaseStatusColour['replicas'] }) {
+  const { t } = useTranslationRef(releaseTranslationRef);
+  const { ready, pods, desired } = props.replicas;
+  if ((desired ?? pods) === 0 && pods === 0) {
+    return <StatusAborted>{t('liveStatus.scaledDown')}</StatusAborted>;
+  }
+  if (desired === undefined) {
+    const text = t('liveStatus.replicasOfPods', {
+      ready: String(ready),
+      pods: String(pods),
+    });
+    return ready === pods ? (
+      <StatusOK>{text}</StatusOK>
+    ) : (
+      <StatusRunning>{text}</StatusRunning>
+    );
+  }
+  const text = t('liveStatus.replicas', {
     ready: String(ready),
     desired: String(desired),
   });
-  let replicas: ReactNode;
-  if (desired === 0) {
-    replicas = <StatusAborted>{t('liveStatus.scaledDown')}</StatusAborted>;
-  } else if (ready >= desired) {
-    replicas = <StatusOK>{replicasText}</StatusOK>;
-  } else {
-    replicas = <StatusRunning>{replicasText}</StatusRunning>;
+  // Settled when every wanted pod is ready and no surplus pod is still going away.
+  return ready >= desired && pods <= desired ? (
+    <StatusOK>{text}</StatusOK>
+  ) : (
+    <StatusRunning>{text}</StatusRunning>
+  );
+}
+
+function Cluster(props: { colour: ReleaseStatusColour }) {
+  const { cluster, replicas } = props.colour;
+  const { t } = useTranslationRef(releaseTranslationRef);
+  if (!cluster) return null;
+  if (!cluster.up) {
+    // An idle colour has no node to ask; only a colour meant to run is a problem.
+    const Status = (replicas.desired ?? replicas.pods) > 0 ? StatusWarning : StatusAborted;
+    return <Status>{t('liveStatus.clusterDown')}</Status>;
   }
-  const cluster = colour.cluster;
-  const clusterText =
-    cluster &&
-    t('liveStatus.cluster', {
-      view: String(cluster.viewSize),
-      expected: String(cluster.expectedNodes),
-    });
+  const text = t('liveStatus.cluster', {
+    view: String(cluster.viewSize),
+    expected:
+      cluster.expectedNodes === undefined ? '?' : String(cluster.expectedNodes),
+  });
+  if (cluster.complete) return <StatusOK>{text}</StatusOK>;
+  return (
+    <StatusWarning>
+      {cluster.missing.length
+        ? t('liveStatus.clusterMissing', {
+            cluster: text,
+            missing: cluster.missing.join(', '),
+          })
+        : text}
+    </StatusWarning>
+  );
+}
+
+function ErrorRate(props: { colour: ReleaseStatusColour }) {
+  const { colour } = props;
+  const { t } = useTranslationRef(releaseTranslationRef);
   const points = colour.errorRate ?? [];
-  const latest = points.length
-    ? formatMetric([...points].sort((a, b) => a.t - b.t)[points.length - 1].v)
-    : undefined;
+  const latest = latestValue(points);
+  if (latest === undefined) {
+    return (
+      <Typography variant="caption" color="textSecondary">
+        {t('liveStatus.noErrorRate')}
+      </Typography>
+    );
+  }
+  const value = formatMetric(latest);
+  const over = colour.errorRateMax !== undefined && latest > colour.errorRateMax;
+  return (
+    <>
+      <Sparkline
+        points={points}
+        limit={colour.errorRateMax}
+        label={t('liveStatus.errorRateOf', { colour: colour.colour, value })}
+      />
+      <Typography variant="caption" color={over ? 'error' : 'textSecondary'}>
+        {colour.errorRateMax === undefined
+          ? t('liveStatus.errorRate', { value })
+          : t('liveStatus.errorRateLimit', {
+              value,
+              limit: formatMetric(colour.errorRateMax),
+            })}
+      </Typography>
+    </>
+  );
+}
+
+function ColourLine(props: { colour: ReleaseStatusColour }) {
+  const { colour } = props;
+  const classes = useStyles();
+  const { t } = useTranslationRef(releaseTranslationRef);
   return (
     <Box className={classes.line} data-testid={`colour-${colour.colour}`}>
       <Typography variant="body2" component="span">
@@ -97,49 +221,30 @@ function ColourLine(props: { colour: ColourStatus }) {
       ) : (
         <Chip size="small" variant="outlined" label={t('liveStatus.idle')} />
       )}
-      {replicas}
-      {cluster && desired > 0 && (
-        <>
-          {cluster.complete ? (
-            <StatusOK>{clusterText}</StatusOK>
-          ) : (
-            <StatusWarning>{clusterText}</StatusWarning>
-          )}
-        </>
-      )}
-      {latest !== undefined ? (
-        <>
-          <Sparkline
-            points={points}
-            label={t('liveStatus.errorRateOf', {
-              colour: colour.colour,
-              value: latest,
-            })}
-          />
-          <Typography variant="caption" color="textSecondary">
-            {t('liveStatus.errorRate', { value: latest })}
-          </Typography>
-        </>
-      ) : (
-        <Typography variant="caption" color="textSecondary">
-          {t('liveStatus.noErrorRate')}
+      {colour.version && (
+        <Typography variant="caption" className={classes.mono}>
+          {colour.version}
         </Typography>
       )}
+      <Replicas replicas={colour.replicas} />
+      <Cluster colour={colour} />
+      <ErrorRate colour={colour} />
     </Box>
   );
 }
 
 /**
- * One app in one environment: what runs, Argo CD's view of it and, for a blue/green app, each
- * colour's replicas, JGroups view and error rate. The dashboard and the Deploy tab both show it.
+ * One app in one environment: what runs, Argo CD's view of it and, for hybris, each colour's
+ * replicas, JGroups view and error rate. The dashboard and the Deploy tab both show it.
  */
 export const AppStatusRow = (props: {
   environment: string;
-  status: AppStatus;
+  status: ReleaseStatusApp;
 }) => {
   const { environment, status } = props;
   const classes = useStyles();
   const { t } = useTranslationRef(releaseTranslationRef);
+  const otherVersions = status.versions.filter(v => v !== status.version);
   return (
     <Box
       className={classes.row}
@@ -154,12 +259,24 @@ export const AppStatusRow = (props: {
           </Typography>
         </Typography>
         {status.version ? (
-          <Typography variant="body2" className={classes.version}>
+          <Typography variant="body2" className={classes.mono}>
             {status.version}
           </Typography>
         ) : (
           <Typography variant="body2" color="textSecondary">
             {t('liveStatus.versionUnknown')}
+          </Typography>
+        )}
+        {otherVersions.length > 0 && (
+          <Typography variant="caption" color="textSecondary" component="div">
+            {t('liveStatus.otherVersions', {
+              versions: otherVersions.join(', '),
+            })}
+          </Typography>
+        )}
+        {status.liveColour && (
+          <Typography variant="caption" component="div">
+            {t('liveStatus.liveColour', { colour: status.liveColour })}
           </Typography>
         )}
       </Box>
@@ -170,18 +287,7 @@ export const AppStatusRow = (props: {
           </Typography>
         )}
         {status.argocd.map(argo => (
-          <Box key={argo.name} className={classes.line}>
-            <Typography variant="body2" component="span">
-              {argo.name}
-            </Typography>
-            <SyncStatus sync={argo.sync} />
-            <HealthStatus health={argo.health} />
-            {argo.operation && (
-              <Typography variant="caption" color="textSecondary">
-                {t('liveStatus.operation', { operation: argo.operation })}
-              </Typography>
-            )}
-          </Box>
+          <ArgoLine key={`${argo.instance}/${argo.name}`} argo={argo} />
         ))}
       </Box>
       <Box>
@@ -189,15 +295,19 @@ export const AppStatusRow = (props: {
           <ColourLine key={colour.colour} colour={colour} />
         ))}
       </Box>
-      {status.error && (
-        <Typography
-          className={classes.error}
-          role="alert"
-          variant="body2"
-          color="error"
-        >
-          {t('liveStatus.appError', { message: status.error })}
-        </Typography>
+      {status.errors && status.errors.length > 0 && (
+        <Box component="ul" className={classes.errors} role="alert">
+          {status.errors.map(error => (
+            <Typography
+              key={error}
+              component="li"
+              variant="body2"
+              color="error"
+            >
+              {error}
+            </Typography>
+          ))}
+        </Box>
       )}
     </Box>
   );

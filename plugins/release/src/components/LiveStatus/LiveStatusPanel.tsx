@@ -5,10 +5,12 @@ import {
   WarningPanel,
 } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
-import type { ReleaseApp } from '@internal/plugin-release-common';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import type { ReleaseStatus } from '../../api';
+import type {
+  ReleaseApp,
+  ReleaseStatus,
+} from '@internal/plugin-release-common';
 import { releaseTranslationRef } from '../../translation';
 import { AppStatusRow } from './AppStatusRow';
 import {

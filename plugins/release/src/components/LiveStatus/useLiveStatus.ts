@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
-import { releaseApiRef, type ReleaseStatus } from '../../api';
+import type { ReleaseStatus } from '@internal/plugin-release-common';
+import { releaseApiRef } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
 

@@ -6,14 +6,16 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { releaseApiRef } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { ReleaseErrorMessage } from '../ReleaseError';
+import { useTimedLoad } from '../releaseView';
 
 /** The announcement exactly as it will be posted to the shared room, rendered by the backend. */
 export const AnnouncementCard = (props: { id: string; revision: number }) => {
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
   // The notes follow the release: read again whenever its revision moves.
+  const timed = useTimedLoad();
   const notes = useAsyncRetry(
-    () => api.getNotes(props.id),
+    () => timed(api.getNotes(props.id), t('releasePage.loading.notes')),
     [api, props.id, props.revision],
   );
   return (

@@ -16,7 +16,7 @@ import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { releaseApiRef, type ReleaseAuditRecord } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { ReleaseErrorMessage } from '../ReleaseError';
-import { personOf } from '../releaseView';
+import { personOf, useTimedLoad } from '../releaseView';
 
 const PAGE = 200;
 
@@ -45,15 +45,19 @@ export const AuditTrailCard = (props: {
   const { t } = useTranslationRef(releaseTranslationRef);
   const [rows, setRows] = useState<ReleaseAuditRecord[]>([]);
   const [full, setFull] = useState(false);
+  const timed = useTimedLoad();
   const [state, load] = useAsyncFn(
     async (afterSeq?: number) => {
-      const page = await api.getAudit(props.id, { afterSeq, limit: PAGE });
+      const page = await timed(
+        api.getAudit(props.id, { afterSeq, limit: PAGE }),
+        t('releasePage.loading.audit'),
+      );
       setRows(before =>
         afterSeq === undefined ? page.items : [...before, ...page.items],
       );
       setFull(page.items.length === PAGE);
     },
-    [api, props.id],
+    [api, props.id, timed],
   );
   useEffect(() => {
     load();

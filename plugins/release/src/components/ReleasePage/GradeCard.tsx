@@ -7,7 +7,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { releaseApiRef, type ReleaseApprovals } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { ReleaseErrorMessage } from '../ReleaseError';
-import { personOf } from '../releaseView';
+import { personOf, useTimedLoad } from '../releaseView';
 
 /**
  * The grade with the policy's words for it, the floor its changes set, and who must approve: the
@@ -20,7 +20,11 @@ export const GradeCard = (props: {
   const { release, approvals } = props;
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
-  const policy = useAsyncRetry(() => api.getPolicy(), [api]);
+  const timed = useTimedLoad();
+  const policy = useAsyncRetry(
+    () => timed(api.getPolicy(), t('releasePage.loading.policy')),
+    [api],
+  );
   const rule = policy.value?.grades[release.grade];
   const rolesAt = (stage: 'approval' | 'signoff') =>
     approvals?.stages

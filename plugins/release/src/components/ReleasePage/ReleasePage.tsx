@@ -19,7 +19,7 @@ import { AnnouncementCard } from './AnnouncementCard';
 import { ApprovalsCard } from './ApprovalsCard';
 import { AuditTrailCard } from './AuditTrailCard';
 import { DeployControlsSlot } from './DeployControlsSlot';
-import { environmentOf, personOf } from '../releaseView';
+import { environmentOf, personOf, useTimedLoad } from '../releaseView';
 import { GradeCard } from './GradeCard';
 import { LinksCard } from './LinksCard';
 import { VersionsCard } from './VersionsCard';
@@ -45,12 +45,13 @@ export const ReleasePage = () => {
   const [refusals, setRefusals] = useState(0);
   const refusalAudited = useCallback(() => setRefusals(n => n + 1), []);
 
+  const timed = useTimedLoad();
   const release = useAsyncRetry(
-    () => api.getRelease(id),
+    () => timed(api.getRelease(id), t('releasePage.loading.release')),
     [api, id, refresh],
   );
   const approvals = useAsyncRetry(
-    () => api.getApprovals(id),
+    () => timed(api.getApprovals(id), t('releasePage.loading.approvals')),
     [api, id, refresh],
   );
   const current = release.value;

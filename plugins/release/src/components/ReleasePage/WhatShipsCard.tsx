@@ -11,6 +11,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { releaseApiRef } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { ReleaseErrorMessage } from '../ReleaseError';
+import { useTimedLoad } from '../releaseView';
 
 /** One app: the merged MRs between what runs and the release's version, each matched to an item or mixed in. */
 const AppShips = (props: {
@@ -21,15 +22,19 @@ const AppShips = (props: {
   const { app, items, environment } = props;
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
+  const timed = useTimedLoad();
   const key = JSON.stringify([app.app, app.version, items, environment]);
   const state = useAsyncRetry(
     () =>
-      api.whatShips({
-        app: app.app,
-        environment,
-        candidate: app.version,
-        items,
-      }),
+      timed(
+        api.whatShips({
+          app: app.app,
+          environment,
+          candidate: app.version,
+          items,
+        }),
+        t('releasePage.loading.ships', { app: app.app }),
+      ),
     [api, key],
   );
   if (state.error) {

@@ -3,6 +3,7 @@ import {
   ContentHeader,
   Header,
   Link,
+  LinkButton,
   Page,
 } from '@backstage/core-components';
 import { configApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
@@ -12,7 +13,6 @@ import {
   releaseStates,
 } from '@internal/plugin-release-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import { BackendStatus } from '../BackendStatus';
 import { LiveStatusPanel } from '../LiveStatus';
@@ -43,14 +43,13 @@ export const ReleasesDashboard = () => {
         <ContentHeader title={t('releasesPage.title')}>
           <Box display="flex" alignItems="center" gridGap={16}>
             <Link to={setupLink()}>{t('releasesPage.setupLink')}</Link>
-            <Button
+            <LinkButton
               variant="contained"
               color="primary"
-              component={Link}
               to={newReleaseFormPath}
             >
               {t('releasesPage.newRelease')}
-            </Button>
+            </LinkButton>
           </Box>
         </ContentHeader>
         <BackendStatus />

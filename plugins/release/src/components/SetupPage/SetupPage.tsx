@@ -99,7 +99,7 @@ function Summary(props: { result: SetupCheckResult }) {
         ) : (
           <StatusError>
             {t('setupPage.notOk', {
-              count: String(failing),
+              count: failing,
               total: String(result.systems.length),
             })}
           </StatusError>

@@ -10,7 +10,7 @@ import { releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { DecisionControls } from '../DecisionControls';
 import { ReleaseErrorMessage } from '../ReleaseError';
-import { personOf } from '../releaseView';
+import { personOf, useTimedLoad } from '../releaseView';
 
 const PendingItem = (props: {
   item: PendingApproval;
@@ -59,10 +59,15 @@ const PendingItem = (props: {
  * Everything waiting for the signed-in user's approval or sign-off, approvable in place; usable
  * on its own page and on the dashboard.
  */
-export const PendingApprovals = () => {
+export const ApprovalsInbox = () => {
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
-  const pending = useAsyncRetry(() => api.listPendingApprovals(), [api]);
+  const timed = useTimedLoad();
+  const pending = useAsyncRetry(
+    () =>
+      timed(api.listPendingApprovals(), t('loadErrors.whatApprovals')),
+    [api],
+  );
   const [decided, setDecided] = useState<Release>();
 
   const onDecided = (release: Release) => {

@@ -1,11 +1,12 @@
-import { InputError } from '@backstage/errors';
 import type { ReleaseApp } from '@internal/plugin-release-common';
-import type { ReleaseLayout, YamlScalar } from '@internal/plugin-release-node';
+import type { YamlScalar } from '../gitlab/yamlEdit';
+import type { ReleaseLayout } from '../layout';
+import { IacInputError } from './errors';
 
-/** What a values key means to the portal, which decides the values it may take. */
+/** What a values key means to the portal, which decides the values it may take. @public */
 export type IacKeyKind = 'image' | 'replicas' | 'switch' | 'editable';
 
-/** One Argo CD app's values file in the IaC repository and the keys the portal may change there. */
+/** One Argo CD app's values file in the IaC repository and the keys the portal may change there. @public */
 export interface IacTarget {
   argocdApp: string;
   app: ReleaseApp;
@@ -14,13 +15,15 @@ export interface IacTarget {
 }
 
 /** Largest replica count a form may ask for; the team's "normal" is 9. */
-export const MAX_REPLICAS = 60;
+const MAX_REPLICAS = 60;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /**
  * Every Argo CD app of the layout with its values file and editable keys: a hybris colour's image and
  * replica keys, the switch keys (which name a colour), each cms/web app's image key and replicaCount,
  * and the keys `editableKeys` adds.
+ *
+ * @public
  */
 export function iacTargets(layout: ReleaseLayout): Map<string, IacTarget> {
   const targets = new Map<string, IacTarget>();
@@ -69,6 +72,8 @@ export function iacTargets(layout: ReleaseLayout): Map<string, IacTarget> {
 /**
  * Checks one requested value against what its key means, naming the field; returns the value to
  * write (replica counts as whole numbers, image tags as text).
+ *
+ * @public
  */
 export function checkIacValue(options: {
   field: string;
@@ -89,7 +94,7 @@ export function checkIacValue(options: {
         n < 0 ||
         n > MAX_REPLICAS
       ) {
-        throw new InputError(
+        throw new IacInputError(
           `${what} must be a whole number of replicas from 0 to ${MAX_REPLICAS}, got ${JSON.stringify(
             value,
           )}`,
@@ -100,7 +105,7 @@ export function checkIacValue(options: {
     case 'image': {
       const tag = String(value);
       if (typeof value === 'boolean' || !IMAGE_TAG.test(tag)) {
-        throw new InputError(
+        throw new IacInputError(
           `${what} must be an image tag (letters, digits, '.', '_', '-'), got ${JSON.stringify(
             value,
           )}`,
@@ -110,7 +115,7 @@ export function checkIacValue(options: {
     }
     case 'switch': {
       if (typeof value !== 'string' || !options.colours.includes(value)) {
-        throw new InputError(
+        throw new IacInputError(
           `${what} must name a hybris colour (${options.colours.join(
             ', ',
           )}), got ${JSON.stringify(value)}`,
@@ -120,10 +125,10 @@ export function checkIacValue(options: {
     }
     default: {
       if (typeof value === 'string' && value.length > 500) {
-        throw new InputError(`${what} is longer than 500 characters`);
+        throw new IacInputError(`${what} is longer than 500 characters`);
       }
       if (typeof value === 'number' && !Number.isFinite(value)) {
-        throw new InputError(`${what} must be a finite number`);
+        throw new IacInputError(`${what} must be a finite number`);
       }
       return value;
     }

@@ -1,0 +1,268 @@
+import { ResponseError } from '@backstage/errors';
+import {
+  defaultGradePolicy,
+  type Release,
+} from '@internal/plugin-release-common';
+import type {
+  ReleaseApi,
+  ReleaseApprovals,
+  ReleaseAuditRecord,
+  WhatShips,
+} from '../api';
+
+export const releaseId = '0b9c3a8e-1111-4222-8333-944455556666';
+
+/** A grade B release of hybris and web, written by kim.minjun, waiting for its PL. */
+export function releaseFixture(overrides: Partial<Release> = {}): Release {
+  return {
+    id: releaseId,
+    product: 'kop',
+    title: '2026.11.25 hybris, web',
+    state: 'awaiting_approval',
+    grade: 'B',
+    minimumGrade: 'A',
+    changeClasses: [],
+    dbUpdate: false,
+    apps: [
+      {
+        app: 'hybris',
+        version: 'deploy-2026-11-25',
+        previousVersion: 'deploy-2026-11-18',
+        strategy: 'blue-green-steps',
+        steps: [3, 6, 9],
+      },
+      { app: 'web', version: 'a7ed4db1', strategy: 'sync' },
+    ],
+    items: [
+      {
+        title: '[HYBRIS] 푸터 대표이사 성명 변경',
+        app: 'hybris',
+        source: {
+          type: 'mr',
+          project: 'kop/hybris',
+          iid: 41,
+          url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/41',
+        },
+      },
+      {
+        title: '[WEB] 메인 배너 교체',
+        app: 'web',
+        source: {
+          type: 'asana',
+          gid: '1200000000000077',
+          url: 'https://app.asana.com/0/1200000000000010/1200000000000077',
+        },
+      },
+    ],
+    author: 'user:default/kim.minjun',
+    links: [
+      {
+        title: 'Asana task',
+        url: 'https://app.asana.com/0/1200000000000010/1200000000000099',
+      },
+    ],
+    approvals: [],
+    retroApprovalPending: false,
+    createdAt: '2026-11-25T02:00:00.000Z',
+    updatedAt: '2026-11-25T02:00:00.000Z',
+    revision: 2,
+    ...overrides,
+  };
+}
+
+/** What the backend answers for the approvals of releaseFixture(), as seen by `you`. */
+export function approvalsFixture(
+  you: ReleaseApprovals['stages'][number]['you'],
+  overrides: Partial<ReleaseApprovals> = {},
+): ReleaseApprovals {
+  return {
+    releaseId,
+    state: 'awaiting_approval',
+    stages: [
+      {
+        stage: 'approval',
+        requirements: [
+          {
+            key: 'approval:pl',
+            stage: 'approval',
+            role: 'pl',
+            scope: 'service',
+            after: false,
+          },
+        ],
+        you,
+      },
+      {
+        stage: 'signoff',
+        requirements: [
+          {
+            key: 'signoff:superior',
+            stage: 'signoff',
+            role: 'superior',
+            scope: 'any',
+            after: false,
+          },
+        ],
+        you: {
+          ok: false,
+          code: 'role',
+          message:
+            'Needs an approval from: superior; you hold developer, pl',
+        },
+      },
+    ],
+    ...overrides,
+  };
+}
+
+export const plMayApprove: ReleaseApprovals['stages'][number]['you'] = {
+  ok: true,
+  requirement: {
+    key: 'approval:pl',
+    stage: 'approval',
+    role: 'pl',
+    scope: 'service',
+    after: false,
+  },
+};
+
+export const authorRefused: ReleaseApprovals['stages'][number]['you'] = {
+  ok: false,
+  code: 'self',
+  message: 'The author of a release cannot approve it',
+};
+
+export function whatShipsFixture(
+  request: Parameters<ReleaseApi['whatShips']>[0],
+): WhatShips {
+  if (request.app === 'hybris') {
+    return {
+      app: 'hybris',
+      environment: request.environment,
+      project: 'kop/hybris',
+      deployed: { version: 'deploy-2026-11-18' },
+      candidate: { version: request.candidate },
+      mergeRequests: [
+        {
+          iid: 41,
+          title: '푸터 대표이사 성명 변경',
+          url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/41',
+          item: 0,
+          mixedIn: false,
+          changeClasses: [],
+        },
+        {
+          iid: 44,
+          title: 'Add loyalty tier to Customer',
+          url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/44',
+          mixedIn: true,
+          changeClasses: ['dbChange'],
+        },
+      ],
+      changeClasses: { dbChange: ['core/resources/core-items.xml'] },
+      dbUpdate: true,
+      minimumGrade: 'D',
+      newer: true,
+      proposedItems: [],
+      missingItems: [],
+      warnings: [],
+    };
+  }
+  return {
+    app: request.app,
+    environment: request.environment,
+    project: `kop/${request.app}`,
+    deployed: { version: request.candidate },
+    candidate: { version: request.candidate },
+    mergeRequests: [],
+    changeClasses: {},
+    dbUpdate: false,
+    newer: false,
+    proposedItems: [],
+    missingItems: [0],
+    warnings: [],
+  };
+}
+
+export const auditFixture: ReleaseAuditRecord[] = [
+  {
+    seq: 7,
+    id: 'a7',
+    at: '2026-11-25T02:00:00.000Z',
+    actor: 'user:default/kim.minjun',
+    action: 'release.create',
+    releaseId,
+    outcome: 'success',
+    after: { state: 'prepared' },
+    prevHash: '0'.repeat(64),
+    hash: '1'.repeat(64),
+  },
+  {
+    seq: 9,
+    id: 'a9',
+    at: '2026-11-25T02:10:00.000Z',
+    actor: 'user:default/kim.minjun',
+    action: 'release.approve',
+    releaseId,
+    outcome: 'failure',
+    meta: {
+      stage: 'approval',
+      refusal: 'self',
+      message: 'The author of a release cannot approve it',
+    },
+    prevHash: '1'.repeat(64),
+    hash: '2'.repeat(64),
+  },
+];
+
+/** A release API whose every method fails loudly unless the test gives it. */
+export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
+  const unexpected = (name: string) =>
+    jest.fn(async () => {
+      throw new Error(`ReleaseApi.${name} was not expected in this test`);
+    });
+  const api: jest.Mocked<ReleaseApi> = {
+    getHealth: unexpected('getHealth'),
+    listReleases: unexpected('listReleases'),
+    getPolicy: jest.fn(async () => defaultGradePolicy),
+    listCandidates: unexpected('listCandidates'),
+    whatShips: jest.fn(async request => whatShipsFixture(request)),
+    previewRelease: unexpected('previewRelease'),
+    getIacTargets: unexpected('getIacTargets'),
+    previewIac: unexpected('previewIac'),
+    getRelease: jest.fn(async () => releaseFixture()),
+    getApprovals: jest.fn(async () => approvalsFixture(plMayApprove)),
+    decide: unexpected('decide'),
+    retroApprove: unexpected('retroApprove'),
+    getNotes: jest.fn(async () => ({
+      announcement:
+        '[kop] 배포합니다.\n배포버전: hybris(deploy-2026-11-25), web(a7ed4db1)',
+      asana: '배포버전: hybris(deploy-2026-11-25)',
+      commitMessage: 'release(kop): hybris deploy-2026-11-25 [B]',
+    })),
+    getAudit: jest.fn(async () => ({ items: auditFixture })),
+    listPendingApprovals: unexpected('listPendingApprovals'),
+  } as jest.Mocked<ReleaseApi>;
+  return Object.assign(api, overrides) as jest.Mocked<ReleaseApi>;
+}
+
+/** The error ReleaseClient throws for a Backstage error body with this status and message. */
+export async function responseError(
+  status: number,
+  statusText: string,
+  name: string,
+  message: string,
+): Promise<ResponseError> {
+  const body = JSON.stringify({
+    error: { name, message },
+    request: { method: 'POST', url: '/api/release' },
+    response: { statusCode: status },
+  });
+  return ResponseError.fromResponse({
+    status,
+    statusText,
+    ok: false,
+    headers: { get: () => 'application/json; charset=utf-8' },
+    text: async () => body,
+  } as unknown as Response);
+}

@@ -1,0 +1,513 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { Route, Routes } from 'react-router-dom';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { configApiRef } from '@backstage/core-plugin-api';
+import { releaseApiRef, type ReleaseApi } from '../../api';
+import { rootRouteRef } from '../../routes';
+import {
+  approvalsFixture,
+  authorRefused,
+  fakeReleaseApi,
+  plMayApprove,
+  releaseFixture,
+  releaseId,
+  responseError,
+} from '../../__testUtils__/releaseFixtures';
+import { ReleasesPage } from '../ReleasesPage';
+
+function renderReleasePage(api: ReleaseApi, path = `/releases/${releaseId}`) {
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [releaseApiRef, api],
+        [
+          configApiRef,
+          mockApis.config({
+            data: { release: { product: 'kop', environments: ['beta', 'prod'] } },
+          }),
+        ],
+      ]}
+    >
+      <Routes>
+        <Route path="/releases/*" element={<ReleasesPage />} />
+      </Routes>
+    </TestApiProvider>,
+    { routeEntries: [path], mountedRoutes: { '/releases': rootRouteRef } },
+  );
+}
+
+const approvalBox = () => screen.findByTestId('kop-decision-approval');
+
+// The page renders a dozen MUI cards; on a busy two-core machine that alone can take seconds.
+jest.setTimeout(30_000);
+
+describe('ReleasePage', () => {
+  it('shows versions, items with their links, what ships, grade, announcement, audit trail and links', async () => {
+    const api = fakeReleaseApi();
+    await renderReleasePage(api);
+
+    expect(
+      await screen.findByRole('heading', { name: '2026.11.25 hybris, web' }),
+    ).toBeInTheDocument();
+    const versions = screen.getByTestId('kop-release-versions');
+    expect(versions).toHaveTextContent('deploy-2026-11-25');
+    expect(versions).toHaveTextContent('deploy-2026-11-18');
+    expect(versions).toHaveTextContent(
+      'blue-green-steps (idle colour replicas 3 → 6 → 9)',
+    );
+    expect(versions).toHaveTextContent('not recorded');
+
+    const items = screen.getByTestId('kop-release-items');
+    expect(
+      within(items).getByRole('link', { name: /^kop\/hybris!41/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://gitlab.example.com/kop/hybris/-/merge_requests/41',
+    );
+    expect(
+      within(items).getByRole('link', { name: /^Asana 1200000000000077/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://app.asana.com/0/1200000000000010/1200000000000077',
+    );
+
+    // awaiting_approval is the approval to go to prod: what ships is compared with prod.
+    const hybris = await screen.findByTestId('kop-release-ships-hybris');
+    expect(screen.getByText('What ships to prod')).toBeInTheDocument();
+    expect(hybris).toHaveTextContent(
+      'hybris: deploy-2026-11-18 → deploy-2026-11-25',
+    );
+    expect(within(hybris).getByTestId('kop-db-change')).toHaveTextContent(
+      'DB change',
+    );
+    expect(within(hybris).getAllByTestId('kop-mixed-in')).toHaveLength(1);
+    expect(hybris).toHaveTextContent(
+      'Add loyalty tier to Customer',
+    );
+    expect(hybris).toHaveTextContent('item: [HYBRIS] 푸터 대표이사 성명 변경');
+    expect(api.whatShips).toHaveBeenCalledWith({
+      app: 'hybris',
+      environment: 'prod',
+      candidate: 'deploy-2026-11-25',
+      items: [releaseFixture().items[0]],
+    });
+    expect(api.whatShips).toHaveBeenCalledWith({
+      app: 'web',
+      environment: 'prod',
+      candidate: 'a7ed4db1',
+      items: [releaseFixture().items[1]],
+    });
+    const web = screen.getByTestId('kop-release-ships-web');
+    expect(web).toHaveTextContent(
+      'web: this version is not ahead of what runs on prod',
+    );
+    expect(web).toHaveTextContent(
+      'Nothing that ships matches the item "[WEB] 메인 배너 교체"',
+    );
+
+    const grade = screen.getByTestId('kop-release-grade');
+    expect(grade).toHaveTextContent('낮음 (low)');
+    expect(grade).toHaveTextContent('일반적인 컨텐츠/UI 개선, 비핵심 서비스 패치');
+    expect(grade).toHaveTextContent(
+      'Lowest grade for its changes: A (changes: —)',
+    );
+    expect(await screen.findByTestId('kop-grade-approvers')).toHaveTextContent(
+      'Approved before deploying by pl',
+    );
+    expect(grade).toHaveTextContent('Test results signed off by superior');
+
+    expect(
+      await screen.findByTestId('kop-release-announcement'),
+    ).toHaveTextContent('[kop] 배포합니다.');
+
+    const audit = await screen.findByTestId('kop-release-audit');
+    expect(audit).toHaveTextContent('release.create');
+    expect(audit).toHaveTextContent('refused');
+    expect(audit).toHaveTextContent(
+      'The author of a release cannot approve it',
+    );
+
+    expect(
+      within(screen.getByTestId('kop-release-links')).getByRole('link', {
+        name: /^Asana task/,
+      }),
+    ).toHaveAttribute(
+      'href',
+      'https://app.asana.com/0/1200000000000010/1200000000000099',
+    );
+    expect(screen.getByTestId('kop-deploy-controls')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'All releases' })).toHaveAttribute(
+      'href',
+      '/releases',
+    );
+  });
+
+  it('compares with beta while the release has not gone past beta', async () => {
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () => releaseFixture({ state: 'prepared' })),
+    });
+    await renderReleasePage(api);
+    expect(await screen.findByText('What ships to beta')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(api.whatShips).toHaveBeenCalledWith(
+        expect.objectContaining({ app: 'hybris', environment: 'beta' }),
+      ),
+    );
+    expect(api.whatShips).not.toHaveBeenCalledWith(
+      expect.objectContaining({ environment: 'prod' }),
+    );
+    expect(
+      await screen.findByText('Nothing to decide now: the release is prepared.'),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+  });
+
+  it('shows the author Approve and Reject disabled, with the reason', async () => {
+    const api = fakeReleaseApi({
+      getApprovals: jest.fn(async () => approvalsFixture(authorRefused)),
+    });
+    await renderReleasePage(api);
+    const box = await approvalBox();
+    expect(within(box).getByRole('button', { name: 'Approve' })).toBeDisabled();
+    expect(within(box).getByRole('button', { name: 'Reject' })).toBeDisabled();
+    expect(within(box).getByTestId('kop-decision-refusal')).toHaveTextContent(
+      'You are the author of this release: someone else must approve it.',
+    );
+    expect(within(box).queryByLabelText('Comment')).toBeNull();
+  });
+
+  it('lets the PL approve with a comment, then shows the release as stored', async () => {
+    const approved = releaseFixture({
+      state: 'approved',
+      revision: 3,
+      approvals: [
+        {
+          id: 'ap1',
+          stage: 'approval',
+          requirement: 'approval:pl',
+          role: 'pl',
+          approver: 'user:default/lee.pl',
+          decision: 'approve',
+          comment: 'beta looked fine',
+          createdAt: '2026-11-25T03:00:00.000Z',
+        },
+      ],
+    });
+    const api = fakeReleaseApi({
+      decide: jest.fn(async () => approved),
+    });
+    await renderReleasePage(api);
+    const box = await approvalBox();
+    fireEvent.change(within(box).getByLabelText('Comment'), {
+      target: { value: 'beta looked fine' },
+    });
+    api.getRelease.mockResolvedValue(approved);
+    api.getApprovals.mockResolvedValue(
+      approvalsFixture(
+        {
+          ok: false,
+          code: 'already',
+          message: 'You have already approved this release at the approval stage',
+        },
+        { state: 'approved' },
+      ),
+    );
+    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+
+    await waitFor(() =>
+      expect(api.decide).toHaveBeenCalledWith(releaseId, {
+        decision: 'approve',
+        stage: 'approval',
+        comment: 'beta looked fine',
+      }),
+    );
+    expect(
+      await screen.findByText(/lee\.pl \(pl\) approved, .*: beta looked fine/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Nothing to decide now: the release is approved.'),
+    ).toBeInTheDocument();
+    expect(api.getAudit).toHaveBeenCalledTimes(2);
+  });
+
+  it('asks why before rejecting, and sends the reason', async () => {
+    const api = fakeReleaseApi({
+      decide: jest.fn(async () => releaseFixture({ state: 'rejected' })),
+    });
+    await renderReleasePage(api);
+    const box = await approvalBox();
+    fireEvent.click(within(box).getByRole('button', { name: 'Reject' }));
+    expect(
+      await within(box).findByText('Say why you reject the release.'),
+    ).toBeInTheDocument();
+    expect(api.decide).not.toHaveBeenCalled();
+
+    fireEvent.change(within(box).getByLabelText('Comment'), {
+      target: { value: 'the mixed-in MR 44 changes the DB' },
+    });
+    fireEvent.click(within(box).getByRole('button', { name: 'Reject' }));
+    await waitFor(() =>
+      expect(api.decide).toHaveBeenCalledWith(releaseId, {
+        decision: 'reject',
+        stage: 'approval',
+        comment: 'the mixed-in MR 44 changes the DB',
+      }),
+    );
+  });
+
+  it('offers to reload when the release changed meanwhile (409)', async () => {
+    const api = fakeReleaseApi({
+      decide: jest.fn(async () => {
+        throw await responseError(
+          409,
+          'Conflict',
+          'ConflictError',
+          'This approval was just given by someone else',
+        );
+      }),
+    });
+    await renderReleasePage(api);
+    const box = await approvalBox();
+    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+
+    const alert = await within(box).findByRole('alert');
+    expect(alert).toHaveTextContent('The release changed meanwhile');
+    expect(alert).toHaveTextContent(
+      'This approval was just given by someone else',
+    );
+    expect(alert).toHaveTextContent('Reload to see where it stands now');
+    expect(api.getRelease).toHaveBeenCalledTimes(1);
+
+    api.getApprovals.mockResolvedValue(
+      approvalsFixture(plMayApprove, { state: 'approved' }),
+    );
+    api.getRelease.mockResolvedValue(releaseFixture({ state: 'approved' }));
+    fireEvent.click(within(alert).getByRole('button', { name: 'Reload' }));
+    expect(
+      await screen.findByText('Nothing to decide now: the release is approved.'),
+    ).toBeInTheDocument();
+    expect(api.getRelease).toHaveBeenCalledTimes(2);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('says why the backend refused (403) and shows the refusal in the audit trail', async () => {
+    const api = fakeReleaseApi({
+      decide: jest.fn(async () => {
+        throw await responseError(
+          403,
+          'Forbidden',
+          'NotAllowedError',
+          'Needs an approval from: pl of the service; you hold developer',
+        );
+      }),
+    });
+    await renderReleasePage(api);
+    const box = await approvalBox();
+    await screen.findByTestId('kop-release-audit');
+    api.getAudit.mockResolvedValue({
+      items: [
+        {
+          seq: 12,
+          id: 'a12',
+          at: '2026-11-25T04:00:00.000Z',
+          actor: 'user:default/park.dev',
+          action: 'release.approve',
+          releaseId,
+          outcome: 'failure',
+          meta: {
+            message:
+              'Needs an approval from: pl of the service; you hold developer',
+          },
+          prevHash: '2'.repeat(64),
+          hash: '3'.repeat(64),
+        },
+      ],
+    });
+    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+
+    const alert = await within(box).findByRole('alert');
+    expect(alert).toHaveTextContent('Not allowed');
+    expect(alert).toHaveTextContent(
+      'Needs an approval from: pl of the service; you hold developer',
+    );
+    expect(within(alert).queryByRole('button')).toBeNull();
+    const audit = screen.getByTestId('kop-release-audit');
+    expect(await within(audit).findByText('park.dev')).toBeInTheDocument();
+    expect(api.getRelease).toHaveBeenCalledTimes(1);
+  });
+
+  it('names the field a 400 refuses', async () => {
+    const api = fakeReleaseApi({
+      decide: jest.fn(async () => {
+        throw await responseError(
+          400,
+          'Bad Request',
+          'InputError',
+          'comment: String must contain at most 4000 character(s)',
+        );
+      }),
+    });
+    await renderReleasePage(api);
+    const box = await approvalBox();
+    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+    const alert = await within(box).findByRole('alert');
+    expect(alert).toHaveTextContent('The request was refused');
+    expect(alert).toHaveTextContent('comment: String must contain at most');
+  });
+
+  it('says the release does not exist instead of spinning (404)', async () => {
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () => {
+        throw await responseError(
+          404,
+          'Not Found',
+          'NotFoundError',
+          `No release with id ${releaseId}`,
+        );
+      }),
+    });
+    await renderReleasePage(api);
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(`Could not read release ${releaseId}`);
+    expect(alert).toHaveTextContent('Not found');
+    expect(alert).toHaveTextContent(`No release with id ${releaseId}`);
+    expect(screen.queryByTestId('progress')).toBeNull();
+  });
+
+  it('offers to try again when the backend does not answer', async () => {
+    const api = fakeReleaseApi();
+    api.getRelease.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    await renderReleasePage(api);
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The release backend did not answer');
+    expect(alert).toHaveTextContent('Failed to fetch');
+    fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(
+      await screen.findByRole('heading', { name: '2026.11.25 hybris, web' }),
+    ).toBeInTheDocument();
+  });
+
+  it('keeps the page when what ships cannot be read for one app', async () => {
+    const api = fakeReleaseApi();
+    api.whatShips.mockImplementation(async request => {
+      if (request.app === 'web') {
+        throw await responseError(
+          404,
+          'Not Found',
+          'NotFoundError',
+          'candidate: kop/web has no commit a7ed4db1',
+        );
+      }
+      const { whatShipsFixture } = jest.requireActual(
+        '../../__testUtils__/releaseFixtures',
+      );
+      return whatShipsFixture(request);
+    });
+    await renderReleasePage(api);
+    expect(
+      await screen.findByText('Could not compare web with what runs on prod'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('candidate: kop/web has no commit a7ed4db1'),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByTestId('kop-release-ships-hybris'),
+    ).toBeInTheDocument();
+  });
+
+  it('approves a grade E release afterwards while it waits for retro approval', async () => {
+    const emergency = releaseFixture({
+      grade: 'E',
+      state: 'announced',
+      retroApprovalPending: true,
+    });
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () => emergency),
+      getApprovals: jest.fn(async () =>
+        approvalsFixture(
+          {
+            ok: true,
+            requirement: {
+              key: 'approval:service-team-lead',
+              stage: 'approval',
+              role: 'service-team-lead',
+              scope: 'service',
+              after: true,
+            },
+          },
+          { state: 'announced' },
+        ),
+      ),
+      retroApprove: jest.fn(async () =>
+        releaseFixture({ ...emergency, retroApprovalPending: false }),
+      ),
+    });
+    await renderReleasePage(api);
+    const box = await approvalBox();
+    expect(within(box).queryByRole('button', { name: 'Reject' })).toBeNull();
+    fireEvent.click(
+      within(box).getByRole('button', { name: 'Approve afterwards' }),
+    );
+    await waitFor(() =>
+      expect(api.retroApprove).toHaveBeenCalledWith(releaseId, {
+        comment: undefined,
+      }),
+    );
+    expect(api.decide).not.toHaveBeenCalled();
+  });
+
+  it('takes the sign-off when the release awaits it', async () => {
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () =>
+        releaseFixture({ state: 'awaiting_signoff' }),
+      ),
+      getApprovals: jest.fn(async () => {
+        const answer = approvalsFixture(authorRefused, {
+          state: 'awaiting_signoff',
+        });
+        answer.stages[1].you = {
+          ok: true,
+          requirement: answer.stages[1].requirements[0],
+        };
+        return answer;
+      }),
+      decide: jest.fn(async () => releaseFixture({ state: 'switching' })),
+    });
+    await renderReleasePage(api);
+    const box = await screen.findByTestId('kop-decision-signoff');
+    expect(screen.queryByTestId('kop-decision-approval')).toBeNull();
+    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+    await waitFor(() =>
+      expect(api.decide).toHaveBeenCalledWith(releaseId, {
+        decision: 'approve',
+        stage: 'signoff',
+        comment: undefined,
+      }),
+    );
+  });
+
+  it('gives up waiting for a stalled backend with a message, not a spinner', async () => {
+    jest.useFakeTimers();
+    try {
+      const api = fakeReleaseApi({
+        getRelease: jest.fn(() => new Promise<never>(() => {})),
+      });
+      await renderReleasePage(api);
+      expect(screen.getByTestId('progress')).toBeInTheDocument();
+      await act(async () => {
+        jest.advanceTimersByTime(20_000);
+      });
+      const alert = await screen.findByRole('alert');
+      expect(alert).toHaveTextContent(
+        'No answer from the release backend after 20 s (reading the release)',
+      );
+      expect(within(alert).getByRole('button', { name: 'Try again' })).toBeEnabled();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

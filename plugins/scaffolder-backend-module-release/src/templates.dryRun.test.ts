@@ -1,0 +1,465 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { rmSync } from 'node:fs';
+import {
+  asanaSandboxDefaults,
+  defaultSandboxServices,
+  jenkinsSandboxDefaults,
+  sandboxGitlabTokens,
+  seedFacts,
+  slackSandboxDefaults,
+  startSandbox,
+  type RunningSandbox,
+} from 'sandbox';
+import {
+  portalConfig,
+  readTemplate,
+  registeredTemplateFiles,
+  sandboxRequestLog,
+  sandboxState,
+  startPortalBackend,
+} from './__testUtils__/portal';
+
+jest.setTimeout(180_000);
+
+/** A hybris developer (catalog/org.yaml): the kind of person who fills in the release forms. */
+const KIM = 'user:default/kim.minjun';
+const FOOTER = '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복';
+const seedItem = {
+  title: FOOTER,
+  app: 'hybris',
+  source: { type: 'mr', project: 'kop/hybris', iid: 4 },
+};
+
+interface LogEntry {
+  body: { message: string; stepId?: string; status?: string };
+}
+interface DryRunAnswer {
+  status: number;
+  body: {
+    log?: LogEntry[];
+    output?: {
+      links?: Array<{ title: string; url?: string }>;
+      text?: Array<{ title: string; content: string }>;
+    };
+    steps?: Array<{ id: string; action: string }>;
+    error?: { name: string; message: string };
+    errors?: Array<{ property: string; message: string }>;
+  };
+  text: string;
+}
+
+describe('the release forms, dry-run through the scaffolder backend against the sandbox', () => {
+  let sandbox: RunningSandbox;
+  let baseUrl: string;
+  const requestLog = sandboxRequestLog();
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      timeScale: 0,
+      services: [requestLog.service, ...defaultSandboxServices()],
+    });
+    ({ baseUrl } = await startPortalBackend(portalConfig(sandbox.url)));
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    if (sandbox) rmSync(sandbox.context.dataDir, { recursive: true, force: true });
+  });
+
+  const api = async (
+    path: string,
+    init: { method?: string; body?: unknown; user?: string } = {},
+  ) => {
+    const res = await fetch(`${baseUrl}/api${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        authorization: mockCredentials.user.header(init.user ?? KIM),
+        ...(init.body === undefined
+          ? {}
+          : { 'content-type': 'application/json' }),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text || '{}'), text };
+  };
+
+  /** Everything a dry run could have written: the sandbox systems, and the release backend's releases and audit trail. */
+  const everything = async () => ({
+    sandbox: await sandboxState(sandbox, sandboxGitlabTokens.readOnly),
+    releases: (await api('/release/releases')).body,
+    audit: (await api('/release/audit')).body,
+  });
+
+  /**
+   * Runs POST /api/scaffolder/v2/dry-run as the user with the template and the form's values, and
+   * checks that nothing anywhere changed and that no request but a read reached the sandbox.
+   */
+  async function dryRun(
+    file: string,
+    values: object,
+    secrets: Record<string, string> = {},
+  ): Promise<DryRunAnswer> {
+    const template = readTemplate(file);
+    const before = await everything();
+    requestLog.requests.length = 0;
+    const answer = await api('/scaffolder/v2/dry-run', {
+      method: 'POST',
+      body: { template, values, secrets, directoryContents: [] },
+    });
+    const sent = [...requestLog.requests];
+    expect(sent.filter(r => !/^(GET|HEAD) /.test(r))).toEqual([]);
+    expect(await everything()).toEqual(before);
+    // No credential of the user or of a system comes back in the log or the output.
+    for (const secret of [
+      mockCredentials.user.token(KIM),
+      sandboxGitlabTokens.maintainer,
+      asanaSandboxDefaults.token,
+      slackSandboxDefaults.botToken,
+      jenkinsSandboxDefaults.apiToken,
+      ...Object.values(secrets),
+    ]) {
+      expect(answer.text).not.toContain(secret);
+    }
+    return answer;
+  }
+
+  /** Each step's log: the action ran in dry-run mode and finished, or was skipped by its `if`. */
+  function stepsOf(answer: DryRunAnswer) {
+    const log = answer.body.log ?? [];
+    return Object.fromEntries(
+      (answer.body.steps ?? []).map(step => {
+        const own = log.filter(l => l.body.stepId === step.id);
+        const statuses = own.map(l => l.body.status).filter(Boolean);
+        const dryRunLine = own.find(l =>
+          l.body.message.startsWith(
+            `Running ${step.action} in dry-run mode with inputs`,
+          ),
+        );
+        return [
+          step.id,
+          {
+            status: statuses[statuses.length - 1],
+            dryRun: Boolean(dryRunLine),
+            messages: own.map(l => l.body.message),
+          },
+        ];
+      }),
+    );
+  }
+
+  it('tries every template templates/all.yaml registers', () => {
+    expect(registeredTemplateFiles().sort()).toEqual(
+      [
+        'config-change.yaml',
+        'emergency-fix.yaml',
+        'prepare-release.yaml',
+        'rollback.yaml',
+      ].sort(),
+    );
+  });
+
+  describe('배포 준비 (prepare-release.yaml)', () => {
+    const values = {
+      release: {
+        environment: 'beta',
+        apps: [{ app: 'hybris', version: seedFacts.hybris.candidate }],
+      },
+      changes: {
+        items: [seedItem],
+        changeClasses: [],
+        mixedIn: 0,
+        notNewer: [],
+        dbUpdate: false,
+      },
+      grade: { grade: 'B' },
+      dbUpdate: false,
+      steps: '3,6,9',
+    };
+
+    it('previews the release, its Asana task and the QA request, and writes nothing', async () => {
+      const answer = await dryRun('prepare-release.yaml', values);
+      expect(answer.status).toBe(200);
+      const steps = stepsOf(answer);
+      expect(Object.keys(steps)).toEqual(['create', 'asana', 'qa']);
+      for (const step of Object.values(steps)) {
+        expect(step).toMatchObject({ status: 'completed', dryRun: true });
+      }
+      expect(steps.create.messages.join('\n')).toContain(
+        'Dry run: the release backend would create this release (stored nowhere)',
+      );
+      expect(steps.asana.messages).toContain(
+        'Dry run: would create the Asana task of the release made in a real run',
+      );
+      expect(steps.qa.messages).toContain(
+        "Dry run: would post the release's message to #kop-qa",
+      );
+      expect(answer.body.output?.text).toEqual([
+        {
+          title: '공지 (Announcement)',
+          content: [
+            '[kop] 배포합니다.',
+            `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
+            '- 배포등급: B(낮음)',
+            '- DB 업데이트 여부: N',
+            '- 배포내역',
+            `\t- ${FOOTER}`,
+          ].join('\n'),
+        },
+      ]);
+    });
+
+    it('fails, naming gradeReason, when the grade is below the floor of a DB change and no reason is given', async () => {
+      const answer = await dryRun('prepare-release.yaml', {
+        ...values,
+        changes: {
+          ...values.changes,
+          changeClasses: ['dbChange'],
+          dbUpdate: true,
+        },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error?.message).toMatch(
+        /gradeReason: grade B is below D, the floor set by dbChange/,
+      );
+    });
+  });
+
+  describe('긴급 배포 (emergency-fix.yaml)', () => {
+    const values = {
+      release: {
+        environment: 'prod',
+        apps: [{ app: 'hybris', version: seedFacts.hybris.candidate }],
+      },
+      changes: {
+        items: [seedItem],
+        changeClasses: [],
+        mixedIn: 0,
+        notNewer: [],
+        dbUpdate: false,
+      },
+      grade: { grade: 'E' },
+      dbUpdate: false,
+      steps: '3,6,9',
+    };
+
+    it('previews the grade E release, its Asana task and the share with the service owners, and writes nothing', async () => {
+      const answer = await dryRun('emergency-fix.yaml', values);
+      expect(answer.status).toBe(200);
+      const steps = stepsOf(answer);
+      expect(Object.keys(steps)).toEqual(['create', 'asana', 'share']);
+      for (const step of Object.values(steps)) {
+        expect(step).toMatchObject({ status: 'completed', dryRun: true });
+      }
+      expect(steps.share.messages).toContain(
+        "Dry run: would post the release's message to #kop-incident",
+      );
+      expect(answer.body.output?.text).toEqual([
+        {
+          title: '공지 (Announcement)',
+          content: [
+            '[kop] 배포합니다.',
+            `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
+            '- 배포등급: E(특수)',
+            '- DB 업데이트 여부: N',
+            '- 배포내역',
+            `\t- ${FOOTER}`,
+          ].join('\n'),
+        },
+      ]);
+    });
+
+    it('fails, naming the version, when a hybris version is not a deploy branch', async () => {
+      const answer = await dryRun('emergency-fix.yaml', {
+        ...values,
+        release: {
+          ...values.release,
+          apps: [{ app: 'hybris', version: 'deploy-2026-1-8' }],
+        },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error?.message).toMatch(
+        /apps\[0\]\.version: 'deploy-2026-1-8' is not a hybris version/,
+      );
+    });
+  });
+
+  describe('롤백 (rollback.yaml)', () => {
+    /** What the form fills in for going back to the previous deploy branch (ReleaseChangesField). */
+    async function rollbackValues() {
+      const back = seedFacts.hybris.idle;
+      const shipped = await api('/release/what-ships', {
+        method: 'POST',
+        body: { app: 'hybris', environment: 'prod', candidate: back },
+      });
+      expect(shipped.status).toBe(200);
+      expect(shipped.body).toMatchObject({
+        newer: false,
+        deployed: { version: seedFacts.hybris.running },
+      });
+      return {
+        release: {
+          environment: 'prod',
+          apps: [
+            {
+              app: 'hybris',
+              version: back,
+              previousVersion: seedFacts.hybris.running,
+            },
+          ],
+        },
+        changes: {
+          items: [
+            {
+              title: `[ROLLBACK] hybris ${seedFacts.hybris.running} → ${back}`,
+              app: 'hybris',
+              source: {
+                type: 'commit',
+                project: 'kop/hybris',
+                sha: shipped.body.candidate.sha,
+              },
+            },
+          ],
+          changeClasses: [],
+          mixedIn: 0,
+          notNewer: ['hybris'],
+          dbUpdate: false,
+        },
+        grade: { grade: 'C' },
+        dbUpdate: false,
+        steps: '3,6,9',
+      };
+    }
+
+    it('previews the rollback release and its Asana task, skips the QA request in prod, and writes nothing', async () => {
+      const values = await rollbackValues();
+      const answer = await dryRun('rollback.yaml', values);
+      expect(answer.status).toBe(200);
+      const steps = stepsOf(answer);
+      expect(Object.keys(steps)).toEqual(['create', 'asana', 'qa']);
+      expect(steps.create).toMatchObject({ status: 'completed', dryRun: true });
+      expect(steps.asana).toMatchObject({ status: 'completed', dryRun: true });
+      // The QA request is for beta only: its `if` is false, so it never runs.
+      expect(steps.qa).toMatchObject({ status: 'skipped', dryRun: false });
+      expect(steps.create.messages.join('\n')).toContain('"rollback": true');
+      expect(answer.body.output?.text).toEqual([
+        {
+          title: '공지 (Announcement)',
+          content: [
+            '[kop] 배포합니다.',
+            `- 배포버전: hybris(${seedFacts.hybris.idle})`,
+            '- 배포등급: C(중간)',
+            '- DB 업데이트 여부: N',
+            '- 배포내역',
+            `\t- [ROLLBACK] hybris ${seedFacts.hybris.running} → ${seedFacts.hybris.idle}`,
+          ].join('\n'),
+        },
+      ]);
+    });
+
+    it('fails, naming items, when nothing is listed as taken out', async () => {
+      const values = await rollbackValues();
+      const answer = await dryRun('rollback.yaml', {
+        ...values,
+        changes: { ...values.changes, items: [] },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error?.message).toMatch(
+        /Invalid input passed to action kop:release:create, instance\.items does not meet minimum length of 1/,
+      );
+    });
+  });
+
+  describe('설정 변경 (config-change.yaml)', () => {
+    const WEB = 'web/values.yaml';
+    const PROD = seedFacts.iac.project;
+
+    /** What the form holds after showing the diff: the edit, and the file and commit it was read from. */
+    async function configValues(value: string) {
+      const project = encodeURIComponent(PROD);
+      const read = async (path: string) => {
+        const res = await fetch(
+          `${sandbox.url}/gitlab/api/v4/projects/${project}${path}`,
+          { headers: { 'private-token': sandboxGitlabTokens.readOnly } },
+        );
+        expect(res.status).toBe(200);
+        return res.json();
+      };
+      const head = await read('/repository/branches/main');
+      const file = await read(
+        `/repository/files/${encodeURIComponent(WEB)}?ref=${head.commit.id}`,
+      );
+      return {
+        edit: {
+          environment: 'prod',
+          argocdApp: 'web',
+          key: 'replicaCount',
+          value,
+          expectedBlobs: { [WEB]: file.blob_id },
+          baseSha: head.commit.id,
+        },
+        reason: '주말 트래픽 대비 증설 (weekend traffic)',
+        content: Buffer.from(file.content, 'base64').toString('utf8'),
+      };
+    }
+
+    it('shows the exact diff of the IaC commit, and commits nothing', async () => {
+      const { content, ...values } = await configValues('5');
+      const answer = await dryRun('config-change.yaml', values);
+      expect(answer.status).toBe(200);
+      const steps = stepsOf(answer);
+      expect(Object.keys(steps)).toEqual(['iac']);
+      expect(steps.iac).toMatchObject({ status: 'completed', dryRun: true });
+      expect(steps.iac.messages.join('\n')).toContain(
+        `Dry run: would commit to main of ${PROD}:`,
+      );
+      // The dry run read the IaC repository it would commit to.
+      expect(requestLog.requests).toContain(
+        `GET /gitlab/api/v4/projects/${encodeURIComponent(
+          PROD,
+        )}/repository/branches/main`,
+      );
+
+      const lines = content.split('\n');
+      const at = lines.indexOf('replicaCount: 3');
+      expect(at).toBeGreaterThan(2);
+      const diff = [
+        `diff --git a/${WEB} b/${WEB}`,
+        `--- a/${WEB}`,
+        `+++ b/${WEB}`,
+        `@@ -${at - 2},7 +${at - 2},7 @@`,
+        ...lines.slice(at - 3, at).map(l => ` ${l}`),
+        '-replicaCount: 3',
+        '+replicaCount: 5',
+        ...lines.slice(at + 1, at + 4).map(l => (l ? ` ${l}` : ' ')),
+        '',
+      ].join('\n');
+      expect(answer.body.output?.text).toEqual([
+        { title: '변경 내용 (Diff)', content: `\`\`\`diff\n${diff}\n\`\`\`\n` },
+      ]);
+    });
+
+    it('fails, naming reason, when the reason is shorter than the form allows', async () => {
+      const { content: _content, ...values } = await configValues('5');
+      const answer = await dryRun('config-change.yaml', {
+        ...values,
+        reason: 'more',
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors).toEqual([
+        expect.objectContaining({
+          property: 'instance.reason',
+          message: 'does not meet minimum length of 5',
+        }),
+      ]);
+    });
+
+    it('fails, naming the field, when the replica count is beyond what the form allows', async () => {
+      const { content: _content, ...values } = await configValues('75');
+      const answer = await dryRun('config-change.yaml', values);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error?.message).toContain(
+        'changes[0].value (replicaCount of web) must be a whole number of replicas from 0 to 60, got "75"',
+      );
+    });
+  });
+});
