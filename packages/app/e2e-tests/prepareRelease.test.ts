@@ -113,16 +113,35 @@ test('kim.minjun prepares a hybris beta release and lands on its page with its i
     name: '배포 페이지 (Release page)',
   });
   await expect(releaseLink).toBeVisible({ timeout: 120_000 });
-  const asanaLink = page.getByRole('link', { name: 'Asana', exact: true });
+  // The Asana link opens in a new window, which its accessible name says.
+  const asanaLink = page.getByRole('link', { name: /^Asana\b/ });
   const asanaUrl = await asanaLink.getAttribute('href');
   await shot('7-task.png');
 
   await releaseLink.click();
   await expect(page).toHaveURL(/\/releases\/[0-9a-f-]{36}$/);
   const id = page.url().split('/').pop()!;
+  // The release page: its versions, its one item, and what ships with nothing mixed in.
+  await expect(page.getByTestId('kop-release-page')).toBeVisible();
+  await expect(
+    page.getByText('prepared · grade B · by kim.minjun'),
+  ).toBeVisible();
+  await expect(page.getByTestId('kop-release-versions')).toContainText(
+    candidate,
+  );
+  const items = page.getByTestId('kop-release-items').getByRole('listitem');
+  await expect(items).toHaveCount(1);
+  await expect(items.first()).toContainText(seedMr);
+  await expect(items.first()).toContainText('kop/hybris!');
+  const shipsToBeta = page.getByTestId('kop-release-ships-hybris');
+  await expect(shipsToBeta).toContainText(seedMr);
+  await expect(shipsToBeta.getByTestId('kop-mixed-in')).toHaveCount(0);
+  await expect(page.getByTestId('kop-release-announcement')).toContainText(
+    /^\[kop\] 배포합니다\./,
+  );
   await shot('8-release-page.png');
 
-  // The release page has no detail view yet (issue 6): the release as the backend stores it.
+  // And as the backend stores it, read with the signed-in user's token.
   const response = await page.request.get(`/api/release/releases/${id}`, {
     headers: { authorization },
   });

@@ -33,7 +33,7 @@ describe('the release form routes against the sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    const { integrations, argocd, jenkins } = sandboxSystemsConfig(sandbox);
+    const { integrations, jenkins } = sandboxSystemsConfig(sandbox);
     ({ server } = await startReleaseBackend({
       config: { ...alwaysOpen, integrations, jenkins },
     }));

@@ -173,7 +173,9 @@ describe('the IaC form routes against the sandbox', () => {
       baseSha: file!.commitId,
       changed: true,
     });
-    expect(file!.content).toBe(hybrisColourValues('green', 'deploy-2025-12-23', 0));
+    expect(file!.content).toBe(
+      hybrisColourValues('green', 'deploy-2025-12-23', 0),
+    );
     expect(await iacBranches()).toEqual(before);
   });
 

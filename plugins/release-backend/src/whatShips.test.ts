@@ -20,7 +20,7 @@ describe('POST /what-ships against the sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    const { integrations, argocd, jenkins } = sandboxSystemsConfig(sandbox);
+    const { integrations, argocd } = sandboxSystemsConfig(sandbox);
     ({ server } = await startReleaseBackend({
       config: { ...alwaysOpen, integrations, argocd },
     }));

@@ -30,6 +30,9 @@ const seedItem = {
   source: { type: 'mr', project: 'kop/hybris', iid: 4 },
 };
 
+/** How the templates show text to copy as it is. */
+const codeBlock = (text: string) => `\`\`\`\n${text}\n\`\`\`\n`;
+
 interface LogEntry {
   body: { message: string; stepId?: string; status?: string };
 }
@@ -62,7 +65,8 @@ describe('the release forms, dry-run through the scaffolder backend against the 
   });
   afterAll(async () => {
     await sandbox?.close();
-    if (sandbox) rmSync(sandbox.context.dataDir, { recursive: true, force: true });
+    if (sandbox)
+      rmSync(sandbox.context.dataDir, { recursive: true, force: true });
   });
 
   const api = async (
@@ -84,11 +88,16 @@ describe('the release forms, dry-run through the scaffolder backend against the 
   };
 
   /** Everything a dry run could have written: the sandbox systems, and the release backend's releases and audit trail. */
-  const everything = async () => ({
-    sandbox: await sandboxState(sandbox, sandboxGitlabTokens.readOnly),
-    releases: (await api('/release/releases')).body,
-    audit: (await api('/release/audit')).body,
-  });
+  const everything = async () => {
+    const releases = await api('/release/releases');
+    const audit = await api('/release/audit');
+    expect([releases.status, audit.status]).toEqual([200, 200]);
+    return {
+      sandbox: await sandboxState(sandbox, sandboxGitlabTokens.readOnly),
+      releases: releases.body,
+      audit: audit.body,
+    };
+  };
 
   /**
    * Runs POST /api/scaffolder/v2/dry-run as the user with the template and the form's values, and
@@ -128,7 +137,15 @@ describe('the release forms, dry-run through the scaffolder backend against the 
     const log = answer.body.log ?? [];
     return Object.fromEntries(
       (answer.body.steps ?? []).map(step => {
-        const own = log.filter(l => l.body.stepId === step.id);
+        const own = log
+          .filter(l => l.body.stepId === step.id)
+          // The step logger puts its level, coloured, before what the action said.
+          .map(l => ({
+            body: {
+              ...l.body,
+              message: l.body.message.replace(/^\S*(info|warn|error)\S*: /, ''),
+            },
+          }));
         const statuses = own.map(l => l.body.status).filter(Boolean);
         const dryRunLine = own.find(l =>
           l.body.message.startsWith(
@@ -157,6 +174,57 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       ].sort(),
     );
   });
+
+  it.each(registeredTemplateFiles())(
+    '%s names only inputs and outputs its actions declare',
+    async file => {
+      const template = readTemplate(file);
+      const actions = await api('/scaffolder/v2/actions');
+      expect(actions.status).toBe(200);
+      const schemaOf = (id: string) =>
+        (
+          actions.body as Array<{
+            id: string;
+            schema?: {
+              input?: { properties?: object };
+              output?: { properties?: object };
+            };
+          }>
+        ).find(a => a.id === id)?.schema;
+      const steps = template.spec.steps as Array<{
+        id: string;
+        action: string;
+        input?: object;
+      }>;
+      const unknown: string[] = [];
+      for (const step of steps) {
+        const schema = schemaOf(step.action);
+        if (!schema) unknown.push(`${step.id}: no action ${step.action}`);
+        for (const key of Object.keys(step.input ?? {})) {
+          if (!Object.hasOwn(schema?.input?.properties ?? {}, key)) {
+            unknown.push(`${step.id}: input ${key}`);
+          }
+        }
+      }
+      const text = JSON.stringify(template);
+      for (const [, id, name] of text.matchAll(
+        /steps\.([\w-]+)\.output\.(\w+)/g,
+      )) {
+        const step = steps.find(s => s.id === id);
+        const outputs = step && schemaOf(step.action)?.output?.properties;
+        if (!Object.hasOwn(outputs ?? {}, name)) {
+          unknown.push(`steps.${id}.output.${name}`);
+        }
+      }
+      const parameters = (
+        template.spec.parameters as Array<{ properties?: object }>
+      ).flatMap(p => Object.keys(p.properties ?? {}));
+      for (const [, name] of text.matchAll(/parameters\.(\w+)/g)) {
+        if (!parameters.includes(name)) unknown.push(`parameters.${name}`);
+      }
+      expect(unknown).toEqual([]);
+    },
+  );
 
   describe('배포 준비 (prepare-release.yaml)', () => {
     const values = {
@@ -196,14 +264,16 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(answer.body.output?.text).toEqual([
         {
           title: '공지 (Announcement)',
-          content: [
-            '[kop] 배포합니다.',
-            `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
-            '- 배포등급: B(낮음)',
-            '- DB 업데이트 여부: N',
-            '- 배포내역',
-            `\t- ${FOOTER}`,
-          ].join('\n'),
+          content: codeBlock(
+            [
+              '[kop] 배포합니다.',
+              `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
+              '- 배포등급: B(낮음)',
+              '- DB 업데이트 여부: N',
+              '- 배포내역',
+              `\t- ${FOOTER}`,
+            ].join('\n'),
+          ),
         },
       ]);
     });
@@ -256,14 +326,16 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(answer.body.output?.text).toEqual([
         {
           title: '공지 (Announcement)',
-          content: [
-            '[kop] 배포합니다.',
-            `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
-            '- 배포등급: E(특수)',
-            '- DB 업데이트 여부: N',
-            '- 배포내역',
-            `\t- ${FOOTER}`,
-          ].join('\n'),
+          content: codeBlock(
+            [
+              '[kop] 배포합니다.',
+              `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
+              '- 배포등급: E(특수)',
+              '- DB 업데이트 여부: N',
+              '- 배포내역',
+              `\t- ${FOOTER}`,
+            ].join('\n'),
+          ),
         },
       ]);
     });
@@ -295,6 +367,10 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(shipped.body).toMatchObject({
         newer: false,
         deployed: { version: seedFacts.hybris.running },
+        candidate: {
+          version: back,
+          sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+        },
       });
       return {
         release: {
@@ -344,14 +420,16 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(answer.body.output?.text).toEqual([
         {
           title: '공지 (Announcement)',
-          content: [
-            '[kop] 배포합니다.',
-            `- 배포버전: hybris(${seedFacts.hybris.idle})`,
-            '- 배포등급: C(중간)',
-            '- DB 업데이트 여부: N',
-            '- 배포내역',
-            `\t- [ROLLBACK] hybris ${seedFacts.hybris.running} → ${seedFacts.hybris.idle}`,
-          ].join('\n'),
+          content: codeBlock(
+            [
+              '[kop] 배포합니다.',
+              `- 배포버전: hybris(${seedFacts.hybris.idle})`,
+              '- 배포등급: C(중간)',
+              '- DB 업데이트 여부: N',
+              '- 배포내역',
+              `\t- [ROLLBACK] hybris ${seedFacts.hybris.running} → ${seedFacts.hybris.idle}`,
+            ].join('\n'),
+          ),
         },
       ]);
     });
@@ -419,18 +497,19 @@ describe('the release forms, dry-run through the scaffolder backend against the 
         )}/repository/branches/main`,
       );
 
-      const lines = content.split('\n');
-      const at = lines.indexOf('replicaCount: 3');
-      expect(at).toBeGreaterThan(2);
+      const tag = /^ {2}tag: (\S+)$/m.exec(content)![1];
       const diff = [
         `diff --git a/${WEB} b/${WEB}`,
         `--- a/${WEB}`,
         `+++ b/${WEB}`,
-        `@@ -${at - 2},7 +${at - 2},7 @@`,
-        ...lines.slice(at - 3, at).map(l => ` ${l}`),
+        '@@ -3,6 +3,6 @@ image:',
+        '   repository: registry.kop.example/kop/web',
+        '   # Commit of the app repository the image was built from.',
+        `   tag: ${tag}`,
         '-replicaCount: 3',
         '+replicaCount: 5',
-        ...lines.slice(at + 1, at + 4).map(l => (l ? ` ${l}` : ' ')),
+        ' ingress:',
+        '   host: www.kop.example',
         '',
       ].join('\n');
       expect(answer.body.output?.text).toEqual([

@@ -215,7 +215,9 @@ class Slot<T> {
   /** Reads again (joining a read under way); resolves when it lands or times out. */
   refresh(): Promise<void> {
     if (!this.flight) {
-      this.flight = this.load()
+      // Through a promise, so a getter that throws (a system not configured) is a failed read.
+      this.flight = Promise.resolve()
+        .then(() => this.load())
         .then(
           value => {
             this.value = value;
@@ -851,7 +853,8 @@ export class StatusCache {
 
   private changed(): void {
     this.dirty = true;
-    if (this.stopped || this.flushTimer !== undefined || !this.filled) return;
+    // Before the first fill is done nobody listens, and building rows would start reads early.
+    if (this.stopped || this.flushTimer !== undefined || !this.ready) return;
     this.flushTimer = this.timers.setTimeout(() => {
       this.flushTimer = undefined;
       this.flush();
@@ -966,7 +969,7 @@ export class StatusCache {
       row.versions = distinct(argocd.flatMap(a => a.images.map(imageTag)));
       row.version = distinct(argocd[0]?.images.map(imageTag) ?? [])[0];
     }
-    if (errors.length) row.errors = errors;
+    if (errors.length) row.errors = [...new Set(errors)];
     return row;
   }
 

@@ -227,9 +227,7 @@ describe('planIacEdit against the sandbox IaC repositories', () => {
       name: 'InputError',
       message: 'expectedBlobs.web/values.yaml must be a git blob id, got "abc"',
     });
-    await expect(
-      plan('prod', web, { baseSha: 'main' }),
-    ).rejects.toMatchObject({
+    await expect(plan('prod', web, { baseSha: 'main' })).rejects.toMatchObject({
       name: 'InputError',
       message: 'baseSha must be a commit SHA, got "main"',
     });

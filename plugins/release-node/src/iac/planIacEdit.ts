@@ -189,7 +189,9 @@ export function applyIacEdit(
         : undefined;
       if (wanted && wanted !== blob) {
         throw new IacStaleFileError(
-          `${path} in ${edit.project} changed since the diff was shown (blob ${wanted.slice(
+          `${path} in ${
+            edit.project
+          } changed since the diff was shown (blob ${wanted.slice(
             0,
             8,
           )}, now ${blob.slice(0, 8)}); show the diff again`,

@@ -242,6 +242,11 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
     })),
     getAudit: jest.fn(async () => ({ items: auditFixture })),
     listPendingApprovals: unexpected('listPendingApprovals'),
+    getStatus: unexpected('getStatus'),
+    streamStatus: jest.fn(() => {
+      throw new Error('ReleaseApi.streamStatus was not expected in this test');
+    }),
+    getSetupCheck: unexpected('getSetupCheck'),
   } as jest.Mocked<ReleaseApi>;
   return Object.assign(api, overrides) as jest.Mocked<ReleaseApi>;
 }

@@ -94,15 +94,29 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Reads one opened stream to its end, passing each status event on. */
+/** Rejects when the signal aborts, for racing work that might not watch the signal itself. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new Error('The status stream was stopped'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+/** Reads one opened stream to its end (or until `signal` aborts), passing each status event on. */
 async function readStatusEvents(
   res: Response,
+  signal: AbortSignal,
   handlers: StatusStreamHandlers,
   onActivity: () => void,
   onStatus: () => void,
 ): Promise<void> {
   if (!res.body) throw new Error('The status stream answered with no body');
   const reader = res.body.getReader();
+  // Cancelling ends a pending read even if the fetch implementation ignores the abort.
+  signal.addEventListener('abort', () => reader.cancel().catch(() => {}), {
+    once: true,
+  });
   const decoder = new TextDecoder();
   const parse = createEventStreamParser();
   for (;;) {
@@ -159,11 +173,20 @@ export async function followStatusStream(options: {
     };
     try {
       armIdle();
-      const res = await open(connection.signal);
-      if (!res.ok) throw await ResponseError.fromResponse(res);
-      await readStatusEvents(res, handlers, armIdle, () => {
+      const res = await Promise.race([
+        open(connection.signal),
+        aborted(connection.signal),
+      ]);
+      if (!res.ok) {
+        const refusal = await ResponseError.fromResponse(res);
+        throw new Error(
+          `The status stream was refused with ${res.status}: ${refusal.cause.message}`,
+        );
+      }
+      await readStatusEvents(res, connection.signal, handlers, armIdle, () => {
         delay = timing.initialDelayMs;
       });
+      if (connection.signal.aborted) throw new Error('aborted');
       throw new Error('The status stream was closed by the backend');
     } catch (error) {
       if (signal.aborted) return;

@@ -4,8 +4,11 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
+// eslint-disable-next-line @backstage/no-undeclared-imports -- a devDependency for the lead to declare
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+// The forms' dry run calls the real release backend; test code only.
+// eslint-disable-next-line @backstage/no-undeclared-imports, @backstage/no-mixed-plugin-imports -- a devDependency for the lead to declare
 import releasePlugin from '@internal/plugin-release-backend';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -41,8 +44,7 @@ export const orgEntities = [
 /** Group refs a user belongs to, as a sign-in would put them in the token. */
 export function groupsOf(userRef: string): string[] {
   const user = orgEntities.find(
-    e =>
-      e.kind === 'User' && `user:default/${e.metadata.name}` === userRef,
+    e => e.kind === 'User' && `user:default/${e.metadata.name}` === userRef,
   );
   const memberOf = (user?.spec?.memberOf as string[] | undefined) ?? [];
   return memberOf.map(g => `group:default/${g}`);

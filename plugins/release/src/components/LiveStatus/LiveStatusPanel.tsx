@@ -1,7 +1,6 @@
 import {
   InfoCard,
   Progress,
-  ResponseErrorPanel,
   WarningPanel,
 } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
@@ -19,6 +18,7 @@ import {
   useLiveStatus,
   type LiveStatusState,
 } from './useLiveStatus';
+import { LoadError } from '../LoadError';
 
 /** How fresh the status is and how it arrives, and anything that stops it being complete. */
 function StatusNotices(props: {
@@ -81,10 +81,7 @@ export const LiveStatusPanel = (props: {
   if (!status) {
     if (state.pollError) {
       return (
-        <ResponseErrorPanel
-          title={t('liveStatus.loadFailed')}
-          error={state.pollError}
-        />
+        <LoadError title={t('liveStatus.loadFailed')} error={state.pollError} />
       );
     }
     if (state.stalled) {

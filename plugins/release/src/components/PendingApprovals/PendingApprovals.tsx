@@ -2,7 +2,6 @@ import {
   InfoCard,
   Link,
   Progress,
-  ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
@@ -16,6 +15,7 @@ import { releaseApiRef } from '../../api';
 import { approvalsRouteRef, releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
+import { LoadError } from '../LoadError';
 
 /** The releases waiting for the signed-in user's approval or sign-off, each linked to its page. */
 export const PendingApprovals = () => {
@@ -38,10 +38,7 @@ export const PendingApprovals = () => {
   let body;
   if (error) {
     body = (
-      <ResponseErrorPanel
-        title={t('pendingApprovals.loadFailed')}
-        error={error}
-      />
+      <LoadError title={t('pendingApprovals.loadFailed')} error={error} />
     );
   } else if (loading || !value) {
     body = <Progress />;

@@ -87,7 +87,7 @@ const AppShips = (props: {
             variant="outlined"
             label={t('releasePage.ships.changeClass', {
               name,
-              count: String(paths.length),
+              count: paths.length,
             })}
             title={paths.join('\n')}
           />

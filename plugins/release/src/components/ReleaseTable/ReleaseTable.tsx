@@ -1,7 +1,6 @@
 import {
   EmptyState,
   Link,
-  ResponseErrorPanel,
   Table,
   type TableColumn,
 } from '@backstage/core-components';
@@ -18,6 +17,7 @@ import { releaseApiRef } from '../../api';
 import { releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
+import { LoadError } from '../LoadError';
 
 /** Releases newest first, for the dashboard or one app's Deploy tab; each links to its page. */
 export const ReleaseTable = (props: {
@@ -51,7 +51,7 @@ export const ReleaseTable = (props: {
   );
   if (error) {
     return (
-      <ResponseErrorPanel title={t('table.loadFailed')} error={error} />
+      <LoadError title={t('table.loadFailed')} error={error} />
     );
   }
   if (!loading && value?.items.length === 0) {

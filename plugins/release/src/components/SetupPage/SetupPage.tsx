@@ -5,7 +5,6 @@ import {
   Link,
   Page,
   Progress,
-  ResponseErrorPanel,
   StatusError,
   StatusOK,
 } from '@backstage/core-components';
@@ -26,6 +25,7 @@ import {
 import { rootRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { SETUP_CHECK_TIMEOUT_MS, withTimeout } from '../timeout';
+import { LoadError } from '../LoadError';
 
 const useStyles = makeStyles(theme => ({
   system: { padding: theme.spacing(2), marginBottom: theme.spacing(2) },
@@ -136,7 +136,7 @@ export const SetupCheckContent = () => {
   let body;
   if (error) {
     body = (
-      <ResponseErrorPanel title={t('setupPage.loadFailed')} error={error} />
+      <LoadError title={t('setupPage.loadFailed')} error={error} />
     );
   } else if (value) {
     body = (

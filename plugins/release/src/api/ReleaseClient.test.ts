@@ -1,0 +1,131 @@
+import { ResponseError } from '@backstage/errors';
+import { ReleaseClient } from './ReleaseApi';
+
+const base = 'http://localhost:7007/api/release';
+
+/** A fetch that records each call and answers from a table of (method, URL) → (status, body). */
+function fakeFetch(answers: Record<string, { status: number; body: unknown }>) {
+  const calls: Array<{ method: string; url: string; body?: unknown }> = [];
+  const fetch = jest.fn(async (url: string, init?: RequestInit) => {
+    const method = init?.method ?? 'GET';
+    calls.push({
+      method,
+      url,
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+    });
+    const answer = answers[`${method} ${url}`];
+    if (!answer) throw new Error(`unexpected ${method} ${url}`);
+    const text = JSON.stringify(answer.body);
+    return {
+      ok: answer.status < 400,
+      status: answer.status,
+      statusText: answer.status === 409 ? 'Conflict' : 'OK',
+      headers: { get: () => 'application/json' },
+      json: async () => answer.body,
+      text: async () => text,
+    } as unknown as Response;
+  });
+  const client = new ReleaseClient({
+    discoveryApi: { getBaseUrl: async () => base },
+    fetchApi: { fetch },
+  });
+  return { client, calls };
+}
+
+const id = '0b9c3a8e-1111-4222-8333-944455556666';
+
+describe('ReleaseClient (release page and approvals)', () => {
+  it('reads a release, its approvals, notes and audit trail by id', async () => {
+    const { client, calls } = fakeFetch({
+      [`GET ${base}/releases/${id}`]: { status: 200, body: { id } },
+      [`GET ${base}/releases/${id}/approvals`]: {
+        status: 200,
+        body: { releaseId: id, state: 'prepared', stages: [] },
+      },
+      [`GET ${base}/releases/${id}/notes`]: {
+        status: 200,
+        body: { announcement: '[kop] 배포합니다.', asana: '', commitMessage: '' },
+      },
+      [`GET ${base}/releases/${id}/audit?afterSeq=9&limit=200`]: {
+        status: 200,
+        body: { items: [{ seq: 10 }] },
+      },
+      [`GET ${base}/approvals/pending`]: { status: 200, body: { items: [] } },
+    });
+    expect(await client.getRelease(id)).toEqual({ id });
+    expect((await client.getApprovals(id)).state).toBe('prepared');
+    expect((await client.getNotes(id)).announcement).toBe('[kop] 배포합니다.');
+    expect(
+      (await client.getAudit(id, { afterSeq: 9, limit: 200 })).items,
+    ).toEqual([{ seq: 10 }]);
+    expect(await client.listPendingApprovals()).toEqual({ items: [] });
+    expect(calls.every(c => c.method === 'GET')).toBe(true);
+  });
+
+  it('posts a decision and a retro approval as the API describes them', async () => {
+    const { client, calls } = fakeFetch({
+      [`POST ${base}/releases/${id}/approvals`]: {
+        status: 200,
+        body: { id, state: 'approved' },
+      },
+      [`POST ${base}/releases/${id}/retro-approval`]: {
+        status: 200,
+        body: { id, state: 'done' },
+      },
+    });
+    await client.decide(id, {
+      decision: 'reject',
+      stage: 'approval',
+      comment: 'MR 44 is not announced',
+    });
+    await client.retroApprove(id, { comment: 'checked after the fix' });
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        url: `${base}/releases/${id}/approvals`,
+        body: {
+          decision: 'reject',
+          stage: 'approval',
+          comment: 'MR 44 is not announced',
+        },
+      },
+      {
+        method: 'POST',
+        url: `${base}/releases/${id}/retro-approval`,
+        body: { comment: 'checked after the fix' },
+      },
+    ]);
+  });
+
+  it('throws the backend error with its status and message', async () => {
+    const { client } = fakeFetch({
+      [`POST ${base}/releases/${id}/approvals`]: {
+        status: 409,
+        body: {
+          error: {
+            name: 'ConflictError',
+            message: 'The release changed meanwhile; reload and try again',
+          },
+          request: { method: 'POST', url: `/releases/${id}/approvals` },
+          response: { statusCode: 409 },
+        },
+      },
+    });
+    const error = await client
+      .decide(id, { decision: 'approve', stage: 'approval' })
+      .catch(e => e);
+    expect(ResponseError.is(error)).toBe(true);
+    expect(error.statusCode).toBe(409);
+    expect(error.cause.message).toBe(
+      'The release changed meanwhile; reload and try again',
+    );
+  });
+
+  it('keeps an id from escaping its path segment', async () => {
+    const { client, calls } = fakeFetch({
+      [`GET ${base}/releases/..%2Faudit`]: { status: 200, body: {} },
+    });
+    await client.getRelease('../audit');
+    expect(calls[0].url).toBe(`${base}/releases/..%2Faudit`);
+  });
+});
