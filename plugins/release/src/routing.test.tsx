@@ -2,10 +2,7 @@ import { screen } from '@testing-library/react';
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import releasePlugin from './alpha';
 import { releaseApiRef } from './api';
-import {
-  fakeReleaseApi,
-  releaseId,
-} from './__testUtils__/releaseFixtures';
+import { fakeReleaseApi, releaseId } from './__testUtils__/releaseFixtures';
 
 // The whole app renders here; on a busy two-core machine that takes seconds.
 jest.setTimeout(30_000);

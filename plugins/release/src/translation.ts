@@ -152,7 +152,8 @@ export const releaseMessages = {
       approve: 'Approve',
       reject: 'Reject',
       retroApprove: 'Approve afterwards',
-      refusedSelf: 'You are the author of this release: someone else must approve it.',
+      refusedSelf:
+        'You are the author of this release: someone else must approve it.',
       refusedAlready: 'You have already approved this release at this stage.',
       closed: 'Nothing to decide now: the release is {{state}}.',
       decisions: 'Decisions',

@@ -11,7 +11,7 @@ import express, {
   type Response,
 } from 'express';
 import Router from 'express-promise-router';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { alwaysOpen, startReleaseBackend } from '../__testUtils__/backend';
@@ -30,6 +30,15 @@ import {
 jest.setTimeout(120_000);
 
 const as = (name: string) => mockCredentials.user.header(user(name));
+
+/** A port nothing listens on: every call to it is refused. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise(resolve => probe.close(resolve));
+  return port;
+}
 
 /** Until `check` holds, giving the server's event loop turns in between (no time limit but jest's). */
 async function eventually(check: () => boolean): Promise<void> {
@@ -123,14 +132,17 @@ describe('GET /status and /status/stream in the release backend, against the san
 
   it('answers 200 with errors on the rows when an Argo CD instance is down', async () => {
     const config = statusConfigFor(sandbox);
+    const closedPort = await freePort();
     const { server: other } = await startReleaseBackend({
       config: {
         ...alwaysOpen,
         ...config,
         argocd: {
           instances: [
-            // Nothing listens on port 9 (discard) here: every call is refused.
-            { ...config.argocd.instances[0], url: 'http://127.0.0.1:9/argocd' },
+            {
+              ...config.argocd.instances[0],
+              url: `http://127.0.0.1:${closedPort}/argocd/beta`,
+            },
             config.argocd.instances[1],
           ],
         },

@@ -106,8 +106,7 @@ export function approvalsFixture(
         you: {
           ok: false,
           code: 'role',
-          message:
-            'Needs an approval from: superior; you hold developer, pl',
+          message: 'Needs an approval from: superior; you hold developer, pl',
         },
       },
     ],
@@ -218,10 +217,11 @@ export const auditFixture: ReleaseAuditRecord[] = [
 /** A release API whose every method fails loudly unless the test gives it. */
 export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
   const unexpected = (name: string) =>
-    jest.fn(async () => {
+    jest.fn(async (..._args: unknown[]): Promise<never> => {
       throw new Error(`ReleaseApi.${name} was not expected in this test`);
     });
-  const api: jest.Mocked<ReleaseApi> = {
+  // `satisfies` lists every method of the API, so a new one cannot be forgotten here.
+  const api = {
     getHealth: unexpected('getHealth'),
     listReleases: unexpected('listReleases'),
     getPolicy: jest.fn(async () => defaultGradePolicy),
@@ -247,8 +247,8 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
       throw new Error('ReleaseApi.streamStatus was not expected in this test');
     }),
     getSetupCheck: unexpected('getSetupCheck'),
-  } as jest.Mocked<ReleaseApi>;
-  return Object.assign(api, overrides) as jest.Mocked<ReleaseApi>;
+  } satisfies Record<keyof ReleaseApi, unknown>;
+  return Object.assign(api, overrides) as unknown as jest.Mocked<ReleaseApi>;
 }
 
 /** The error ReleaseClient throws for a Backstage error body with this status and message. */

@@ -4,10 +4,6 @@ import {
   type FetchApi,
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-export type {
-  CandidateList,
-  ReleaseCandidate,
-} from '@internal/plugin-release-common';
 import type {
   ApprovalCheck,
   CandidateList,
@@ -28,6 +24,11 @@ import {
   type SetupCheckResult,
   type StatusStreamHandlers,
 } from './status';
+
+export type {
+  CandidateList,
+  ReleaseCandidate,
+} from '@internal/plugin-release-common';
 
 /** @public */
 export interface ReleaseBackendHealth {

@@ -6,25 +6,28 @@ const base = 'http://localhost:7007/api/release';
 /** A fetch that records each call and answers from a table of (method, URL) → (status, body). */
 function fakeFetch(answers: Record<string, { status: number; body: unknown }>) {
   const calls: Array<{ method: string; url: string; body?: unknown }> = [];
-  const fetch = jest.fn(async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    calls.push({
-      method,
-      url,
-      body: init?.body ? JSON.parse(String(init.body)) : undefined,
-    });
-    const answer = answers[`${method} ${url}`];
-    if (!answer) throw new Error(`unexpected ${method} ${url}`);
-    const text = JSON.stringify(answer.body);
-    return {
-      ok: answer.status < 400,
-      status: answer.status,
-      statusText: answer.status === 409 ? 'Conflict' : 'OK',
-      headers: { get: () => 'application/json' },
-      json: async () => answer.body,
-      text: async () => text,
-    } as unknown as Response;
-  });
+  const fetch = jest.fn(
+    async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input);
+      const method = init?.method ?? 'GET';
+      calls.push({
+        method,
+        url,
+        body: init?.body ? JSON.parse(String(init.body)) : undefined,
+      });
+      const answer = answers[`${method} ${url}`];
+      if (!answer) throw new Error(`unexpected ${method} ${url}`);
+      const text = JSON.stringify(answer.body);
+      return {
+        ok: answer.status < 400,
+        status: answer.status,
+        statusText: answer.status === 409 ? 'Conflict' : 'OK',
+        headers: { get: () => 'application/json' },
+        json: async () => answer.body,
+        text: async () => text,
+      } as unknown as Response;
+    },
+  );
   const client = new ReleaseClient({
     discoveryApi: { getBaseUrl: async () => base },
     fetchApi: { fetch },
@@ -44,7 +47,11 @@ describe('ReleaseClient (release page and approvals)', () => {
       },
       [`GET ${base}/releases/${id}/notes`]: {
         status: 200,
-        body: { announcement: '[kop] 배포합니다.', asana: '', commitMessage: '' },
+        body: {
+          announcement: '[kop] 배포합니다.',
+          asana: '',
+          commitMessage: '',
+        },
       },
       [`GET ${base}/releases/${id}/audit?afterSeq=9&limit=200`]: {
         status: 200,

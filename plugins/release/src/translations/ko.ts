@@ -128,7 +128,8 @@ const ko = {
   'releasePage.approvals.refusedSelf':
     '이 배포의 작성자입니다: 다른 사람이 승인해야 합니다.',
   'releasePage.approvals.refusedAlready': '이 단계에서 이미 승인했습니다.',
-  'releasePage.approvals.closed': '지금 결정할 것이 없습니다: 배포 상태는 {{state}}입니다.',
+  'releasePage.approvals.closed':
+    '지금 결정할 것이 없습니다: 배포 상태는 {{state}}입니다.',
   'releasePage.approvals.decisions': '결정 내역',
   'releasePage.approvals.approved': '{{person}} ({{role}}) 승인, {{at}}',
   'releasePage.approvals.rejected': '{{person}} ({{role}}) 반려, {{at}}',

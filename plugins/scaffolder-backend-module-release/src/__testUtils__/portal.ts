@@ -4,11 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
-// eslint-disable-next-line @backstage/no-undeclared-imports -- a devDependency for the lead to declare
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 // The forms' dry run calls the real release backend; test code only.
-// eslint-disable-next-line @backstage/no-undeclared-imports, @backstage/no-mixed-plugin-imports -- a devDependency for the lead to declare
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports -- test code runs the release backend the forms call
 import releasePlugin from '@internal/plugin-release-backend';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';

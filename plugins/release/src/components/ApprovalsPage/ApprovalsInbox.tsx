@@ -64,8 +64,7 @@ export const ApprovalsInbox = () => {
   const { t } = useTranslationRef(releaseTranslationRef);
   const timed = useTimedLoad();
   const pending = useAsyncRetry(
-    () =>
-      timed(api.listPendingApprovals(), t('loadErrors.whatApprovals')),
+    () => timed(api.listPendingApprovals(), t('loadErrors.whatApprovals')),
     [api],
   );
   const [decided, setDecided] = useState<Release>();

@@ -1,7 +1,11 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { releaseApiRef, type PendingApproval, type ReleaseApi } from '../../api';
+import {
+  releaseApiRef,
+  type PendingApproval,
+  type ReleaseApi,
+} from '../../api';
 import { rootRouteRef } from '../../routes';
 import {
   fakeReleaseApi,
@@ -76,7 +80,9 @@ describe('Approvals inbox', () => {
         'Recorded: 2026.11.25 hybris, web is now approved.',
       ),
     ).toBeInTheDocument();
-    expect(await screen.findByText('Nothing waits for you')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Nothing waits for you'),
+    ).toBeInTheDocument();
     expect(api.listPendingApprovals).toHaveBeenCalledTimes(2);
   });
 
@@ -110,7 +116,9 @@ describe('Approvals inbox', () => {
       listPendingApprovals: jest.fn(async () => ({ items: [] })),
     });
     await renderInbox(api);
-    expect(await screen.findByText('Nothing waits for you')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Nothing waits for you'),
+    ).toBeInTheDocument();
   });
 
   it('offers to reload the list when someone else decided first (409)', async () => {
@@ -135,7 +143,9 @@ describe('Approvals inbox', () => {
     );
     api.listPendingApprovals.mockResolvedValue({ items: [] });
     fireEvent.click(within(alert).getByRole('button', { name: 'Reload' }));
-    expect(await screen.findByText('Nothing waits for you')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Nothing waits for you'),
+    ).toBeInTheDocument();
   });
 
   it('shows why the list cannot be read, with a way to try again', async () => {

@@ -1,12 +1,3 @@
-import type { ReactNode } from 'react';
-import {
-  StatusAborted,
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusRunning,
-  StatusWarning,
-} from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type {
   ReleaseStatusApp,
@@ -18,6 +9,7 @@ import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { releaseTranslationRef } from '../../translation';
+import { StatusText, type StatusKind } from '../StatusText';
 import { formatMetric, latestValue, Sparkline } from './Sparkline';
 
 const useStyles = makeStyles(theme => ({
@@ -42,29 +34,25 @@ const useStyles = makeStyles(theme => ({
   errors: { gridColumn: '1 / -1', margin: 0, paddingLeft: theme.spacing(2) },
 }));
 
-type StatusComponent = (props: { children?: ReactNode }) => JSX.Element;
-
-/** Argo CD's sync status with its usual colour. */
-const syncStatus: Record<string, StatusComponent> = {
-  Synced: StatusOK,
-  OutOfSync: StatusWarning,
+/** Argo CD's sync statuses in their usual colours; anything else (Unknown) is grey. */
+const syncKinds: Record<string, StatusKind> = {
+  Synced: 'ok',
+  OutOfSync: 'warning',
 };
 
-/** Argo CD's health status with its usual colour. */
-const healthStatus: Record<string, StatusComponent> = {
-  Healthy: StatusOK,
-  Progressing: StatusRunning,
-  Suspended: StatusPending,
-  Degraded: StatusError,
-  Missing: StatusWarning,
+/** Argo CD's health statuses in their usual colours. */
+const healthKinds: Record<string, StatusKind> = {
+  Healthy: 'ok',
+  Progressing: 'running',
+  Suspended: 'pending',
+  Degraded: 'error',
+  Missing: 'warning',
 };
 
 function ArgoLine(props: { argo: ReleaseStatusArgoApp }) {
   const { argo } = props;
   const classes = useStyles();
   const { t } = useTranslationRef(releaseTranslationRef);
-  const Sync = syncStatus[argo.sync] ?? StatusAborted;
-  const Health = healthStatus[argo.health] ?? StatusAborted;
   const operation = argo.operation;
   const operationFailed =
     operation &&
@@ -76,8 +64,12 @@ function ArgoLine(props: { argo: ReleaseStatusArgoApp }) {
         <Typography variant="body2" component="span">
           {argo.name}
         </Typography>
-        <Sync>{argo.sync}</Sync>
-        <Health>{argo.health}</Health>
+        <StatusText kind={syncKinds[argo.sync] ?? 'aborted'}>
+          {argo.sync}
+        </StatusText>
+        <StatusText kind={healthKinds[argo.health] ?? 'aborted'}>
+          {argo.health}
+        </StatusText>
       </Box>
       {argo.health !== 'Healthy' && argo.healthMessage && (
         <Typography variant="caption" color="textSecondary" component="div">
@@ -86,22 +78,22 @@ function ArgoLine(props: { argo: ReleaseStatusArgoApp }) {
       )}
       {operation?.running && (
         <Typography variant="caption" component="div">
-          <StatusRunning>
+          <StatusText kind="running">
             {t('liveStatus.operationRunning', {
               phase: operation.phase,
               message: operation.message ?? '',
             })}
-          </StatusRunning>
+          </StatusText>
         </Typography>
       )}
       {operationFailed && (
         <Typography variant="caption" component="div">
-          <StatusError>
+          <StatusText kind="error">
             {t('liveStatus.operationFailed', {
               phase: operation.phase,
               message: operation.message ?? '',
             })}
-          </StatusError>
+          </StatusText>
         </Typography>
       )}
       {argo.conditions?.map(condition => (
@@ -122,17 +114,15 @@ function Replicas(props: { replicas: ReleaseStatusColour['replicas'] }) {
   const { t } = useTranslationRef(releaseTranslationRef);
   const { ready, pods, desired } = props.replicas;
   if ((desired ?? pods) === 0 && pods === 0) {
-    return <StatusAborted>{t('liveStatus.scaledDown')}</StatusAborted>;
+    return <StatusText kind="aborted">{t('liveStatus.scaledDown')}</StatusText>;
   }
   if (desired === undefined) {
     const text = t('liveStatus.replicasOfPods', {
       ready: String(ready),
       pods: String(pods),
     });
-    return ready === pods ? (
-      <StatusOK>{text}</StatusOK>
-    ) : (
-      <StatusRunning>{text}</StatusRunning>
+    return (
+      <StatusText kind={ready === pods ? 'ok' : 'running'}>{text}</StatusText>
     );
   }
   const text = t('liveStatus.replicas', {
@@ -140,10 +130,10 @@ function Replicas(props: { replicas: ReleaseStatusColour['replicas'] }) {
     desired: String(desired),
   });
   // Settled when every wanted pod is ready and no surplus pod is still going away.
-  return ready >= desired && pods <= desired ? (
-    <StatusOK>{text}</StatusOK>
-  ) : (
-    <StatusRunning>{text}</StatusRunning>
+  return (
+    <StatusText kind={ready >= desired && pods <= desired ? 'ok' : 'running'}>
+      {text}
+    </StatusText>
   );
 }
 
@@ -153,24 +143,28 @@ function Cluster(props: { colour: ReleaseStatusColour }) {
   if (!cluster) return null;
   if (!cluster.up) {
     // An idle colour has no node to ask; only a colour meant to run is a problem.
-    const Status = (replicas.desired ?? replicas.pods) > 0 ? StatusWarning : StatusAborted;
-    return <Status>{t('liveStatus.clusterDown')}</Status>;
+    const meantToRun = (replicas.desired ?? replicas.pods) > 0;
+    return (
+      <StatusText kind={meantToRun ? 'warning' : 'aborted'}>
+        {t('liveStatus.clusterDown')}
+      </StatusText>
+    );
   }
   const text = t('liveStatus.cluster', {
     view: String(cluster.viewSize),
     expected:
       cluster.expectedNodes === undefined ? '?' : String(cluster.expectedNodes),
   });
-  if (cluster.complete) return <StatusOK>{text}</StatusOK>;
+  if (cluster.complete) return <StatusText kind="ok">{text}</StatusText>;
   return (
-    <StatusWarning>
+    <StatusText kind="warning">
       {cluster.missing.length
         ? t('liveStatus.clusterMissing', {
             cluster: text,
             missing: cluster.missing.join(', '),
           })
         : text}
-    </StatusWarning>
+    </StatusText>
   );
 }
 

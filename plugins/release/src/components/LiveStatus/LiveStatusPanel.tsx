@@ -18,7 +18,7 @@ import {
   useLiveStatus,
   type LiveStatusState,
 } from './useLiveStatus';
-import { LoadError } from '../LoadError';
+import { LoadError, messageOf } from '../LoadError';
 
 /** How fresh the status is and how it arrives, and anything that stops it being complete. */
 function StatusNotices(props: {
@@ -43,22 +43,23 @@ function StatusNotices(props: {
       {state.pollError && (
         <WarningPanel
           severity="warning"
+          defaultExpanded
           title={t('liveStatus.refreshFailed', { time })}
-          message={state.pollError.message}
+          message={messageOf(state.pollError)}
         />
       )}
       {status.errors && status.errors.length > 0 && (
         <WarningPanel
           severity="warning"
+          defaultExpanded
           title={t('liveStatus.systemErrors')}
-          message={
-            <ul>
-              {status.errors.map(error => (
-                <li key={error}>{error}</li>
-              ))}
-            </ul>
-          }
-        />
+        >
+          <ul>
+            {status.errors.map(error => (
+              <li key={error}>{error}</li>
+            ))}
+          </ul>
+        </WarningPanel>
       )}
     </>
   );
@@ -88,6 +89,7 @@ export const LiveStatusPanel = (props: {
       return (
         <WarningPanel
           severity="warning"
+          defaultExpanded
           title={t('liveStatus.stalledTitle')}
           message={t('liveStatus.stalled', {
             seconds: String(stallMs / 1000),

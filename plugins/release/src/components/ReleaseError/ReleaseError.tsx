@@ -67,9 +67,7 @@ export const ReleaseErrorMessage = (props: {
       <Typography variant="subtitle2" color="error">
         {props.title ?? titles[kind]}
       </Typography>
-      {props.title && (
-        <Typography variant="body2">{titles[kind]}</Typography>
-      )}
+      {props.title && <Typography variant="body2">{titles[kind]}</Typography>}
       <Typography variant="body2">{message}</Typography>
       {kind === 'conflict' && (
         <Typography variant="body2">

@@ -1,4 +1,10 @@
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import {
   mockApis,
@@ -27,7 +33,9 @@ function renderReleasePage(api: ReleaseApi, path = `/releases/${releaseId}`) {
         [
           configApiRef,
           mockApis.config({
-            data: { release: { product: 'kop', environments: ['beta', 'prod'] } },
+            data: {
+              release: { product: 'kop', environments: ['beta', 'prod'] },
+            },
           }),
         ],
       ]}
@@ -85,9 +93,7 @@ describe('ReleasePage', () => {
       'DB change',
     );
     expect(within(hybris).getAllByTestId('kop-mixed-in')).toHaveLength(1);
-    expect(hybris).toHaveTextContent(
-      'Add loyalty tier to Customer',
-    );
+    expect(hybris).toHaveTextContent('Add loyalty tier to Customer');
     expect(hybris).toHaveTextContent('item: [HYBRIS] 푸터 대표이사 성명 변경');
     expect(api.whatShips).toHaveBeenCalledWith({
       app: 'hybris',
@@ -111,7 +117,9 @@ describe('ReleasePage', () => {
 
     const grade = screen.getByTestId('kop-release-grade');
     expect(grade).toHaveTextContent('낮음 (low)');
-    expect(grade).toHaveTextContent('일반적인 컨텐츠/UI 개선, 비핵심 서비스 패치');
+    expect(grade).toHaveTextContent(
+      '일반적인 컨텐츠/UI 개선, 비핵심 서비스 패치',
+    );
     expect(grade).toHaveTextContent(
       'Lowest grade for its changes: A (changes: —)',
     );
@@ -161,7 +169,9 @@ describe('ReleasePage', () => {
       expect.objectContaining({ environment: 'prod' }),
     );
     expect(
-      await screen.findByText('Nothing to decide now: the release is prepared.'),
+      await screen.findByText(
+        'Nothing to decide now: the release is prepared.',
+      ),
     ).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
   });
@@ -211,7 +221,8 @@ describe('ReleasePage', () => {
         {
           ok: false,
           code: 'already',
-          message: 'You have already approved this release at the approval stage',
+          message:
+            'You have already approved this release at the approval stage',
         },
         { state: 'approved' },
       ),
@@ -288,7 +299,9 @@ describe('ReleasePage', () => {
     api.getRelease.mockResolvedValue(releaseFixture({ state: 'approved' }));
     fireEvent.click(within(alert).getByRole('button', { name: 'Reload' }));
     expect(
-      await screen.findByText('Nothing to decide now: the release is approved.'),
+      await screen.findByText(
+        'Nothing to decide now: the release is approved.',
+      ),
     ).toBeInTheDocument();
     expect(api.getRelease).toHaveBeenCalledTimes(2);
     expect(screen.queryByRole('alert')).toBeNull();
@@ -505,7 +518,9 @@ describe('ReleasePage', () => {
       expect(alert).toHaveTextContent(
         'No answer from the release backend after 20 s (reading the release)',
       );
-      expect(within(alert).getByRole('button', { name: 'Try again' })).toBeEnabled();
+      expect(
+        within(alert).getByRole('button', { name: 'Try again' }),
+      ).toBeEnabled();
     } finally {
       jest.useRealTimers();
     }

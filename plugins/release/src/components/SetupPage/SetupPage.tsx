@@ -5,8 +5,6 @@ import {
   Link,
   Page,
   Progress,
-  StatusError,
-  StatusOK,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
@@ -26,6 +24,7 @@ import { rootRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { SETUP_CHECK_TIMEOUT_MS, withTimeout } from '../timeout';
 import { LoadError } from '../LoadError';
+import { StatusText } from '../StatusText';
 
 const useStyles = makeStyles(theme => ({
   system: { padding: theme.spacing(2), marginBottom: theme.spacing(2) },
@@ -43,7 +42,6 @@ function SystemReport(props: { system: SetupCheckSystem }) {
   const { system } = props;
   const classes = useStyles();
   const { t } = useTranslationRef(releaseTranslationRef);
-  const Status = system.ok ? StatusOK : StatusError;
   return (
     <Paper
       className={classes.system}
@@ -52,10 +50,10 @@ function SystemReport(props: { system: SetupCheckSystem }) {
       aria-label={system.system}
     >
       <Typography variant="h6" component="h3">
-        <Status>
+        <StatusText kind={system.ok ? 'ok' : 'error'}>
           {system.system}
           {!system.configured && ` (${t('setupPage.notConfigured')})`}
-        </Status>
+        </StatusText>
       </Typography>
       {system.checks.length === 0 && (
         <Typography variant="body2" color="textSecondary">
@@ -63,7 +61,6 @@ function SystemReport(props: { system: SetupCheckSystem }) {
         </Typography>
       )}
       {system.checks.map((check, index) => {
-        const CheckStatus = check.ok ? StatusOK : StatusError;
         return (
           <Box
             key={`${check.name}-${index}`}
@@ -71,7 +68,9 @@ function SystemReport(props: { system: SetupCheckSystem }) {
             data-testid={`check-${system.key}-${index}`}
           >
             <Typography variant="body2" component="div">
-              <CheckStatus>{check.name}</CheckStatus>
+              <StatusText kind={check.ok ? 'ok' : 'error'}>
+                {check.name}
+              </StatusText>
             </Typography>
             <Typography
               variant="body2"
@@ -94,16 +93,14 @@ function Summary(props: { result: SetupCheckResult }) {
   return (
     <Box mb={2}>
       <Typography variant="h6" component="p">
-        {result.ok ? (
-          <StatusOK>{t('setupPage.allOk')}</StatusOK>
-        ) : (
-          <StatusError>
-            {t('setupPage.notOk', {
-              count: failing,
-              total: String(result.systems.length),
-            })}
-          </StatusError>
-        )}
+        <StatusText kind={result.ok ? 'ok' : 'error'}>
+          {result.ok
+            ? t('setupPage.allOk')
+            : t('setupPage.notOk', {
+                count: failing,
+                total: String(result.systems.length),
+              })}
+        </StatusText>
       </Typography>
       <Typography variant="body2" color="textSecondary">
         {t('setupPage.checkedAt', {
