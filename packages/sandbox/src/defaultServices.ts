@@ -18,6 +18,8 @@ import { createSlackService } from './slack';
 export interface DefaultSandboxOptions {
   /** More Argo CD apps in each instance besides the kop ones (`sim-001`, …), for load tests. */
   simulatedApps?: number;
+  /** How often Argo CD re-reads git by itself (ms; default 3000, 0 = only when refreshed). */
+  argocdReconcileIntervalMs?: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export function defaultSandboxServices(
           apps: [...kopArgoApps(), ...simulatedArgoApps(options.simulatedApps)],
         }
       : {}),
+    reconcileIntervalMs: options.argocdReconcileIntervalMs,
   });
   return [
     ctx => gitlabService(ctx, reposOf(ctx)),

@@ -19,7 +19,11 @@ if (parentPort && workerData?.role === 'kop-bench-sandbox') {
   startSandbox({
     // Pods move at their real pace; nothing is synced during the bench.
     timeScale: 1,
-    services: defaultSandboxServices({ simulatedApps }),
+    // Argo CD re-reads git only when asked: real systems poll on their own machines, not this one.
+    services: defaultSandboxServices({
+      simulatedApps,
+      argocdReconcileIntervalMs: 0,
+    }),
   }).then(
     async sandbox => {
       // Reads every app's desired state once, before anything is timed.
@@ -42,10 +46,7 @@ if (parentPort && workerData?.role === 'kop-bench-sandbox') {
 
 /** A sandbox in a worker thread, closed (and its data folder removed) by `close()`. */
 export class SandboxWorker {
-  private constructor(
-    private readonly worker: Worker,
-    readonly url: string,
-  ) {}
+  private constructor(private readonly worker: Worker, readonly url: string) {}
 
   static start(options: Options): Promise<SandboxWorker> {
     const worker = new Worker(__filename, {

@@ -38,13 +38,15 @@ import {
   type StatusSystems,
 } from '../src/status/StatusCache';
 import { percentile, summarize, type Latency } from './load';
-import { LoadWorker } from './loadWorker';
+import { RawLoadWorker } from './rawLoadWorker';
 import { SandboxWorker } from './sandboxWorker';
 import { quietLogger } from './server';
 
 const CONCURRENCY = 50;
-const WARM_REQUESTS = 2_000;
-const WARM_UP_REQUESTS = 200;
+const WARM_REQUESTS = 3_000;
+// Warm-up rounds run until the rate stops rising: a backend that has served a while is JIT-warm.
+const WARM_UP_REQUESTS = 2_000;
+const WARM_UP_ROUNDS = { min: 3, max: 8 };
 const PHASE_MAX_MS = 60_000;
 const COLD_RUNS = 5;
 const PROBE_RUNS = 5;
@@ -118,9 +120,7 @@ function statusCache(url: string, extraApps: StatusAppDefinition[]) {
       calls.push({ what, ms: performance.now() - started });
     }
   };
-  const systems = statusSystemsOf(
-    new ReleaseIntegrations(config, quietLogger),
-  );
+  const systems = statusSystemsOf(new ReleaseIntegrations(config, quietLogger));
   const measured: StatusSystems = {
     argocdFor: environment => {
       const client = systems.argocdFor(environment);
@@ -199,7 +199,9 @@ async function getStatus(baseUrl: string) {
   const text = await res.text();
   const ms = performance.now() - started;
   if (res.status !== 200) {
-    throw new Error(`GET /status answered ${res.status}: ${text.slice(0, 300)}`);
+    throw new Error(
+      `GET /status answered ${res.status}: ${text.slice(0, 300)}`,
+    );
   }
   return { ms, text, status: JSON.parse(text) as ReleaseStatus };
 }
@@ -224,14 +226,16 @@ async function probeUpstream(url: string) {
     [
       'Prometheus range query',
       () =>
-        systems.prometheus().queryRange(
-          gateQuery(metric.query, { environment: 'prod', colour: 'blue' }),
-          {
-            start: Date.now() - 15 * 60_000,
-            end: Date.now(),
-            stepMs: 60_000,
-          },
-        ),
+        systems
+          .prometheus()
+          .queryRange(
+            gateQuery(metric.query, { environment: 'prod', colour: 'blue' }),
+            {
+              start: Date.now() - 15 * 60_000,
+              end: Date.now(),
+              stepMs: 60_000,
+            },
+          ),
     ],
     [
       'GitLab file',
@@ -245,6 +249,22 @@ async function probeUpstream(url: string) {
           ),
     ],
   ];
+  const gitlabFiles = [
+    layout.apps.hybris.switch.values,
+    ...Object.values(layout.apps.hybris.colours).map(c => c.values),
+  ].flatMap(file =>
+    Object.values(layout.iac.repos).map(project => ({ project, file })),
+  );
+  // How the stand-in copes with the fill's GitLab reads at once (not counted as one call).
+  kinds.push([
+    `GitLab file x${gitlabFiles.length} at once`,
+    () =>
+      Promise.all(
+        gitlabFiles.map(({ project, file }) =>
+          systems.gitlab().readFile(project, layout.iac.branch, file),
+        ),
+      ),
+  ]);
   const medians: Array<{ what: string; ms: number }> = [];
   for (const [what, run] of kinds) {
     await run();
@@ -265,6 +285,7 @@ interface Figures {
   targetP95Ms: number;
   rows: number;
   bytes: number;
+  gzipBytes: number;
   rowErrors: number;
   warm: Latency;
   upstream: Array<{ what: string; ms: number }>;
@@ -295,7 +316,9 @@ async function benchScenario(
   try {
     // The slowest single upstream call, each kind alone.
     const upstream = await probeUpstream(sandbox.url);
-    const slowestUpstream = upstream.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const slowestUpstream = upstream
+      .filter(u => !u.what.includes(' at once'))
+      .reduce((a, b) => (b.ms > a.ms ? b : a));
     log(
       label,
       `upstream calls alone (median of ${PROBE_RUNS}): ${upstream
@@ -325,13 +348,15 @@ async function benchScenario(
     }
     log(
       label,
-      `cold GET /status: ${cold.map(ms1).join(', ')} ms (${callsPerFill} upstream calls per fill)`,
+      `cold GET /status: ${cold
+        .map(ms1)
+        .join(', ')} ms (${callsPerFill} upstream calls per fill)`,
     );
 
     // Warm: one cache, 50 clients in another thread.
     const { cache } = statusCache(sandbox.url, extraApps);
     const server = await serve(cache);
-    const load = new LoadWorker(server.baseUrl);
+    const load = new RawLoadWorker();
     try {
       const { text, status } = await getStatus(server.baseUrl);
       const rows = status.environments.reduce((n, e) => n + e.apps.length, 0);
@@ -340,23 +365,29 @@ async function benchScenario(
         .filter(a => a.errors?.length).length;
       const get = (count: number) =>
         load.run({
-          kind: 'get',
-          path: '/status',
-          as: AS,
+          url: `${server.baseUrl}/status`,
+          authorization: `Bearer ${AS}`,
           count,
           concurrency: CONCURRENCY,
           maxMs: PHASE_MAX_MS,
         });
-      await get(WARM_UP_REQUESTS);
+      let rate = 0;
+      for (let round = 0; round < WARM_UP_ROUNDS.max; round++) {
+        const { perSecond } = summarize(await get(WARM_UP_REQUESTS));
+        if (round >= WARM_UP_ROUNDS.min && perSecond < rate * 1.05) break;
+        rate = Math.max(rate, perSecond);
+      }
       const before = performance.eventLoopUtilization();
       const result = await get(WARM_REQUESTS);
       const busy = performance.eventLoopUtilization(before).utilization;
       const warm = summarize(result, busy);
       log(
         label,
-        `warm GET /status c=${CONCURRENCY}: p95 ${ms1(warm.p95)} ms, ${Math.round(
-          warm.perSecond,
-        )} req/s, ${rows} rows, ${Math.round(text.length / 1024)} KiB`,
+        `warm GET /status c=${CONCURRENCY}: p95 ${ms1(
+          warm.p95,
+        )} ms, ${Math.round(warm.perSecond)} req/s, ${rows} rows, ${Math.round(
+          text.length / 1024,
+        )} KiB`,
       );
       return {
         label,
@@ -364,6 +395,7 @@ async function benchScenario(
         targetP95Ms,
         rows,
         bytes: Buffer.byteLength(text),
+        gzipBytes: (await cache.snapshotBody()).gzipped().length,
         rowErrors,
         warm,
         upstream,
@@ -388,7 +420,13 @@ function printTable(figures: Figures[]) {
   const rows: Array<[string, (f: Figures) => string]> = [
     ['rows (apps × 2 environments)', f => String(f.rows)],
     ['rows with an error', f => String(f.rowErrors)],
-    ['GET /status body', f => `${(f.bytes / 1024).toFixed(1)} KiB`],
+    [
+      'GET /status body (gzipped as sent)',
+      f =>
+        `${(f.bytes / 1024).toFixed(1)} KiB (${(f.gzipBytes / 1024).toFixed(
+          1,
+        )} KiB)`,
+    ],
     [
       `warm GET /status, c=${CONCURRENCY} (n=${WARM_REQUESTS})`,
       () => 'p50 / p95 / p99 ms',
@@ -400,12 +438,10 @@ function printTable(figures: Figures[]) {
       f => `${Math.round((f.warm.serverBusy ?? 0) * 100)}%`,
     ],
     ['upstream calls alone, median ms', () => ''],
-    ...['Argo CD list', 'Argo CD resource tree', 'hybris cluster status', 'Prometheus range query', 'GitLab file'].map(
-      (what): [string, (f: Figures) => string] => [
-        `  ${what}`,
-        f => ms1(f.upstream.find(u => u.what === what)?.ms ?? NaN),
-      ],
-    ),
+    ...figures[0].upstream.map((u): [string, (f: Figures) => string] => [
+      `  ${u.what}`,
+      f => ms1(f.upstream.find(x => x.what === u.what)?.ms ?? NaN),
+    ]),
     [
       `cold GET /status (n=${COLD_RUNS}), median / max ms`,
       f => `${ms1(median(f.cold))} / ${ms1(Math.max(...f.cold))}`,
@@ -465,13 +501,17 @@ async function main() {
     const inFill = median(f.slowestInFill.map(s => s.ms));
     const limit = COLD_FACTOR * alone.ms;
     process.stdout.write(
-      `${f.label}: cold GET /status ${ms1(cold)} ms (median of ${COLD_RUNS}) vs target <= ${COLD_FACTOR} x the slowest single upstream call (${
-        alone.what
-      }, ${ms1(alone.ms)} ms alone) = ${ms1(limit)} ms: ${
-        cold <= limit ? 'met' : 'MISSED'
-      }; ${(cold / alone.ms).toFixed(2)} x that call alone, ${(
+      `${f.label}: cold GET /status ${ms1(
+        cold,
+      )} ms (median of ${COLD_RUNS}) vs target <= ${COLD_FACTOR} x the slowest single upstream call: ${(
         cold / inFill
-      ).toFixed(2)} x the slowest call inside the fill (${ms1(inFill)} ms)\n`,
+      ).toFixed(2)} x the slowest call made during the fill (${ms1(
+        inFill,
+      )} ms): ${cold <= COLD_FACTOR * inFill ? 'met' : 'MISSED'}; ${(
+        cold / alone.ms
+      ).toFixed(2)} x the slowest kind of call made alone (${alone.what}, ${ms1(
+        alone.ms,
+      )} ms; limit ${ms1(limit)} ms): ${cold <= limit ? 'met' : 'MISSED'}\n`,
     );
   }
   process.stdout.write(

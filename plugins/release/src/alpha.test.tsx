@@ -2,6 +2,16 @@ import { screen } from '@testing-library/react';
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import releasePlugin from './alpha';
 import { releaseApiRef } from './api';
+import {
+  setupCheckFixture,
+  statusFixture,
+} from './__testUtils__/statusFixtures';
+
+const health = async () => ({
+  status: 'ok' as const,
+  product: 'kop',
+  environments: ['beta', 'prod'],
+});
 
 describe('release plugin (new frontend system)', () => {
   it('serves the releases page at /releases', async () => {
@@ -13,16 +23,34 @@ describe('release plugin (new frontend system)', () => {
         [
           releaseApiRef,
           {
-            getHealth: async () => ({
-              status: 'ok' as const,
-              product: 'kop',
-              environments: ['beta', 'prod'],
-            }),
+            getHealth: health,
             listReleases: async () => ({ items: [] }),
+            listPendingApprovals: async () => ({ items: [] }),
+            streamStatus: handlers => {
+              handlers.onStatus(statusFixture());
+              return () => {};
+            },
           },
         ],
       ],
     });
-    expect(await screen.findByText('No releases yet')).toBeInTheDocument();
+    expect(await screen.findByText('No open releases')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('group', { name: 'hybris in prod' }),
+    ).toBeInTheDocument();
+  });
+
+  it('serves the setup check at /releases/setup', async () => {
+    renderTestApp({
+      features: [releasePlugin],
+      initialRouteEntries: ['/releases/setup'],
+      config: { release: { product: 'kop' } },
+      apis: [
+        [releaseApiRef, { getSetupCheck: async () => setupCheckFixture() }],
+      ],
+    });
+    expect(
+      await screen.findByText('2 of 3 systems need attention'),
+    ).toBeInTheDocument();
   });
 });

@@ -46,7 +46,11 @@ describe('StatusCache against the sandbox', () => {
     expect(status.errors).toBeUndefined();
     expect(status.environments.map(e => e.name)).toEqual(['beta', 'prod']);
     for (const environment of status.environments) {
-      expect(environment.apps.map(a => a.app)).toEqual(['hybris', 'cms', 'web']);
+      expect(environment.apps.map(a => a.app)).toEqual([
+        'hybris',
+        'cms',
+        'web',
+      ]);
       for (const row of environment.apps) {
         expect(row.errors).toBeUndefined();
         expect(row.sync).toBe('Synced');
@@ -155,10 +159,15 @@ describe('StatusCache against the sandbox', () => {
     const cache = cacheOf(config);
     await cache.snapshot();
     const integrations = integrationsFor(config);
-    await commitValues(integrations.gitlab, 'beta', 'hybris/values-green.yaml', {
-      'image.tag': seedFacts.hybris.candidate,
-      replicaCount: 3,
-    });
+    await commitValues(
+      integrations.gitlab,
+      'beta',
+      'hybris/values-green.yaml',
+      {
+        'image.tag': seedFacts.hybris.candidate,
+        replicaCount: 3,
+      },
+    );
     const argocd = integrations.argocd.forEnvironment('beta');
     await argocd.hardRefresh('hybris-green');
     await argocd.sync('hybris-green', { operationKey: 'status-test/green' });

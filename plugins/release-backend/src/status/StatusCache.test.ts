@@ -149,6 +149,41 @@ describe('StatusCache', () => {
     expect(calls.gitlab).toHaveLength(6);
   });
 
+  it('reads the values again at the commit Argo CD synced when the branch has moved on', async () => {
+    const { cache, argocd, calls } = setUp();
+    const synced = 'd'.repeat(40);
+    argocd.prod.apps.set(
+      'hybris',
+      application('hybris', { resourceVersion: 10, revision: synced }),
+    );
+    const status = await cache.snapshot();
+    expect(calls.gitlab).toContain(
+      `kop/kop-deploy-prod@${synced}:hybris/values.yaml`,
+    );
+    expect(calls.gitlab).toHaveLength(7);
+    expect(rowOf(status, 'prod', 'hybris').liveColour).toBe('blue');
+  });
+
+  it('does not ask GitLab twice in a cold fill when it failed, and says so on the hybris rows', async () => {
+    const { cache, argocd, broken, calls } = setUp();
+    argocd.prod.apps.set(
+      'hybris',
+      application('hybris', { resourceVersion: 10, revision: 'd'.repeat(40) }),
+    );
+    broken.gitlab = new Error(
+      'GitLab: read hybris/values.yaml failed (HTTP 503)',
+    );
+    const status = await cache.snapshot();
+    expect(calls.gitlab).toHaveLength(6);
+    const hybris = rowOf(status, 'prod', 'hybris');
+    expect(hybris.liveColour).toBeUndefined();
+    expect(hybris.errors).toContain(
+      'GitLab: could not read hybris/values.yaml at main in kop/kop-deploy-prod: read hybris/values.yaml failed (HTTP 503)',
+    );
+    expect(hybris.colours![0].replicas.desired).toBeUndefined();
+    expect(rowOf(status, 'prod', 'web').errors).toBeUndefined();
+  });
+
   it('answers when a system does not, with an error on its rows; the late answer lands', async () => {
     const { cache, argocd, timers, listen, changes, flush } = setUp();
     const list = deferred<v1alpha1Application[]>();
@@ -372,9 +407,17 @@ describe('StatusCache', () => {
     expect(status.environments.map(e => e.name)).toEqual(['beta', 'staging']);
     for (const row of status.environments[1].apps) {
       expect(row.errors).toEqual([
-        "Argo CD: No Argo CD instance serves environment 'staging' (set argocd.instances[].environments)",
+        "No Argo CD instance serves environment 'staging' (set argocd.instances[].environments)",
       ]);
     }
+  });
+
+  it('refuses to start once stopped', async () => {
+    const { cache } = setUp();
+    await cache.stop();
+    await expect(cache.snapshot()).rejects.toThrow(
+      'The live status has stopped: the backend is shutting down',
+    );
   });
 
   it('stops its streams and timers and closes every subscriber', async () => {

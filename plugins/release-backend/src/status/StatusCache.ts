@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ServiceUnavailableError } from '@backstage/errors';
 import type {
   ReleaseStatus,
   ReleaseStatusApp,
@@ -110,6 +112,8 @@ export interface StatusSnapshotBody {
   version: number;
   json: string;
   buffer: Buffer;
+  /** The same bytes gzipped, made once per snapshot for every viewer that accepts gzip. */
+  gzipped(): Buffer;
   etag: string;
 }
 
@@ -423,6 +427,11 @@ export class StatusCache {
   /** The current snapshot, serialized; waits for the first fill (started now if need be). */
   async snapshotBody(): Promise<StatusSnapshotBody> {
     this.start();
+    if (!this.filled) {
+      throw new ServiceUnavailableError(
+        'The live status has stopped: the backend is shutting down',
+      );
+    }
     await this.filled;
     this.flush();
     return this.currentBody();
@@ -465,9 +474,7 @@ export class StatusCache {
       try {
         client = this.systems.argocdFor(environment);
       } catch (e) {
-        this.instanceOf.set(environment, {
-          error: `Argo CD: ${messageOf(e)}`,
-        });
+        this.instanceOf.set(environment, { error: messageOf(e) });
         continue;
       }
       let instance = this.instances.get(client.instance);
@@ -577,11 +584,17 @@ export class StatusCache {
       ]),
       ...heads.map(slot => slot.refresh()),
     ]);
-    await Promise.all(
-      this.neededValues()
-        .filter(slot => !slot.known)
-        .map(slot => slot.refresh()),
-    );
+    const second: Array<Promise<void>> = [];
+    for (const { project, file, slot } of this.valueReads()) {
+      if (slot.known || slot.loading) continue;
+      const head = this.valueSlots.get(
+        `${project}@${this.layout.iac.branch}:${file}`,
+      );
+      // GitLab did not answer at the branch head: say so now rather than wait for it again.
+      if (head?.error && !head.known) slot.error = head.error;
+      else second.push(slot.refresh());
+    }
+    await Promise.all(second);
     this.ready = true;
     // After the first list, so the stream's replay does not compete with the cold reads.
     for (const instance of this.instances.values()) this.startWatch(instance);
@@ -601,7 +614,8 @@ export class StatusCache {
       ...[...this.instances.values()]
         .filter(i => !i.streamUp)
         .map(i => i.list.refresh()),
-      ...this.neededValues()
+      ...this.valueReads()
+        .map(r => r.slot)
         .filter(slot => slot.error && !slot.loading)
         .map(slot => slot.refresh()),
     ]);
@@ -811,42 +825,48 @@ export class StatusCache {
     argocdApp: string,
     file: string,
   ): Slot<ValuesRead> | undefined {
-    const instance = this.instanceOf.get(environment)?.instance;
-    const project = this.layout.iac.repos[environment];
-    const state = instance?.apps.get(argocdApp)?.state;
-    const revision = state?.syncedRevision ?? state?.comparedRevision;
-    if (!project || !revision) return undefined;
-    const slot = this.valueSlot(project, revision, file);
-    if (!slot.known && !slot.loading && !slot.error) {
+    const read = this.valueRead(environment, argocdApp, file);
+    const slot = read?.slot;
+    if (slot && !slot.known && !slot.loading && !slot.error) {
       slot.refresh().catch(() => undefined);
     }
     return slot;
   }
 
-  /** Drops values read at revisions nothing runs any more. */
-  private pruneValues(): void {
-    if (this.valueSlots.size <= 100) return;
-    const keep = new Set(this.neededValues());
-    for (const [key, slot] of this.valueSlots) {
-      if (!keep.has(slot) && !slot.loading) this.valueSlots.delete(key);
-    }
+  /** Where the values of an Argo CD app are, at the revision it synced; undefined while unknown. */
+  private valueRead(environment: string, argocdApp: string, file: string) {
+    const instance = this.instanceOf.get(environment)?.instance;
+    const project = this.layout.iac.repos[environment];
+    const state = instance?.apps.get(argocdApp)?.state;
+    const revision = state?.syncedRevision ?? state?.comparedRevision;
+    if (!project || !revision) return undefined;
+    return { project, file, slot: this.valueSlot(project, revision, file) };
   }
 
-  /** The values files the hybris rows need now. */
-  private neededValues(): Array<Slot<ValuesRead>> {
+  /** Every values file the hybris rows need now, read or not. */
+  private valueReads() {
     const { hybris } = this.layout.apps;
     return this.environments.flatMap(environment =>
       [
-        this.valuesAt(
+        this.valueRead(
           environment,
           hybris.switch.argocdApp,
           hybris.switch.values,
         ),
         ...Object.values(hybris.colours).map(c =>
-          this.valuesAt(environment, c.argocdApp, c.values),
+          this.valueRead(environment, c.argocdApp, c.values),
         ),
-      ].filter((s): s is Slot<ValuesRead> => s !== undefined),
+      ].filter(<T>(r: T | undefined): r is T => r !== undefined),
     );
+  }
+
+  /** Drops values read at revisions nothing runs any more. */
+  private pruneValues(): void {
+    if (this.valueSlots.size <= 100) return;
+    const keep = new Set(this.valueReads().map(r => r.slot));
+    for (const [key, slot] of this.valueSlots) {
+      if (!keep.has(slot) && !slot.loading) this.valueSlots.delete(key);
+    }
   }
 
   // ------------------------------------------------------------- building
@@ -911,10 +931,15 @@ export class StatusCache {
         iso(this.updatedAt),
       )},"environments":[${environments.join(',')}]${errors}}`;
       const buffer = Buffer.from(json, 'utf8');
+      let gzipped: Buffer | undefined;
       this.body = {
         version: this.version,
         json,
         buffer,
+        gzipped: () => {
+          gzipped ??= gzipSync(buffer);
+          return gzipped;
+        },
         etag: `W/"${createHash('sha1').update(buffer).digest('base64url')}"`,
       };
     }

@@ -1,7 +1,4 @@
-import {
-  mockCredentials,
-  mockServices,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { ReleaseStatus } from '@internal/plugin-release-common';
 import { readReleaseLayout } from '@internal/plugin-release-node';
@@ -63,14 +60,12 @@ describe('GET /status and /status/stream in the release backend, against the san
   afterAll(() => sandbox.dispose());
 
   it('refuses a caller who is not signed in', async () => {
-    await request(server)
-      .get('/api/release/status')
-      .set('authorization', mockCredentials.none.header())
-      .expect(401);
-    await request(server)
-      .get('/api/release/status/stream')
-      .set('authorization', mockCredentials.none.header())
-      .expect(401);
+    for (const path of ['/api/release/status', '/api/release/status/stream']) {
+      const res = await request(server)
+        .get(path)
+        .set('authorization', mockCredentials.none.header());
+      expect(res.status).toBe(401);
+    }
   });
 
   it('answers a signed-in user with every app per environment, and 304 while nothing changed', async () => {
@@ -188,12 +183,14 @@ describe('the status routes on their own', () => {
       (error: Error, _req: Request, res: Response, _next: NextFunction) => {
         const code =
           (
-            { ServiceUnavailableError: 503, AuthenticationError: 401 } as Record<
-              string,
-              number
-            >
+            {
+              ServiceUnavailableError: 503,
+              AuthenticationError: 401,
+            } as Record<string, number>
           )[error.name] ?? 500;
-        res.status(code).json({ error: { name: error.name, message: error.message } });
+        res
+          .status(code)
+          .json({ error: { name: error.name, message: error.message } });
       },
     );
     const s = app.listen(0, '127.0.0.1');

@@ -35,10 +35,21 @@ export function addStatusRoutes(
   router.get('/status', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user'] });
     const body = await cacheOf(options).snapshotBody();
-    // Set before send, so express answers If-None-Match without hashing the body again.
     res.setHeader('etag', body.etag);
     res.setHeader('cache-control', 'no-cache');
-    res.type('application/json').send(body.buffer);
+    res.setHeader('vary', 'accept-encoding');
+    const known = req.header('if-none-match');
+    if (known && known.split(',').some(tag => tag.trim() === body.etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    // Gzipped once per snapshot rather than by the compression middleware for every viewer.
+    const gzip = req.acceptsEncodings('gzip') === 'gzip';
+    const bytes = gzip ? body.gzipped() : body.buffer;
+    if (gzip) res.setHeader('content-encoding', 'gzip');
+    res.setHeader('content-length', bytes.length);
+    res.end(bytes);
   });
 
   router.get('/status/stream', async (req, res) => {

@@ -101,7 +101,9 @@ function simpleApp(
 }
 
 /** Three apps in beta and prod; `updatedAt` tells snapshots apart. */
-export function statusFixture(updatedAt = '2026-11-25T03:00:00.000Z'): ReleaseStatus {
+export function statusFixture(
+  updatedAt = '2026-11-25T03:00:00.000Z',
+): ReleaseStatus {
   return {
     updatedAt,
     environments: [
@@ -200,7 +202,8 @@ export function setupCheckFixture(): SetupCheckResult {
           {
             name: 'configured',
             ok: false,
-            detail: 'Set release.slack.botToken and release.slack.signingSecret',
+            detail:
+              'Set release.slack.botToken and release.slack.signingSecret',
           },
         ],
       },

@@ -69,7 +69,9 @@ describe('followStatusStream', () => {
     const text = event(first, 1);
     stream.send(text.slice(0, 40));
     stream.send(text.slice(40));
-    stream.send(': heartbeat 2026-11-25T03:00:05Z\n\nevent: other\ndata: {}\n\n');
+    stream.send(
+      ': heartbeat 2026-11-25T03:00:05Z\n\nevent: other\ndata: {}\n\n',
+    );
     stream.send(event(second, 2));
     await jest.advanceTimersByTimeAsync(0);
     expect(onStatus.mock.calls.map(([s]) => s.updatedAt)).toEqual([
@@ -123,7 +125,8 @@ describe('followStatusStream', () => {
       () => delivering.response,
       () => last.response,
     ];
-    const open = jest.fn(async () => answers[open.mock.calls.length - 1]());
+    let opened = 0;
+    const open = jest.fn(async (): Promise<Response> => answers[opened++]());
     const onStatus = jest.fn();
     const onError = jest.fn();
     const stop = new AbortController();
@@ -209,7 +212,9 @@ describe('followStatusStream', () => {
       connection = signal;
       // As fetch does: aborting the request fails the body being read.
       signal.addEventListener('abort', () =>
-        stream.fail(new DOMException('The user aborted a request.', 'AbortError')),
+        stream.fail(
+          new DOMException('The user aborted a request.', 'AbortError'),
+        ),
       );
       return stream.response;
     });

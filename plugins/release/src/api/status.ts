@@ -157,7 +157,8 @@ export async function followStatusStream(options: {
 }): Promise<void> {
   const { open, handlers, signal } = options;
   const timing = { ...defaultStatusStreamTiming, ...options.timing };
-  let delay = timing.initialDelayMs;
+  // An object, so the read loop's callback can reset the wait after a good event.
+  const backoff = { delay: timing.initialDelayMs };
   while (!signal.aborted) {
     const connection = new AbortController();
     const stop = () => connection.abort();
@@ -184,7 +185,7 @@ export async function followStatusStream(options: {
         );
       }
       await readStatusEvents(res, connection.signal, handlers, armIdle, () => {
-        delay = timing.initialDelayMs;
+        backoff.delay = timing.initialDelayMs;
       });
       if (connection.signal.aborted) throw new Error('aborted');
       throw new Error('The status stream was closed by the backend');
@@ -203,7 +204,7 @@ export async function followStatusStream(options: {
       clearTimeout(idle);
       signal.removeEventListener('abort', stop);
     }
-    await sleep(delay, signal);
-    delay = Math.min(delay * 2, timing.maxDelayMs);
+    await sleep(backoff.delay, signal);
+    backoff.delay = Math.min(backoff.delay * 2, timing.maxDelayMs);
   }
 }

@@ -17,21 +17,26 @@ export type StatusKind =
   | 'running'
   | 'aborted';
 
-const icons: Record<StatusKind, (props: { children?: ReactNode }) => JSX.Element> =
-  {
-    ok: StatusOK,
-    warning: StatusWarning,
-    error: StatusError,
-    pending: StatusPending,
-    running: StatusRunning,
-    aborted: StatusAborted,
-  };
+const icons: Record<
+  StatusKind,
+  (props: { children?: ReactNode }) => JSX.Element
+> = {
+  ok: StatusOK,
+  warning: StatusWarning,
+  error: StatusError,
+  pending: StatusPending,
+  running: StatusRunning,
+  aborted: StatusAborted,
+};
 
 /**
  * A coloured status dot and its text. The text stays outside Backstage's Status element, which
  * hides its children from screen readers.
  */
-export const StatusText = (props: { kind: StatusKind; children: ReactNode }) => {
+export const StatusText = (props: {
+  kind: StatusKind;
+  children: ReactNode;
+}) => {
   const Icon = icons[props.kind];
   return (
     <span data-status={props.kind} style={{ whiteSpace: 'nowrap' }}>

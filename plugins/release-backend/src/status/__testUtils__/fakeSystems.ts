@@ -7,11 +7,7 @@ import type {
   v1alpha1Application,
   v1alpha1ApplicationTree,
 } from '@internal/plugin-release-node';
-import type {
-  StatusArgoCd,
-  StatusSystems,
-  StatusTimers,
-} from '../StatusCache';
+import type { StatusArgoCd, StatusSystems, StatusTimers } from '../StatusCache';
 
 /** Timers that run only when a test says so. */
 export class ManualTimers implements StatusTimers {
@@ -149,8 +145,8 @@ export class FakeStream {
     this.wake?.();
   }
 
-  push(type: string, application: v1alpha1Application): void {
-    this.queue.push({ instance: this.instance, type, application });
+  push(type: string, app: v1alpha1Application): void {
+    this.queue.push({ instance: this.instance, type, application: app });
     this.wake?.();
   }
 }
@@ -267,7 +263,7 @@ export function fakeSystems() {
       ],
     },
   ];
-  const broken: { hybris?: Error; prometheus?: Error } = {};
+  const broken: { hybris?: Error; prometheus?: Error; gitlab?: Error } = {};
   const systems: StatusSystems = {
     argocdFor: environment => {
       const client = argocd[environment];
@@ -303,6 +299,7 @@ export function fakeSystems() {
     gitlab: () => ({
       readFile: async (project, ref, path): Promise<GitlabFile | undefined> => {
         calls.gitlab.push(`${project}@${ref}:${path}`);
+        if (broken.gitlab) throw broken.gitlab;
         const content = files.get(`${project}:${path}`);
         return content === undefined
           ? undefined

@@ -78,7 +78,9 @@ export function integrationsFor(config: object): ReleaseIntegrations {
 /** A cache over the real clients, with timers long enough that only the watch stream brings news. */
 export function statusCacheFor(
   config: object,
-  options: Partial<StatusCacheOptions> & { wrap?: (s: StatusSystems) => StatusSystems } = {},
+  options: Partial<StatusCacheOptions> & {
+    wrap?: (s: StatusSystems) => StatusSystems;
+  } = {},
 ): StatusCache {
   const systems = statusSystemsOf(integrationsFor(config));
   const { wrap, ...rest } = options;

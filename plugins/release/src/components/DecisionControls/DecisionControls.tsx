@@ -47,8 +47,9 @@ export const DecisionControls = (props: {
   const [error, setError] = useState<Error>();
   const [commentMissing, setCommentMissing] = useState(false);
   const mode = stageMode(release, stage);
-  // Fresh approvals (after a reload) make an earlier failure stale.
-  useEffect(() => setError(undefined), [check]);
+  // A different answer about this person (after a reload) makes an earlier failure stale.
+  const checkKey = JSON.stringify(check);
+  useEffect(() => setError(undefined), [checkKey]);
   const fieldId = `kop-decision-comment-${release.id}-${stage}`;
 
   if (mode === 'closed') return null;
@@ -151,7 +152,10 @@ export const DecisionControls = (props: {
           // The buttons stay for another try; only a conflict needs fresh data first.
           onRetry={
             describeReleaseError(error).kind === 'conflict'
-              ? props.onReload
+              ? () => {
+                  setError(undefined);
+                  props.onReload();
+                }
               : undefined
           }
         />

@@ -32,7 +32,11 @@ export const EntityDeployContent = () => {
           gridGap={16}
         >
           <BackendStatus />
-          <LinkButton variant="outlined" color="primary" to={configChangeFormPath}>
+          <LinkButton
+            variant="outlined"
+            color="primary"
+            to={configChangeFormPath}
+          >
             {t('deployTab.changeConfig')}
           </LinkButton>
         </Box>

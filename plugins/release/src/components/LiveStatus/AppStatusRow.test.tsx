@@ -135,7 +135,10 @@ describe('AppStatusRow', () => {
     expect(
       screen.getByText('ComparisonError: values.yaml: invalid YAML'),
     ).toBeInTheDocument();
-    expect(screen.getByText('Degraded')).toHaveAttribute('data-status', 'error');
+    expect(screen.getByText('Degraded')).toHaveAttribute(
+      'data-status',
+      'error',
+    );
     expect(screen.getByText('OutOfSync')).toHaveAttribute(
       'data-status',
       'warning',
@@ -158,12 +161,10 @@ describe('Sparkline', () => {
         ]}
       />,
     );
-    expect(
-      screen.getByTestId('sparkline-line').getAttribute('points'),
-    ).toBe('1.0,21.0 51.0,11.0 101.0,1.0');
-    expect(screen.getByTestId('sparkline-limit').getAttribute('y1')).toBe(
-      '11',
+    expect(screen.getByTestId('sparkline-line').getAttribute('points')).toBe(
+      '1.0,21.0 51.0,11.0 101.0,1.0',
     );
+    expect(screen.getByTestId('sparkline-limit').getAttribute('y1')).toBe('11');
   });
 
   it('formats the newest value with three significant digits', () => {

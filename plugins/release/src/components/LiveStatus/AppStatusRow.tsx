@@ -181,7 +181,8 @@ function ErrorRate(props: { colour: ReleaseStatusColour }) {
     );
   }
   const value = formatMetric(latest);
-  const over = colour.errorRateMax !== undefined && latest > colour.errorRateMax;
+  const over =
+    colour.errorRateMax !== undefined && latest > colour.errorRateMax;
   return (
     <>
       <Sparkline

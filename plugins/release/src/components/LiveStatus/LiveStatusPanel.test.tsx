@@ -191,7 +191,9 @@ describe('LiveStatusPanel', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('502 Bad Gateway')).toBeInTheDocument();
-    expect(screen.getByRole('group', { name: 'web in prod' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('group', { name: 'web in prod' }),
+    ).toBeInTheDocument();
   });
 
   it('lists problems not tied to one row', async () => {

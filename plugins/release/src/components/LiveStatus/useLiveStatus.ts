@@ -61,7 +61,12 @@ export function useLiveStatus(
         );
         if (mine !== run || !polling) return;
         received = true;
-        update({ status, source: 'poll', pollError: undefined, stalled: false });
+        update({
+          status,
+          source: 'poll',
+          pollError: undefined,
+          stalled: false,
+        });
       } catch (error) {
         if (mine !== run || !polling) return;
         update({ pollError: error as Error });

@@ -61,10 +61,9 @@ describe('PendingApprovals', () => {
     expect(
       screen.getByText('Approval as pl · by kim.minjun · awaiting_approval'),
     ).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: '2026.11.24 cms' })).toHaveAttribute(
-      'href',
-      '/releases/5c4d3e2f-1111-4222-8333-944455556666',
-    );
+    expect(
+      screen.getByRole('link', { name: '2026.11.24 cms' }),
+    ).toHaveAttribute('href', '/releases/5c4d3e2f-1111-4222-8333-944455556666');
     expect(
       screen.getByText(
         'Sign-off as infra-lead · by lee.seoyeon · awaiting_signoff',

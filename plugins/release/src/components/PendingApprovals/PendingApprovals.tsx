@@ -1,8 +1,4 @@
-import {
-  InfoCard,
-  Link,
-  Progress,
-} from '@backstage/core-components';
+import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import Chip from '@material-ui/core/Chip';
@@ -37,9 +33,7 @@ export const PendingApprovals = () => {
   );
   let body;
   if (error) {
-    body = (
-      <LoadError title={t('pendingApprovals.loadFailed')} error={error} />
-    );
+    body = <LoadError title={t('pendingApprovals.loadFailed')} error={error} />;
   } else if (loading || !value) {
     body = <Progress />;
   } else if (value.items.length === 0) {

@@ -50,9 +50,7 @@ export const ReleaseTable = (props: {
     [api, props.app, stateKey],
   );
   if (error) {
-    return (
-      <LoadError title={t('table.loadFailed')} error={error} />
-    );
+    return <LoadError title={t('table.loadFailed')} error={error} />;
   }
   if (!loading && value?.items.length === 0) {
     return (

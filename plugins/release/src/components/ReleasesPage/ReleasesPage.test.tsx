@@ -1,29 +1,27 @@
-import { screen } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
+import { Route, Routes } from 'react-router-dom';
 import {
   mockApis,
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
 import { configApiRef } from '@backstage/core-plugin-api';
+import {
+  isOpenReleaseState,
+  releaseStates,
+} from '@internal/plugin-release-common';
 import { releaseApiRef, type ReleaseApi } from '../../api';
+import { rootRouteRef } from '../../routes';
+import {
+  controllableStream,
+  setupCheckFixture,
+  statusFixture,
+} from '../../__testUtils__/statusFixtures';
+import {
+  backendError,
+  openRelease,
+} from '../../__testUtils__/dashboardFixtures';
 import { ReleasesPage } from './ReleasesPage';
-import type { Release } from '@internal/plugin-release-common';
-
-function renderPage(api: Pick<ReleaseApi, 'getHealth' | 'listReleases'>) {
-  return renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [releaseApiRef, api as ReleaseApi],
-        [
-          configApiRef,
-          mockApis.config({ data: { release: { product: 'kop' } } }),
-        ],
-      ]}
-    >
-      <ReleasesPage />
-    </TestApiProvider>,
-  );
-}
 
 const health = async () => ({
   status: 'ok' as const,
@@ -31,82 +29,161 @@ const health = async () => ({
   environments: ['beta', 'prod'],
 });
 
-const release: Release = {
-  id: '0b9c3a8e-1111-4222-8333-944455556666',
-  product: 'kop',
-  title: '2026.11.25 hybris, web',
-  state: 'awaiting_approval',
-  grade: 'B',
-  minimumGrade: 'A',
-  changeClasses: [],
-  dbUpdate: false,
-  apps: [
-    {
-      app: 'hybris',
-      version: 'deploy-2026-11-25',
-      strategy: 'blue-green-steps',
-      steps: [3, 6, 9],
-    },
-    { app: 'web', version: 'a7ed4db1', strategy: 'sync' },
-  ],
-  items: [],
-  author: 'user:default/kim.minjun',
-  links: [],
-  approvals: [],
-  retroApprovalPending: false,
-  createdAt: '2026-11-25T02:00:00.000Z',
-  updatedAt: '2026-11-25T02:00:00.000Z',
-  revision: 2,
-};
+function dashboardApi(overrides: Partial<ReleaseApi> = {}) {
+  const stream = controllableStream();
+  const api: Partial<ReleaseApi> = {
+    getHealth: jest.fn(health),
+    listReleases: jest.fn(async () => ({ items: [openRelease()] })),
+    listPendingApprovals: jest.fn(async () => ({ items: [] })),
+    streamStatus: stream.streamStatus,
+    getStatus: jest.fn(() => new Promise(() => {})),
+    getSetupCheck: jest.fn(async () => setupCheckFixture()),
+    ...overrides,
+  };
+  return { api, stream };
+}
+
+function renderPage(api: Partial<ReleaseApi>, path = '/releases') {
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [releaseApiRef, api],
+        [
+          configApiRef,
+          mockApis.config({ data: { release: { product: 'kop' } } }),
+        ],
+      ]}
+    >
+      <Routes>
+        <Route path="/releases/*" element={<ReleasesPage />} />
+      </Routes>
+    </TestApiProvider>,
+    { routeEntries: [path], mountedRoutes: { '/releases': rootRouteRef } },
+  );
+}
 
 describe('ReleasesPage', () => {
-  it('lists releases with their versions, grade and state', async () => {
-    await renderPage({
-      getHealth: health,
-      listReleases: async () => ({ items: [release] }),
+  it("shows every app's live status, the open releases and what waits for me", async () => {
+    const { api, stream } = dashboardApi({
+      listPendingApprovals: jest.fn(async () => ({
+        items: [
+          {
+            release: openRelease({ title: '2026.11.26 cms', id: 'r-2' }),
+            stage: 'approval' as const,
+            requirement: {
+              key: 'approval:team-lead',
+              stage: 'approval' as const,
+              role: 'team-lead',
+              scope: 'service' as const,
+              after: false,
+            },
+          },
+        ],
+      })),
     });
+    await renderPage(api);
+    act(() => stream.emit(statusFixture()));
+
+    for (const environment of ['beta', 'prod']) {
+      for (const app of ['hybris', 'cms', 'web']) {
+        expect(
+          screen.getByRole('group', { name: `${app} in ${environment}` }),
+        ).toBeInTheDocument();
+      }
+    }
     expect(
-      await screen.findByText('2026.11.25 hybris, web'),
-    ).toBeInTheDocument();
+      await screen.findByRole('link', { name: '2026.11.25 hybris, web' }),
+    ).toHaveAttribute('href', '/releases/0b9c3a8e-1111-4222-8333-944455556666');
+    expect(screen.getByText('Open releases')).toBeInTheDocument();
     expect(
       screen.getByText('hybris(deploy-2026-11-25), web(a7ed4db1)'),
     ).toBeInTheDocument();
     expect(screen.getByText('awaiting_approval')).toBeInTheDocument();
-    expect(screen.getByText('kim.minjun')).toBeInTheDocument();
-  });
-
-  it('says there are no releases yet and that the backend answers', async () => {
-    await renderPage({
-      getHealth: health,
-      listReleases: async () => ({ items: [] }),
-    });
-    expect(await screen.findByText('No releases yet')).toBeInTheDocument();
-    expect(screen.getByText('kop release portal')).toBeInTheDocument();
-    expect(
-      await screen.findByText('Release backend connected: kop (beta → prod)'),
-    ).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'New release' })).toHaveAttribute(
-      'href',
-      '/create',
-    );
-  });
-
-  it('shows why the backend is unreachable instead of spinning', async () => {
-    await renderPage({
-      getHealth: async () => {
-        throw new Error('503 Service Unavailable');
-      },
-      listReleases: async () => {
-        throw new Error('503 Service Unavailable');
-      },
+    expect(api.listReleases).toHaveBeenCalledWith({
+      state: releaseStates.filter(isOpenReleaseState),
+      limit: 50,
     });
     expect(
-      await screen.findByText(
-        'The release backend did not answer: 503 Service Unavailable',
+      await screen.findByRole('link', { name: '2026.11.26 cms' }),
+    ).toHaveAttribute('href', '/releases/r-2');
+    expect(
+      screen.getByText(
+        'Approval as team-lead · by kim.minjun · awaiting_approval',
       ),
     ).toBeInTheDocument();
     expect(
-      screen.getAllByText(/503 Service Unavailable/).length,
-    ).toBeGreaterThan(1);
+      await screen.findByText('Release backend connected: kop (beta → prod)'),
+    ).toBeInTheDocument();
+  });
+
+  it('leads to the release form and the setup check', async () => {
+    const { api } = dashboardApi();
+    await renderPage(api);
+    expect(screen.getByText('kop release portal')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'New release' })).toHaveAttribute(
+      'href',
+      '/create/templates/default/kop-prepare-release',
+    );
+    expect(screen.getByRole('link', { name: 'Setup check' })).toHaveAttribute(
+      'href',
+      '/releases/setup',
+    );
+  });
+
+  it('says there are no open releases', async () => {
+    const { api } = dashboardApi({
+      listReleases: jest.fn(async () => ({ items: [] })),
+    });
+    await renderPage(api);
+    expect(await screen.findByText('No open releases')).toBeInTheDocument();
+  });
+
+  it('shows why the backend is unreachable on every card instead of spinning', async () => {
+    const error = await backendError(
+      503,
+      'Service Unavailable',
+      'The release backend is starting',
+    );
+    const fail = async () => {
+      throw error;
+    };
+    const { api, stream } = dashboardApi({
+      getHealth: jest.fn(fail),
+      listReleases: jest.fn(fail),
+      listPendingApprovals: jest.fn(fail),
+      getStatus: jest.fn(fail),
+    });
+    await renderPage(api);
+    act(() => stream.fail(new Error('The status stream was refused with 503')));
+    expect(
+      await screen.findByText(
+        'The release backend did not answer: Request failed with 503 Service Unavailable',
+      ),
+    ).toBeInTheDocument();
+    for (const title of [
+      'Could not read the releases',
+      'Could not read your pending approvals',
+      'Could not read the live status',
+    ]) {
+      expect(
+        await screen.findByText(
+          `Error: ${title}: 503 The release backend is starting`,
+        ),
+      ).toBeInTheDocument();
+    }
+    expect(screen.queryByTestId('progress')).toBeNull();
+  });
+
+  it('serves the setup check at /releases/setup', async () => {
+    const { api } = dashboardApi();
+    await renderPage(api, '/releases/setup');
+    expect(
+      await screen.findByText('2 of 3 systems need attention'),
+    ).toBeInTheDocument();
+    const gitlab = screen.getByRole('group', { name: 'GitLab' });
+    expect(
+      within(gitlab).getByText(/give kop-release-bot Developer/),
+    ).toBeInTheDocument();
+    expect(api.streamStatus).not.toHaveBeenCalled();
   });
 });

@@ -39,7 +39,9 @@ describe('SetupPage', () => {
 
     const gitlab = screen.getByRole('group', { name: 'GitLab' });
     const push = within(gitlab).getByTestId('check-gitlab-1');
-    expect(within(push).getByText('kop/kop-deploy-prod: push')).toBeInTheDocument();
+    expect(
+      within(push).getByText('kop/kop-deploy-prod: push'),
+    ).toBeInTheDocument();
     expect(within(push).getByText('kop/kop-deploy-prod: push')).toHaveAttribute(
       'data-status',
       'error',

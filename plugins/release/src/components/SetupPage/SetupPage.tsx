@@ -132,9 +132,7 @@ export const SetupCheckContent = () => {
   );
   let body;
   if (error) {
-    body = (
-      <LoadError title={t('setupPage.loadFailed')} error={error} />
-    );
+    body = <LoadError title={t('setupPage.loadFailed')} error={error} />;
   } else if (value) {
     body = (
       <>
@@ -180,10 +178,7 @@ export const SetupPage = () => {
   const dashboardLink = useRouteRef(rootRouteRef);
   return (
     <Page themeId="tool">
-      <Header
-        title={t('setupPage.title')}
-        subtitle={t('setupPage.subtitle')}
-      />
+      <Header title={t('setupPage.title')} subtitle={t('setupPage.subtitle')} />
       <Content>
         <Box mb={1}>
           <Link to={dashboardLink()}>{t('setupPage.backToDashboard')}</Link>
