@@ -368,6 +368,59 @@ describe('release API', () => {
     });
   });
 
+  it('records a link on the release once, refusing bad URLs and strangers', async () => {
+    const { server } = await startReleaseBackend();
+    const id = (
+      await request(server)
+        .post('/api/release/releases')
+        .set('authorization', as('kim.minjun'))
+        .send(body)
+    ).body.id;
+    const path = `/api/release/releases/${id}/links`;
+    const asana = {
+      title: 'Asana',
+      url: 'https://app.asana.com/0/1200000000000010/1200000000000099',
+    };
+    for (let i = 0; i < 2; i++) {
+      const res = await request(server)
+        .post(path)
+        .set('authorization', as('kim.minjun'))
+        .send(asana);
+      expect([res.status, res.body.links, res.body.revision]).toEqual([
+        200,
+        [asana],
+        2,
+      ]);
+    }
+    const refused: Array<[string, object, number, string]> = [
+      ['kim.minjun', { title: 'x', url: 'ftp://example.com/x' }, 400, 'url: must be an http(s) URL'],
+      ['kim.minjun', { title: 'x', url: 'https://' }, 400, 'url: must be a valid URL'],
+      ['kim.minjun', { url: 'https://example.com/x' }, 400, 'title: Required'],
+      ['kim.minjun', { ...asana, extra: 1 }, 400, "Unrecognized key(s) in object: 'extra'"],
+      ['choi.yuna', { title: 'x', url: 'https://example.com/x' }, 403, 'Only the author or a release admin may add links to this release'],
+    ];
+    for (const [who, payload, status, message] of refused) {
+      const res = await request(server)
+        .post(path)
+        .set('authorization', as(who))
+        .send(payload);
+      expect([payload, res.status, res.body.error?.message]).toEqual([
+        payload,
+        status,
+        expect.stringContaining(message),
+      ]);
+    }
+    await request(server)
+      .post(path)
+      .set('authorization', mockCredentials.none.header())
+      .send(asana)
+      .expect(401);
+    const release = await request(server)
+      .get(`/api/release/releases/${id}`)
+      .set('authorization', as('kim.minjun'));
+    expect(release.body).toMatchObject({ links: [asana], revision: 2 });
+  });
+
   it('serves the configured grade policy', async () => {
     const { server } = await startReleaseBackend({
       config: {

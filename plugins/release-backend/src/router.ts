@@ -49,6 +49,7 @@ import {
   createReleaseSchema,
   decisionSchema,
   gradeSchema,
+  linkSchema,
   listQuerySchema,
   parse,
   releaseIdSchema,
@@ -274,6 +275,16 @@ export async function createRouter(
     const body = parse(gradeSchema, req.body, 'body');
     const release = await audited(req, 'release-grade', { releaseId: id }, () =>
       releases.changeGrade(actor, id, body, { requestId: requestIdOf(req) }),
+    );
+    res.json(publicView(release));
+  });
+
+  router.post('/releases/:id/links', async (req, res) => {
+    const actor = await actorOf(req, releaseCreatePermission);
+    const id = idOf(req);
+    const body = parse(linkSchema, req.body, 'body');
+    const release = await audited(req, 'release-link', { releaseId: id }, () =>
+      releases.addLink(actor, id, body, { requestId: requestIdOf(req) }),
     );
     res.json(publicView(release));
   });

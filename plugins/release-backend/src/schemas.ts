@@ -80,6 +80,21 @@ export const createReleaseSchema = z
   })
   .strict();
 
+const parsesAsUrl = (value: string) => {
+  try {
+    return Boolean(new URL(value).host);
+  } catch {
+    return false;
+  }
+};
+
+export const linkSchema = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    url: url.refine(parsesAsUrl, 'must be a valid URL'),
+  })
+  .strict();
+
 export const gradeSchema = z
   .object({
     grade: z.enum(releaseGrades),

@@ -216,12 +216,15 @@ describe('grade policy cases', () => {
       ok: true,
       requirement: { key: 'approval:infra-superior' },
     });
+    const complete = [
+      ...given,
+      { requirement: 'approval:infra-superior', approver: infra.ref },
+    ];
+    expect(isStageComplete(needed, complete)).toBe(true);
+    // A second infra superior who lost the race is told so, not that they lack the role.
     expect(
-      isStageComplete(needed, [
-        ...given,
-        { requirement: 'approval:infra-superior', approver: infra.ref },
-      ]),
-    ).toBe(true);
+      check('D', dev, { ...infra, ref: 'user:default/oh.sujin' }, complete),
+    ).toMatchObject({ ok: false, code: 'filled' });
   });
 
   it('grade E needs nothing before deploying and the service team lead afterwards', () => {

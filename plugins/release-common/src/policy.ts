@@ -225,7 +225,9 @@ export function requiredApprovals(
 export type ApprovalRefusal =
   | { ok: false; code: 'self'; message: string }
   | { ok: false; code: 'role'; message: string }
-  | { ok: false; code: 'already'; message: string };
+  | { ok: false; code: 'already'; message: string }
+  /** Someone else gave the last missing approval first: a lost race, not a lack of rights. */
+  | { ok: false; code: 'filled'; message: string };
 
 /** @public */
 export type ApprovalCheck =
@@ -281,17 +283,22 @@ export function checkApproval(
     r => roles.includes(r.role) && (r.scope === 'any' || inService),
   );
   if (fit) return { ok: true, requirement: fit };
+  if (missing.length === 0) {
+    return {
+      ok: false,
+      code: 'filled',
+      message: `No approval is missing at the ${options.stage} stage`,
+    };
+  }
   const wanted = missing
     .map(r => (r.scope === 'service' ? `${r.role} of the service` : r.role))
     .join(', ');
   return {
     ok: false,
     code: 'role',
-    message: wanted
-      ? `Needs an approval from: ${wanted}; you hold ${
-          roles.length ? roles.join(', ') : 'no release role'
-        }`
-      : `No approval is missing at the ${options.stage} stage`,
+    message: `Needs an approval from: ${wanted}; you hold ${
+      roles.length ? roles.join(', ') : 'no release role'
+    }`,
   };
 }
 

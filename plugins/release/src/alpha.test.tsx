@@ -13,6 +13,9 @@ const health = async () => ({
   environments: ['beta', 'prod'],
 });
 
+// Pages load lazily: allow a busy machine more than the default second.
+const lazyPage = { timeout: 15_000 };
+
 describe('release plugin (new frontend system)', () => {
   it('serves the releases page at /releases', async () => {
     renderTestApp({
@@ -34,7 +37,9 @@ describe('release plugin (new frontend system)', () => {
         ],
       ],
     });
-    expect(await screen.findByText('No open releases')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No open releases', undefined, lazyPage),
+    ).toBeInTheDocument();
     expect(
       await screen.findByRole('group', { name: 'hybris in prod' }),
     ).toBeInTheDocument();
@@ -50,7 +55,11 @@ describe('release plugin (new frontend system)', () => {
       ],
     });
     expect(
-      await screen.findByText('2 of 3 systems need attention'),
+      await screen.findByText(
+        '2 of 3 systems need attention',
+        undefined,
+        lazyPage,
+      ),
     ).toBeInTheDocument();
   });
 });

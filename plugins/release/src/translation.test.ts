@@ -1,3 +1,4 @@
+import { releaseStates } from '@internal/plugin-release-common';
 import { releaseMessages } from './translation';
 import ko from './translations/ko';
 
@@ -18,6 +19,17 @@ describe('release translations', () => {
 
   it('has Korean for exactly the English keys', () => {
     expect(Object.keys(ko).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it('names every release state in English and Korean, never by its raw name', () => {
+    for (const state of releaseStates) {
+      const key = `state.${state}`;
+      expect([key, en[key]]).toEqual([key, expect.any(String)]);
+      expect(en[key]).not.toBe(state);
+      expect(ko[key as keyof typeof ko]).not.toBe(state);
+    }
+    expect(ko['state.awaiting_approval']).toBe('승인 대기');
+    expect(ko['state.prepared']).toBe('준비됨');
   });
 
   it('keeps every placeholder in Korean', () => {

@@ -56,6 +56,78 @@ describe('GitRepos', () => {
     ]);
   });
 
+  it('answers reads at a fixed commit once, shares identical reads in flight, and never keeps a branch', async () => {
+    const first = (await repos.resolveRef('kop/demo', 'main'))!;
+    const read = () =>
+      Promise.all([
+        repos.readFile('kop/demo', first, 'hybris/values.yaml'),
+        repos.blobId('kop/demo', first, 'hybris/values.yaml'),
+        repos.lastCommitForPath('kop/demo', first, 'hybris/values.yaml'),
+        repos.readFile('kop/demo', first, 'absent.yaml'),
+      ]);
+    const before = repos.usage.gitProcesses;
+    const answers = await Promise.all(Array.from({ length: 6 }, read));
+    expect(new Set(answers.map(a => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0][0]).toContain('hybrisServiceName: blue');
+    expect(answers[0][1]).toMatch(/^[0-9a-f]{40}$/);
+    expect(answers[0][2]).toBe(first);
+    expect(answers[0][3]).toBeUndefined();
+    const spawned = repos.usage.gitProcesses - before;
+    // 24 reads at once: one shared check of the sha, then each of the 4 distinct reads once.
+    expect(spawned).toBe(5);
+
+    const warm = repos.usage.gitProcesses;
+    expect(await read()).toEqual(answers[0]);
+    expect(repos.usage.gitProcesses).toBe(warm);
+
+    // A branch is read afresh every time: a new commit shows at once, the old commit stays as it was.
+    await repos.commitFiles('kop/demo', {
+      branch: 'main',
+      message: 'Switch to green',
+      author,
+      date,
+      actions: [
+        {
+          action: 'update',
+          filePath: 'hybris/values.yaml',
+          content: '# live colour\nhybrisServiceName: green\n',
+        },
+      ],
+    });
+    expect(
+      await repos.readFile('kop/demo', 'main', 'hybris/values.yaml'),
+    ).toContain('green');
+    expect(await repos.resolveRef('kop/demo', 'main')).not.toBe(first);
+    expect(
+      await repos.readFile('kop/demo', first, 'hybris/values.yaml'),
+    ).toContain('blue');
+    // A sha that names no commit is not kept as missing.
+    expect(await repos.resolveRef('kop/demo', 'f'.repeat(40))).toBeUndefined();
+    const again = repos.usage.gitProcesses;
+    await repos.resolveRef('kop/demo', 'f'.repeat(40));
+    expect(repos.usage.gitProcesses).toBe(again + 1);
+  });
+
+  it('keeps at most the reads its limits allow, least recently used out first', async () => {
+    const small = new GitRepos(join(root, 'git'), { entries: 3 });
+    const sha = (await small.resolveRef('kop/demo', 'main'))!;
+    await small.readFile('kop/demo', sha, 'README.md');
+    await small.readFile('kop/demo', sha, 'hybris/values.yaml');
+    await small.blobId('kop/demo', sha, 'README.md');
+    await small.blobId('kop/demo', sha, 'hybris/values.yaml');
+    expect(small.usage.cachedReads).toBe(3);
+    const kept = small.usage.gitProcesses;
+    await small.blobId('kop/demo', sha, 'hybris/values.yaml');
+    expect(small.usage.gitProcesses).toBe(kept);
+    // The first file's content was pushed out: reading it runs git again.
+    expect(await small.readFile('kop/demo', sha, 'README.md')).toBe('demo\n');
+    expect(small.usage.gitProcesses).toBeGreaterThan(kept);
+
+    const tiny = new GitRepos(join(root, 'git'), { bytes: 10 });
+    expect(await tiny.readFile('kop/demo', sha, 'README.md')).toBe('demo\n');
+    expect(tiny.usage.cachedReads).toBe(0);
+  });
+
   it('commits several file actions at once and refuses actions that do not fit the tree', async () => {
     const commit = await repos.commitFiles('kop/demo', {
       branch: 'main',

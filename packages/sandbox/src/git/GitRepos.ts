@@ -120,6 +120,7 @@ export class GitError extends Error {
 }
 
 const ZERO_SHA = '0000000000000000000000000000000000000000';
+const FULL_SHA = /^[0-9a-f]{40}$/;
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const FIELD = '\x1f';
@@ -296,6 +297,83 @@ function parseLog(text: string): GitLogEntry[] {
     });
 }
 
+/** How much the cache of reads at a fixed commit may hold. */
+export interface GitReadCacheLimits {
+  /** Most reads kept (default 5000). */
+  entries?: number;
+  /** Most bytes of keys and answers kept (default 64 MiB). */
+  bytes?: number;
+}
+
+interface CachedRead {
+  value: Promise<unknown>;
+  bytes: number;
+}
+
+/**
+ * Answers of reads that can never change (a file, a blob id or a history at a full commit sha),
+ * least recently used first out; a read in flight is shared, a failed one is forgotten.
+ */
+class CommitReadCache {
+  private readonly entries = new Map<string, CachedRead>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get<T>(key: string): Promise<T> | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit.value as Promise<T>;
+  }
+
+  read<T>(
+    key: string,
+    read: () => Promise<T>,
+    sizeOf: (value: T) => number,
+  ): Promise<T> {
+    const hit = this.get<T>(key);
+    if (hit) return hit;
+    const entry: CachedRead = { value: Promise.resolve(), bytes: 0 };
+    const value = read().then(
+      answer => {
+        if (this.entries.get(key) === entry) {
+          entry.bytes = key.length + sizeOf(answer);
+          this.bytes += entry.bytes;
+          this.trim();
+        }
+        return answer;
+      },
+      error => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        throw error;
+      },
+    );
+    entry.value = value;
+    this.entries.set(key, entry);
+    this.trim();
+    return value;
+  }
+
+  private trim() {
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) {
+        return;
+      }
+      this.entries.delete(key);
+      this.bytes -= entry.bytes;
+    }
+  }
+}
+
 /**
  * Real bare git repositories under `<root>/<group>/<name>.git`, driven with the git CLI (never a shell).
  * Writes go through plumbing and end with `update-ref <new> <old>`, so a concurrent change of the same
@@ -303,10 +381,23 @@ function parseLog(text: string): GitLogEntry[] {
  */
 export class GitRepos {
   readonly root: string;
+  private readonly cache: CommitReadCache;
+  /** Full-sha lookups under way, shared by identical ones that start meanwhile. */
+  private readonly resolving = new Map<string, Promise<string | undefined>>();
+  private processes = 0;
 
-  constructor(root: string) {
+  constructor(root: string, cacheLimits: GitReadCacheLimits = {}) {
     this.root = root;
+    this.cache = new CommitReadCache(
+      cacheLimits.entries ?? 5000,
+      cacheLimits.bytes ?? 64 * 1024 * 1024,
+    );
     mkdirSync(root, { recursive: true });
+  }
+
+  /** How many git processes this has started, and how many reads at a fixed commit it keeps. */
+  get usage(): { gitProcesses: number; cachedReads: number } {
+    return { gitProcesses: this.processes, cachedReads: this.cache.size };
   }
 
   /** The repositories of one sandbox: `<dataDir>/git`. */
@@ -354,6 +445,7 @@ export class GitRepos {
     assertRef(branch);
     if (this.exists(project)) return;
     mkdirSync(dir, { recursive: true });
+    this.processes++;
     const res = await run([
       'init',
       '--quiet',
@@ -371,10 +463,29 @@ export class GitRepos {
     args: string[],
     options: { input?: string | Buffer; env?: Record<string, string> } = {},
   ): Promise<RunResult> {
+    this.mustExist(project);
+    this.processes++;
+    return run(['--git-dir', this.dir(project), ...args], options);
+  }
+
+  private mustExist(project: string): void {
     if (!this.exists(project)) {
       throw new GitError('not_found', `project ${project} not found`);
     }
-    return run(['--git-dir', this.dir(project), ...args], options);
+  }
+
+  /** A read at a full commit sha, which can never change: answered once, then from the cache. */
+  private atCommit<T>(
+    project: string,
+    what: string,
+    sha: string,
+    path: string,
+    read: () => Promise<T>,
+  ): Promise<T> {
+    this.mustExist(project);
+    return this.cache.read(`${what}\0${project}\0${sha}:${path}`, read, v =>
+      typeof v === 'string' ? Buffer.byteLength(v) : 0,
+    );
   }
 
   private async gitOk(
@@ -395,17 +506,48 @@ export class GitRepos {
   /** The commit a branch, tag or (short) sha names, or undefined. Branches win over anything else. */
   async resolveRef(project: string, ref: string): Promise<string | undefined> {
     assertRef(ref);
+    if (!FULL_SHA.test(ref)) return this.lookupRef(project, ref);
+    // A full sha that names itself is kept (commits never go away); a branch moves, so never.
+    const key = `commit\0${project}\0${ref}`;
+    const known = this.cache.get<string>(key);
+    if (known) {
+      this.mustExist(project);
+      return known;
+    }
+    const inFlight = this.resolving.get(key);
+    if (inFlight) {
+      const found = await inFlight;
+      // A miss is asked again: the commit may have been written after that lookup began.
+      if (found) return found;
+      return this.lookupRef(project, ref);
+    }
+    const lookup = this.lookupRef(project, ref);
+    this.resolving.set(key, lookup);
+    try {
+      const found = await lookup;
+      if (found === ref) {
+        this.cache.read(key, async () => found, () => found.length);
+      }
+      return found;
+    } finally {
+      this.resolving.delete(key);
+    }
+  }
+
+  private async lookupRef(
+    project: string,
+    ref: string,
+  ): Promise<string | undefined> {
     const res = await this.git(
       project,
       ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
       { input: `refs/heads/${ref}^{commit}\n${ref}^{commit}\n` },
     );
-    const found = res.stdout
+    return res.stdout
       .toString('utf8')
       .split('\n')
       .map(line => /^([0-9a-f]{40}) commit$/.exec(line)?.[1])
       .find(Boolean);
-    return found;
   }
 
   private async mustResolve(project: string, ref: string): Promise<string> {
@@ -423,8 +565,14 @@ export class GitRepos {
     assertFilePath(path);
     const sha = await this.resolveRef(project, ref);
     if (!sha) return undefined;
-    const res = await this.git(project, ['cat-file', 'blob', `${sha}:${path}`]);
-    return res.code === 0 ? res.stdout.toString('utf8') : undefined;
+    return this.atCommit(project, 'blob', sha, path, async () => {
+      const res = await this.git(project, [
+        'cat-file',
+        'blob',
+        `${sha}:${path}`,
+      ]);
+      return res.code === 0 ? res.stdout.toString('utf8') : undefined;
+    });
   }
 
   /** The blob id of a file at a ref, or undefined. */
@@ -436,13 +584,15 @@ export class GitRepos {
     assertFilePath(path);
     const sha = await this.resolveRef(project, ref);
     if (!sha) return undefined;
-    const res = await this.git(project, [
-      'rev-parse',
-      '--verify',
-      '--quiet',
-      `${sha}:${path}`,
-    ]);
-    return res.code === 0 ? res.stdout.toString('utf8').trim() : undefined;
+    return this.atCommit(project, 'blob-id', sha, path, async () => {
+      const res = await this.git(project, [
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        `${sha}:${path}`,
+      ]);
+      return res.code === 0 ? res.stdout.toString('utf8').trim() : undefined;
+    });
   }
 
   /** The last commit reachable from ref that touched path, or undefined. */
@@ -454,15 +604,17 @@ export class GitRepos {
     assertFilePath(path);
     const sha = await this.resolveRef(project, ref);
     if (!sha) return undefined;
-    const out = await this.gitOk(project, [
-      'log',
-      '-1',
-      '--format=%H',
-      sha,
-      '--',
-      path,
-    ]);
-    return out.trim() || undefined;
+    return this.atCommit(project, 'last-commit', sha, path, async () => {
+      const out = await this.gitOk(project, [
+        'log',
+        '-1',
+        '--format=%H',
+        sha,
+        '--',
+        path,
+      ]);
+      return out.trim() || undefined;
+    });
   }
 
   /** Entries of a directory at a ref (all below it when recursive). */

@@ -441,6 +441,49 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
     expect(regraded).toMatchObject({ grade: 'C', state: 'rejected' });
   });
 
+  it('records a link once, from the author or an admin, with an audit row', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    const asana = {
+      title: 'Asana',
+      url: 'https://app.asana.com/0/1200000000000010/1200000000000099',
+    };
+    const linked = await s.addLink(dev, r.id, asana, ctx);
+    expect(linked.links).toEqual([asana]);
+    expect(linked.revision).toBe(2);
+
+    const again = await s.addLink(dev, r.id, { ...asana, title: 'Task' }, ctx);
+    expect(again.links).toEqual([asana]);
+    expect(again.revision).toBe(2);
+
+    // Two writers with the same URL at once: one stores it, the other finds it stored.
+    const mr = { title: 'MR', url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/7' };
+    await Promise.all([
+      s.addLink(dev, r.id, mr, ctx),
+      s.addLink(actor('seo.yeongho', true), r.id, mr, ctx),
+    ]);
+    expect((await s.get(r.id)).links).toEqual([asana, mr]);
+
+    await expect(
+      s.addLink(pl, r.id, { title: 'x', url: 'https://example.com/x' }, ctx),
+    ).rejects.toThrow(
+      new NotAllowedError(
+        'Only the author or a release admin may add links to this release',
+      ),
+    );
+    const trail = await s.audit.list({ releaseId: r.id, limit: 10 });
+    const links = trail.filter(row => row.action === 'release.link');
+    expect(links).toHaveLength(2);
+    expect(links[0]).toMatchObject({
+      actor: dev.ref,
+      outcome: 'success',
+      requestId: 'req-1',
+      before: expect.objectContaining({ links: [] }),
+      after: expect.objectContaining({ links: [asana] }),
+    });
+    expect(await s.audit.verify()).toEqual({ ok: true, rows: 3 });
+  });
+
   it('pages releases newest first and filters by app and state', async () => {
     const s = await service();
     const made = [];

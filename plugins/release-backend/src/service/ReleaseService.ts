@@ -28,6 +28,7 @@ import {
   type ReleaseApp,
   type ReleaseApproval,
   type ReleaseGrade,
+  type ReleaseLink,
   type ReleaseState,
   type ReleaseStrategy,
 } from '@internal/plugin-release-common';
@@ -75,6 +76,7 @@ export interface ReleaseServiceOptions {
 }
 
 const MAX_REPLICAS = 60;
+const MAX_LINKS = 50;
 const REASON_MIN = 10;
 const RETRIES = 3;
 
@@ -252,6 +254,29 @@ export class ReleaseService {
       );
       release.grade = input.grade;
       release.gradeReason = input.reason;
+    });
+  }
+
+  /**
+   * Records a link on the release (its Asana task, an MR, a build); a URL already recorded is
+   * left as it is, so a retried step never adds it twice.
+   */
+  async addLink(
+    actor: Actor,
+    id: string,
+    link: ReleaseLink,
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    return this.mutate(actor, id, ctx, 'release.link', release => {
+      this.mustBeAuthorOrAdmin(actor, release, 'add links to');
+      if (release.links.some(l => l.url === link.url)) return false;
+      if (release.links.length >= MAX_LINKS) {
+        throw new InputError(
+          `url: the release already has ${MAX_LINKS} links, the most it keeps`,
+        );
+      }
+      release.links.push({ title: link.title, url: link.url });
+      return true;
     });
   }
 
@@ -526,7 +551,7 @@ export class ReleaseService {
           roles: rolesOf(this.policy, actor),
         },
       },
-      check.code === 'already'
+      check.code === 'already' || check.code === 'filled'
         ? new ConflictError(check.message)
         : new NotAllowedError(check.message),
     );
@@ -636,19 +661,21 @@ export class ReleaseService {
     id: string,
     ctx: RequestContext,
     action: string,
+    /** Returns false when the release is already as asked: nothing is written or audited. */
     change: (
       release: StoredRelease,
       tx: Knex.Transaction,
-    ) => void | Promise<void>,
+    ) => void | boolean | Promise<void | boolean>,
   ): Promise<StoredRelease> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.options.knex.transaction(async tx => {
           const release = await this.store.get(id, tx);
           if (!release) throw new NotFoundError(`No release with id ${id}`);
-          const before = publicView(release);
+          // A deep copy: changes push into the release's arrays, which a shallow view would share.
+          const before = structuredClone(publicView(release));
           const revision = release.revision;
-          await change(release, tx);
+          if ((await change(release, tx)) === false) return release;
           release.revision = revision + 1;
           release.updatedAt = this.now().toISOString();
           await this.store.update(tx, release, revision);

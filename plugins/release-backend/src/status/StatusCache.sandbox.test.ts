@@ -231,13 +231,13 @@ describe('StatusCache against the sandbox', () => {
       path: '/argocd/prod/api/v1/applications',
       count: 1000,
       status: 0,
-      delayMs: 3_000,
+      delayMs: 10_000,
     });
-    const cache = cacheOf(config, { callTimeoutMs: 500 });
+    const cache = cacheOf(config, { callTimeoutMs: 3_000 });
     const status = await cache.snapshot();
     const web = rowOf(status, 'prod', 'web');
     expect(web.errors).toEqual([
-      "Argo CD (prod): list applications: no answer within 0.5 s; check that Argo CD 'prod' is up and that argocd.instances has its URL right",
+      "Argo CD (prod): list applications: no answer within 3 s; check that Argo CD 'prod' is up and that argocd.instances has its URL right",
     ]);
     expect(rowOf(status, 'beta', 'web').errors).toBeUndefined();
   });

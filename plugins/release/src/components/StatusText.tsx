@@ -39,7 +39,15 @@ export const StatusText = (props: {
 }) => {
   const Icon = icons[props.kind];
   return (
-    <span data-status={props.kind} style={{ whiteSpace: 'nowrap' }}>
+    // Inline flex: Backstage's Status is a block flex box, which alone puts the text under the dot.
+    <span
+      data-status={props.kind}
+      style={{
+        display: 'inline-flex',
+        alignItems: 'baseline',
+        whiteSpace: 'nowrap',
+      }}
+    >
       <Icon />
       {props.children}
     </span>

@@ -1,6 +1,9 @@
 import { useCallback } from 'react';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
-import type { ReleaseState } from '@internal/plugin-release-common';
+import {
+  isReleaseState,
+  type ReleaseState,
+} from '@internal/plugin-release-common';
 import { releaseTranslationRef } from '../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from './timeout';
 
@@ -18,6 +21,19 @@ export function environmentOf(
   return betaStates.includes(state)
     ? environments[0]
     : environments[environments.length - 1];
+}
+
+/**
+ * A release state in the user's language, e.g. awaiting_approval → "Awaiting approval"; a string
+ * that is no known state (an old audit row) is shown as it is.
+ */
+export function useStateLabel() {
+  const { t } = useTranslationRef(releaseTranslationRef);
+  return useCallback(
+    (state: string): string =>
+      isReleaseState(state) ? t(`state.${state}`) : state,
+    [t],
+  );
 }
 
 /** The user's name without the entity ref around it, e.g. kim.minjun. */

@@ -3,6 +3,7 @@ import {
   defaultGradePolicy,
   renderReleaseNotes,
   type Release,
+  type ReleaseLink,
 } from '@internal/plugin-release-common';
 import { http, HttpResponse } from 'msw';
 import { ReleaseApi } from '../lib/releaseApi';
@@ -66,10 +67,11 @@ export const sampleNotes = renderReleaseNotes(
 
 /**
  * msw handlers answering as the release backend's API does (openapi.yaml): create, preview (stores
- * nothing), read and notes, each only for the user's token.
+ * nothing), read, notes and links (a URL kept once), each only for the user's token.
  */
 export function releaseApiHandlers() {
   const created: unknown[] = [];
+  const links: ReleaseLink[] = [];
   const refused = () =>
     HttpResponse.json(
       {
@@ -108,6 +110,27 @@ export function releaseApiHandlers() {
             { status: 404 },
           );
     }),
+    http.post(
+      `${RELEASE_API}/releases/:id/links`,
+      async ({ request, params }) => {
+        if (!asUser(request)) return refused();
+        if (params.id !== sampleRelease.id) {
+          return HttpResponse.json(
+            { error: { message: `release ${params.id} not found` } },
+            { status: 404 },
+          );
+        }
+        const link = (await request.json()) as ReleaseLink;
+        if (!/^https?:\/\//.test(link.url)) {
+          return HttpResponse.json(
+            { error: { message: 'url: must be an http(s) URL' } },
+            { status: 400 },
+          );
+        }
+        if (!links.some(l => l.url === link.url)) links.push(link);
+        return HttpResponse.json({ ...sampleRelease, links: [...links] });
+      },
+    ),
     http.get(`${RELEASE_API}/releases/:id/notes`, ({ request, params }) => {
       if (!asUser(request)) return refused();
       return params.id === sampleRelease.id
@@ -118,7 +141,7 @@ export function releaseApiHandlers() {
           );
     }),
   ];
-  return { handlers, created };
+  return { handlers, created, links };
 }
 
 /** The release API client as the module builds it, with mock auth and discovery. */

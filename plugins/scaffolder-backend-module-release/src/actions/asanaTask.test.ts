@@ -21,6 +21,7 @@ const notes =
 describe('kop:asana:task against the sandbox Asana', () => {
   let kop: Awaited<ReturnType<typeof startKopSandbox>>;
   let msw: ReturnType<typeof strictServerWithSandbox>;
+  let releaseApi: ReturnType<typeof releaseApiHandlers>;
   const action = () =>
     createAsanaTaskAction({
       integrations: kop.integrations,
@@ -34,11 +35,13 @@ describe('kop:asana:task against the sandbox Asana', () => {
 
   beforeAll(async () => {
     kop = await startKopSandbox({ services: [createAsanaService()] });
-    msw = strictServerWithSandbox(kop.url, ...releaseApiHandlers().handlers);
+    releaseApi = releaseApiHandlers();
+    msw = strictServerWithSandbox(kop.url, ...releaseApi.handlers);
     msw.server.listen({ onUnhandledRequest: 'error' });
   });
   beforeEach(() => {
     msw.requests.length = 0;
+    releaseApi.links.length = 0;
   });
   afterAll(async () => {
     msw.server.close();
@@ -85,6 +88,8 @@ describe('kop:asana:task against the sandbox Asana', () => {
     const ctx = actionContext(input, { checkpoints });
     await action().handler(ctx);
     const out = outputsOf(ctx);
+    // No release named: nothing to link the task to.
+    expect(msw.requests.filter(r => r.includes('/api/release/'))).toEqual([]);
     expect(out).toEqual({
       name: '2026.01.08 hybris, cms',
       gid: expect.stringMatching(/^\d+$/),
@@ -108,13 +113,27 @@ describe('kop:asana:task against the sandbox Asana', () => {
     ]);
   });
 
-  it('makes the task of a registered release from its title, Asana notes, grade and DB update', async () => {
-    const ctx = actionContext({
-      releaseId: sampleRelease.id,
-      buildNumber: '1235',
-    });
+  it('makes the task of a registered release from its title, Asana notes, grade and DB update, and links it to the release once', async () => {
+    const checkpoints = new CheckpointStore();
+    const input = { releaseId: sampleRelease.id, buildNumber: '1235' };
+    const ctx = actionContext(input, { checkpoints });
     await action().handler(ctx);
-    const gid = outputsOf(ctx).gid;
+    const { gid, taskUrl } = outputsOf(ctx);
+    expect(taskUrl).toContain(gid);
+    expect(releaseApi.links).toEqual([{ title: 'Asana', url: taskUrl }]);
+    expect(checkpoints.ran).toEqual(['asana-task', 'asana-task-link']);
+
+    // A retried task finds both steps done: no second task, no second link request.
+    await action().handler(actionContext(input, { checkpoints }));
+    expect(
+      writes().filter(r => r.startsWith('POST /api/release/')),
+    ).toEqual([`POST /api/release/releases/${sampleRelease.id}/links`]);
+    expect(
+      (await tasks()).filter(
+        (t: { task?: string }) => t.task === gid,
+      ),
+    ).toHaveLength(1);
+
     const task = await kop.integrations.asana.getTask(gid);
     expect(task).toMatchObject({
       name: sampleRelease.title,

@@ -85,6 +85,7 @@ export function createAsanaTaskAction(options: {
     async handler(ctx) {
       const { apps, buildNumber } = ctx.input;
       const releaseId = ctx.input.releaseId || undefined;
+      const api = options.api;
       let fromRelease: {
         name?: string;
         notes?: string;
@@ -93,12 +94,11 @@ export function createAsanaTaskAction(options: {
       } = {};
       if (releaseId) {
         checkReleaseId(releaseId);
-        if (!options.api)
-          throw new Error('kop:asana:task cannot read releases here');
+        if (!api) throw new Error('kop:asana:task cannot read releases here');
         const credentials = await ctx.getInitiatorCredentials();
         const [release, notes] = await Promise.all([
-          options.api.get(credentials, releaseId),
-          options.api.notes(credentials, releaseId),
+          api.get(credentials, releaseId),
+          api.notes(credentials, releaseId),
         ]);
         fromRelease = {
           name: release.title,
@@ -148,6 +148,21 @@ export function createAsanaTaskAction(options: {
       ctx.logger.info(`Asana: created the task "${name}" (${created.gid})`);
       ctx.output('gid', created.gid);
       if (created.url) ctx.output('taskUrl', created.url);
+      if (releaseId && api && created.url) {
+        const taskUrl = created.url;
+        await ctx.checkpoint({
+          key: 'asana-task-link',
+          fn: async () => {
+            const credentials = await ctx.getInitiatorCredentials();
+            await api.addLink(credentials, releaseId, {
+              title: 'Asana',
+              url: taskUrl,
+            });
+            return taskUrl;
+          },
+        });
+        ctx.logger.info(`Release ${releaseId}: linked its Asana task`);
+      }
     },
   });
 }

@@ -12,6 +12,7 @@ import {
 import type {
   CreateReleaseRequest,
   Release,
+  ReleaseLink,
   ReleaseNotes,
 } from '@internal/plugin-release-common';
 
@@ -108,6 +109,17 @@ export class ReleaseApi {
       `read release ${id}`,
       'GET',
       `/releases/${checkReleaseId(id)}`,
+    );
+  }
+
+  /** Records a link on the release; one it already has is kept once. */
+  addLink(credentials: BackstageCredentials, id: string, link: ReleaseLink) {
+    return this.call<Release>(
+      credentials,
+      `link ${link.title} to release ${id}`,
+      'POST',
+      `/releases/${checkReleaseId(id)}/links`,
+      link,
     );
   }
 

@@ -92,6 +92,8 @@ export function statusCacheFor(
     clusterIntervalMs: 3_600_000,
     argocdListIntervalMs: 3_600_000,
     flushDelayMs: 10,
+    // The sandbox's git reads slow down on a busy machine; only the timeout tests want a short one.
+    callTimeoutMs: 30_000,
     ...rest,
   });
 }

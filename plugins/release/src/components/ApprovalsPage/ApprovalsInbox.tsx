@@ -10,7 +10,7 @@ import { releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { DecisionControls } from '../DecisionControls';
 import { ReleaseErrorMessage } from '../ReleaseError';
-import { personOf, useTimedLoad } from '../releaseView';
+import { personOf, useStateLabel, useTimedLoad } from '../releaseView';
 
 const PendingItem = (props: {
   item: PendingApproval;
@@ -20,6 +20,7 @@ const PendingItem = (props: {
   const { release, stage, requirement } = props.item;
   const { t } = useTranslationRef(releaseTranslationRef);
   const releaseLink = useRouteRef(releaseRouteRef);
+  const stateLabel = useStateLabel();
   return (
     <Paper variant="outlined">
       <Box p={2} data-testid={`kop-pending-${release.id}-${stage}`}>
@@ -28,7 +29,7 @@ const PendingItem = (props: {
           <Typography variant="subtitle1" style={{ flex: 1 }}>
             <Link to={releaseLink({ id: release.id })}>{release.title}</Link>
           </Typography>
-          <Chip size="small" variant="outlined" label={release.state} />
+          <Chip size="small" variant="outlined" label={stateLabel(release.state)} />
         </Box>
         <Typography variant="body2">
           {release.apps.map(a => `${a.app}(${a.version})`).join(', ')}
@@ -63,6 +64,7 @@ export const ApprovalsInbox = () => {
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
   const timed = useTimedLoad();
+  const stateLabel = useStateLabel();
   const pending = useAsyncRetry(
     () => timed(api.listPendingApprovals(), t('loadErrors.whatApprovals')),
     [api],
@@ -90,7 +92,7 @@ export const ApprovalsInbox = () => {
         <Typography variant="body2" role="status">
           {t('approvalsInbox.decided', {
             title: decided.title,
-            state: decided.state,
+            state: stateLabel(decided.state),
           })}
         </Typography>
       )}

@@ -61,6 +61,7 @@ describe('Approvals inbox', () => {
     expect(row).toHaveTextContent(
       'Before deploying · you approve as pl · by kim.minjun',
     );
+    expect(within(row).getByText('Awaiting approval')).toBeInTheDocument();
 
     api.listPendingApprovals.mockResolvedValue({ items: [] });
     fireEvent.change(within(row).getByLabelText('Comment'), {
@@ -77,7 +78,7 @@ describe('Approvals inbox', () => {
     );
     expect(
       await screen.findByText(
-        'Recorded: 2026.11.25 hybris, web is now approved.',
+        'Recorded: 2026.11.25 hybris, web is now Approved.',
       ),
     ).toBeInTheDocument();
     expect(

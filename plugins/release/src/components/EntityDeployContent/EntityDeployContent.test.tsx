@@ -72,7 +72,7 @@ describe('EntityDeployContent', () => {
       await screen.findByRole('link', { name: '2026.11.25 hybris, web' }),
     ).toHaveAttribute('href', '/releases/0b9c3a8e-1111-4222-8333-944455556666');
     expect(screen.getByText('Release history of hybris')).toBeInTheDocument();
-    expect(screen.getByText('done')).toBeInTheDocument();
+    expect(screen.getByText('Done')).toBeInTheDocument();
     expect(api.listReleases).toHaveBeenCalledWith({ app: 'hybris', limit: 50 });
   });
 

@@ -59,14 +59,14 @@ describe('PendingApprovals', () => {
       await screen.findByRole('link', { name: '2026.11.25 hybris, web' }),
     ).toHaveAttribute('href', '/releases/0b9c3a8e-1111-4222-8333-944455556666');
     expect(
-      screen.getByText('Approval as pl · by kim.minjun · awaiting_approval'),
+      screen.getByText('Approval as pl · by kim.minjun · Awaiting approval'),
     ).toBeInTheDocument();
     expect(
       screen.getByRole('link', { name: '2026.11.24 cms' }),
     ).toHaveAttribute('href', '/releases/5c4d3e2f-1111-4222-8333-944455556666');
     expect(
       screen.getByText(
-        'Sign-off as infra-lead · by lee.seoyeon · awaiting_signoff',
+        'Sign-off as infra-lead · by lee.seoyeon · Awaiting sign-off',
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('D')).toBeInTheDocument();

@@ -12,6 +12,7 @@ import { approvalsRouteRef, releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
 import { LoadError } from '../LoadError';
+import { useStateLabel } from '../releaseView';
 
 /** The releases waiting for the signed-in user's approval or sign-off, each linked to its page. */
 export const PendingApprovals = () => {
@@ -19,6 +20,7 @@ export const PendingApprovals = () => {
   const { t } = useTranslationRef(releaseTranslationRef);
   const releaseLink = useRouteRef(releaseRouteRef);
   const inboxLink = useRouteRef(approvalsRouteRef);
+  const stateLabel = useStateLabel();
   const { value, loading, error } = useAsync(
     () =>
       withTimeout(
@@ -63,7 +65,7 @@ export const PendingApprovals = () => {
                     : t('pendingApprovals.stageApproval'),
                 role: item.requirement.role,
                 author: item.release.author.replace(/^user:default\//, ''),
-                state: item.release.state,
+                state: stateLabel(item.release.state),
               })}
             />
             <Chip size="small" label={item.release.grade} />

@@ -6,7 +6,7 @@ import type { ReleaseApprovals } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { DecisionControls, stageMode } from '../DecisionControls';
 import { ReleaseErrorMessage } from '../ReleaseError';
-import { personOf } from '../releaseView';
+import { personOf, useStateLabel } from '../releaseView';
 
 /**
  * Each stage's required approvals with who gave them, the decisions so far, and Approve/Reject for
@@ -22,6 +22,7 @@ export const ApprovalsCard = (props: {
 }) => {
   const { release, approvals, error } = props;
   const { t } = useTranslationRef(releaseTranslationRef);
+  const stateLabel = useStateLabel();
   const stageTitle = {
     approval: t('releasePage.approvals.stageApproval'),
     signoff: t('releasePage.approvals.stageSignoff'),
@@ -88,7 +89,9 @@ export const ApprovalsCard = (props: {
           ))}
         {approvals && !anyOpen && (
           <Typography variant="body2" color="textSecondary">
-            {t('releasePage.approvals.closed', { state: release.state })}
+            {t('releasePage.approvals.closed', {
+              state: stateLabel(release.state),
+            })}
           </Typography>
         )}
         {decisions.length > 0 && (

@@ -16,7 +16,7 @@ import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { releaseApiRef, type ReleaseAuditRecord } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { ReleaseErrorMessage } from '../ReleaseError';
-import { personOf, useTimedLoad } from '../releaseView';
+import { personOf, useStateLabel, useTimedLoad } from '../releaseView';
 
 const PAGE = 200;
 
@@ -26,13 +26,18 @@ const stateOf = (value: unknown): string | undefined => {
 };
 
 /** What a row says beyond its action: why it was refused, or the move between states. */
-function detailOf(row: ReleaseAuditRecord): string {
+function detailOf(
+  row: ReleaseAuditRecord,
+  stateLabel: (state: string) => string,
+): string {
   const message = row.meta?.message;
   if (typeof message === 'string') return message;
   const from = stateOf(row.before);
   const to = stateOf(row.after);
-  if (from && to && from !== to) return `${from} → ${to}`;
-  return to ?? '';
+  if (from && to && from !== to) {
+    return `${stateLabel(from)} → ${stateLabel(to)}`;
+  }
+  return to ? stateLabel(to) : '';
 }
 
 /** The release's audit trail, oldest first, refused attempts included; more on request. */
@@ -46,6 +51,7 @@ export const AuditTrailCard = (props: {
   const [rows, setRows] = useState<ReleaseAuditRecord[]>([]);
   const [full, setFull] = useState(false);
   const timed = useTimedLoad();
+  const stateLabel = useStateLabel();
   const [state, load] = useAsyncFn(
     async (afterSeq?: number) => {
       const page = await timed(
@@ -105,7 +111,7 @@ export const AuditTrailCard = (props: {
                     }
                   />
                 </TableCell>
-                <TableCell>{detailOf(row)}</TableCell>
+                <TableCell>{detailOf(row, stateLabel)}</TableCell>
               </TableRow>
             ))}
           </TableBody>

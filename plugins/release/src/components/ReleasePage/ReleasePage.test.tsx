@@ -132,8 +132,13 @@ describe('ReleasePage', () => {
       await screen.findByTestId('kop-release-announcement'),
     ).toHaveTextContent('[kop] 배포합니다.');
 
+    expect(
+      screen.getByText('Awaiting approval · grade B · by kim.minjun'),
+    ).toBeInTheDocument();
+
     const audit = await screen.findByTestId('kop-release-audit');
     expect(audit).toHaveTextContent('release.create');
+    expect(within(audit).getByText('Prepared')).toBeInTheDocument();
     expect(audit).toHaveTextContent('refused');
     expect(audit).toHaveTextContent(
       'The author of a release cannot approve it',
@@ -170,7 +175,7 @@ describe('ReleasePage', () => {
     );
     expect(
       await screen.findByText(
-        'Nothing to decide now: the release is prepared.',
+        'Nothing to decide now: the release is Prepared.',
       ),
     ).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
@@ -240,7 +245,7 @@ describe('ReleasePage', () => {
       await screen.findByText(/lee\.pl \(pl\) approved, .*: beta looked fine/),
     ).toBeInTheDocument();
     expect(
-      screen.getByText('Nothing to decide now: the release is approved.'),
+      screen.getByText('Nothing to decide now: the release is Approved.'),
     ).toBeInTheDocument();
     expect(api.getAudit).toHaveBeenCalledTimes(2);
   });
@@ -300,7 +305,7 @@ describe('ReleasePage', () => {
     fireEvent.click(within(alert).getByRole('button', { name: 'Reload' }));
     expect(
       await screen.findByText(
-        'Nothing to decide now: the release is approved.',
+        'Nothing to decide now: the release is Approved.',
       ),
     ).toBeInTheDocument();
     expect(api.getRelease).toHaveBeenCalledTimes(2);

@@ -19,7 +19,12 @@ import { AnnouncementCard } from './AnnouncementCard';
 import { ApprovalsCard } from './ApprovalsCard';
 import { AuditTrailCard } from './AuditTrailCard';
 import { DeployControlsSlot } from './DeployControlsSlot';
-import { environmentOf, personOf, useTimedLoad } from '../releaseView';
+import {
+  environmentOf,
+  personOf,
+  useStateLabel,
+  useTimedLoad,
+} from '../releaseView';
 import { GradeCard } from './GradeCard';
 import { LinksCard } from './LinksCard';
 import { VersionsCard } from './VersionsCard';
@@ -38,6 +43,7 @@ export const ReleasePage = () => {
   ) ?? ['beta', 'prod'];
   const releasesLink = useRouteRef(rootRouteRef);
   const approvalsLink = useRouteRef(approvalsRouteRef);
+  const stateLabel = useStateLabel();
   // Bumped by a decision or a reload: everything that may have changed is read again.
   const [refresh, setRefresh] = useState(0);
   const reload = useCallback(() => setRefresh(n => n + 1), []);
@@ -63,7 +69,7 @@ export const ReleasePage = () => {
         subtitle={
           current
             ? t('releasePage.subtitle', {
-                state: current.state,
+                state: stateLabel(current.state),
                 grade: current.grade,
                 author: personOf(current.author),
               })

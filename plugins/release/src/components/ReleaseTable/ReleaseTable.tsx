@@ -18,6 +18,7 @@ import { releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
 import { LoadError } from '../LoadError';
+import { useStateLabel } from '../releaseView';
 
 /** Releases newest first, for the dashboard or one app's Deploy tab; each links to its page. */
 export const ReleaseTable = (props: {
@@ -31,6 +32,7 @@ export const ReleaseTable = (props: {
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
   const releaseLink = useRouteRef(releaseRouteRef);
+  const stateLabel = useStateLabel();
   // Compared by value: a caller's new array with the same states must not reload.
   const stateKey = props.states?.join(',');
   const { value, loading, error } = useAsync(
@@ -74,7 +76,7 @@ export const ReleaseTable = (props: {
       title: t('table.grade'),
       render: r => <Chip size="small" label={r.grade} />,
     },
-    { title: t('table.state'), field: 'state' },
+    { title: t('table.state'), render: r => stateLabel(r.state) },
     {
       title: t('table.author'),
       render: r => r.author.replace(/^user:default\//, ''),

@@ -98,7 +98,7 @@ describe('ReleasesPage', () => {
     expect(
       screen.getByText('hybris(deploy-2026-11-25), web(a7ed4db1)'),
     ).toBeInTheDocument();
-    expect(screen.getByText('awaiting_approval')).toBeInTheDocument();
+    expect(screen.getByText('Awaiting approval')).toBeInTheDocument();
     expect(api.listReleases).toHaveBeenCalledWith({
       state: releaseStates.filter(isOpenReleaseState),
       limit: 50,
@@ -108,7 +108,7 @@ describe('ReleasesPage', () => {
     ).toHaveAttribute('href', '/releases/r-2');
     expect(
       screen.getByText(
-        'Approval as team-lead · by kim.minjun · awaiting_approval',
+        'Approval as team-lead · by kim.minjun · Awaiting approval',
       ),
     ).toBeInTheDocument();
     expect(
