@@ -393,11 +393,31 @@ describe('release API', () => {
       ]);
     }
     const refused: Array<[string, object, number, string]> = [
-      ['kim.minjun', { title: 'x', url: 'ftp://example.com/x' }, 400, 'url: must be an http(s) URL'],
-      ['kim.minjun', { title: 'x', url: 'https://' }, 400, 'url: must be a valid URL'],
+      [
+        'kim.minjun',
+        { title: 'x', url: 'ftp://example.com/x' },
+        400,
+        'url: must be an http(s) URL',
+      ],
+      [
+        'kim.minjun',
+        { title: 'x', url: 'https://' },
+        400,
+        'url: must be a valid URL',
+      ],
       ['kim.minjun', { url: 'https://example.com/x' }, 400, 'title: Required'],
-      ['kim.minjun', { ...asana, extra: 1 }, 400, "Unrecognized key(s) in object: 'extra'"],
-      ['choi.yuna', { title: 'x', url: 'https://example.com/x' }, 403, 'Only the author or a release admin may add links to this release'],
+      [
+        'kim.minjun',
+        { ...asana, extra: 1 },
+        400,
+        "Unrecognized key(s) in object: 'extra'",
+      ],
+      [
+        'choi.yuna',
+        { title: 'x', url: 'https://example.com/x' },
+        403,
+        'Only the author or a release admin may add links to this release',
+      ],
     ];
     for (const [who, payload, status, message] of refused) {
       const res = await request(server)

@@ -175,6 +175,8 @@ export const releaseMessages = {
       refusedSelf:
         'You are the author of this release: someone else must approve it.',
       refusedAlready: 'You have already approved this release at this stage.',
+      refusedFilled:
+        'Every approval this stage needs has been given meanwhile; nothing is left to approve.',
       closed: 'Nothing to decide now: the release is {{state}}.',
       decisions: 'Decisions',
       approved: '{{person}} ({{role}}) approved, {{at}}',

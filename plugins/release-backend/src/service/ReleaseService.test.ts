@@ -457,7 +457,10 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
     expect(again.revision).toBe(2);
 
     // Two writers with the same URL at once: one stores it, the other finds it stored.
-    const mr = { title: 'MR', url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/7' };
+    const mr = {
+      title: 'MR',
+      url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/7',
+    };
     await Promise.all([
       s.addLink(dev, r.id, mr, ctx),
       s.addLink(actor('seo.yeongho', true), r.id, mr, ctx),

@@ -146,6 +146,8 @@ const ko = {
   'releasePage.approvals.refusedSelf':
     '이 배포의 작성자입니다: 다른 사람이 승인해야 합니다.',
   'releasePage.approvals.refusedAlready': '이 단계에서 이미 승인했습니다.',
+  'releasePage.approvals.refusedFilled':
+    '그 사이 이 단계의 승인이 모두 끝났습니다. 더 승인할 것이 없습니다.',
   'releasePage.approvals.closed':
     '지금 결정할 것이 없습니다: 배포 상태는 {{state}}입니다.',
   'releasePage.approvals.decisions': '결정 내역',

@@ -29,7 +29,11 @@ const PendingItem = (props: {
           <Typography variant="subtitle1" style={{ flex: 1 }}>
             <Link to={releaseLink({ id: release.id })}>{release.title}</Link>
           </Typography>
-          <Chip size="small" variant="outlined" label={stateLabel(release.state)} />
+          <Chip
+            size="small"
+            variant="outlined"
+            label={stateLabel(release.state)}
+          />
         </Box>
         <Typography variant="body2">
           {release.apps.map(a => `${a.app}(${a.version})`).join(', ')}

@@ -59,6 +59,7 @@ export const DecisionControls = (props: {
     : {
         self: t('releasePage.approvals.refusedSelf'),
         already: t('releasePage.approvals.refusedAlready'),
+        filled: t('releasePage.approvals.refusedFilled'),
         role: check.message,
       }[check.code];
 
