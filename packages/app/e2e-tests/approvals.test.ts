@@ -8,7 +8,9 @@ test.use({ actionTimeout: 30_000 });
 function auditRows(audit: Locator, actor: string, action: string) {
   return audit
     .getByRole('row')
-    .filter({ has: audit.page().getByRole('cell', { name: actor, exact: true }) })
+    .filter({
+      has: audit.page().getByRole('cell', { name: actor, exact: true }),
+    })
     .filter({
       has: audit.page().getByRole('cell', { name: action, exact: true }),
     });
@@ -83,9 +85,9 @@ test('the author cannot approve his own release, the PL can, and the audit trail
     .getByTestId('kop-decision-approval');
   const approve = approverDecision.getByRole('button', { name: 'Approve' });
   await expect(approve).toBeEnabled();
-  await expect(approverDecision.getByTestId('kop-decision-refusal')).toHaveCount(
-    0,
-  );
+  await expect(
+    approverDecision.getByTestId('kop-decision-refusal'),
+  ).toHaveCount(0);
   await approverDecision
     .getByRole('textbox', { name: 'Comment' })
     .fill('Checked on beta');

@@ -70,9 +70,9 @@ test('the dashboard turns green as the sandbox pods come up after a sync, withou
   await shot('3-progressing.png');
   await expect(status('ok', 'Synced')).toBeVisible();
   await expect(status('ok', 'Healthy')).toBeVisible({ timeout: 60_000 });
-  await expect(web.locator('[data-status]:not([data-status="ok"])')).toHaveCount(
-    0,
-  );
+  await expect(
+    web.locator('[data-status]:not([data-status="ok"])'),
+  ).toHaveCount(0);
   await shot('4-healthy.png');
 
   // Argo CD agrees, and the page never reloaded.
@@ -87,7 +87,8 @@ test('the dashboard turns green as the sandbox pods come up after a sync, withou
   expect(navigations).toBe(0);
   expect(
     await page.evaluate(
-      () => (window as unknown as { kopSameDocument?: boolean }).kopSameDocument,
+      () =>
+        (window as unknown as { kopSameDocument?: boolean }).kopSameDocument,
     ),
   ).toBe(true);
 });

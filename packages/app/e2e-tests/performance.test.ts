@@ -36,9 +36,7 @@ async function timeToAllRows(page: Page): Promise<number> {
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? sorted[mid]
-    : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
 test('time from navigating to /releases until every dashboard row is shown', async ({
@@ -54,7 +52,8 @@ test('time from navigating to /releases until every dashboard row is shown', asy
   await expect(page.getByRole('group', { name: rowNames[0] })).toBeVisible();
 
   const result = {
-    measure: 'navigation to /releases → all dashboard rows shown (Chromium, production build)',
+    measure:
+      'navigation to /releases → all dashboard rows shown (Chromium, production build)',
     rows: rowNames.length,
     warmUp: WARM_UP,
     runsMs: runs.map(ms => Math.round(ms)),
@@ -65,7 +64,11 @@ test('time from navigating to /releases until every dashboard row is shown', asy
   };
   // eslint-disable-next-line no-console
   console.log(
-    `dashboard rows shown: median ${result.medianMs} ms, max ${result.maxMs} ms over ${RUNS} runs (target ≤ ${TARGET_MS} ms); runs ${result.runsMs.join(', ')} ms`,
+    `dashboard rows shown: median ${result.medianMs} ms, max ${
+      result.maxMs
+    } ms over ${RUNS} runs (target ≤ ${TARGET_MS} ms); runs ${result.runsMs.join(
+      ', ',
+    )} ms`,
   );
   testInfo.annotations.push(
     { type: 'dashboard median ms', description: String(result.medianMs) },

@@ -38,7 +38,9 @@ async function chooseLanguage(page: Page, language: Language) {
   await page.goto('/settings');
   const other = language === 'en' ? 'ko' : 'en';
   const select = page.getByRole('button', {
-    name: new RegExp(`^(${texts[other].language}|${texts[language].language})$`),
+    name: new RegExp(
+      `^(${texts[other].language}|${texts[language].language})$`,
+    ),
   });
   await select.click();
   await page
@@ -96,6 +98,7 @@ test('every page in English and in Korean, kept as screenshots', async ({
     await expect(page.getByText(text.audit, { exact: true })).toBeVisible();
     await expect(page.getByTestId('kop-release-audit')).toBeVisible();
     await expect(page.getByTestId('kop-release-announcement')).not.toBeEmpty();
+    await expect(page.getByTestId('kop-release-ships-hybris')).toBeVisible();
     await shot('release');
 
     await page.goto('/releases/approvals');
@@ -113,8 +116,8 @@ test('every page in English and in Korean, kept as screenshots', async ({
     await page.goto('/catalog/default/component/hybris/deploy');
     await expect(statusRow(page, 'hybris', 'prod', language)).toBeVisible();
     await expect(
-      page.getByRole('link', { name: text.changeConfig }),
-    ).toBeVisible();
+      page.getByRole('button', { name: text.changeConfig }),
+    ).toHaveAttribute('href', /\/create\//);
     await shot('deploy-tab');
 
     await page.goto('/create/templates/default/kop-prepare-release');

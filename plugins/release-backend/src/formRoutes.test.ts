@@ -147,4 +147,21 @@ describe('the release form routes against the sandbox', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/^gradeReason: grade B is below D/);
   });
+
+  it('shows the IaC diff the release ends with: hybris on the idle colour, traffic switched to it', async () => {
+    const res = await request(server)
+      .post('/api/release/preview?environment=prod')
+      .set('authorization', as('kim.minjun'))
+      .send(draft);
+    expect(res.status).toBe(200);
+    expect(res.body.iac.environment).toBe('prod');
+    expect(res.body.iac.error).toBeUndefined();
+    const diff: string = res.body.iac.diff;
+    expect(diff).toContain('+++ b/hybris/values-green.yaml');
+    expect(diff).toContain(`+  tag: ${seedFacts.hybris.candidate}`);
+    expect(diff).toContain('+replicaCount: 9');
+    expect(diff).toContain('+++ b/hybris/values.yaml');
+    expect(diff).toContain('+  hybrisServiceName: green # www.kop.example');
+    expect(diff).not.toContain('values-blue.yaml');
+  });
 });

@@ -2,10 +2,13 @@ import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import {
   releaseApps,
   renderReleaseNotes,
+  type ReleaseAppVersion,
 } from '@internal/plugin-release-common';
 import {
   iacTargets,
   planIacEdit,
+  readDeployedVersion,
+  releaseIacChanges,
   type ReleaseIntegrations,
   type ReleaseLayout,
 } from '@internal/plugin-release-node';
@@ -55,6 +58,10 @@ export interface FormRouteOptions {
   portalUrl?: string;
 }
 
+const previewQuerySchema = z
+  .object({ environment: z.string().max(40).optional() })
+  .strict();
+
 /** What the release forms read while being filled in; nothing here writes. */
 export function addFormRoutes(
   router: express.Router,
@@ -70,12 +77,44 @@ export function addFormRoutes(
     );
   });
 
+  /** The IaC diff the release ends with in an environment, or why it cannot be shown. */
+  async function iacAfter(
+    apps: ReleaseAppVersion[],
+    environment: string,
+  ): Promise<{ environment: string; diff?: string; error?: string }> {
+    try {
+      let liveColour: string | undefined;
+      if (apps.some(a => a.app === 'hybris')) {
+        const { deployed } = await readDeployedVersion({
+          app: 'hybris',
+          environment,
+          layout,
+          gitlab: integrations.gitlab,
+        });
+        liveColour = Object.entries(layout.apps.hybris.colours).find(
+          ([, c]) => c.argocdApp === deployed.argocdApp,
+        )?.[0];
+      }
+      const plan = await planIacEdit({
+        gitlab: integrations.gitlab,
+        layout,
+        environment,
+        changes: releaseIacChanges({ layout, apps, liveColour }),
+      });
+      return { environment, diff: plan.diff };
+    } catch (e) {
+      return { environment, error: (e as Error).message };
+    }
+  }
+
   router.post('/preview', async (req, res) => {
     const actor = await options.actorOf(req);
     const body = parse(createReleaseSchema, req.body, 'body');
+    const { environment } = parse(previewQuerySchema, req.query, 'query');
     const draft = await releases.draft(actor, body);
     const groupOf = (role: string) => releases.policy.roles[role]?.group;
     res.json({
+      ...(environment ? { iac: await iacAfter(draft.apps, environment) } : {}),
       release: publicView(draft),
       notes: renderReleaseNotes(draft, releases.policy, {
         portalUrl: options.portalUrl,

@@ -103,6 +103,8 @@ export const releaseMessages = {
       after: 'after deploying',
       grade: 'Grade {{grade}} (lowest allowed {{floor}})',
       asana: 'Asana task',
+      iac: 'IaC after the release ({{environment}}), reached in steps',
+      iacFailed: 'The IaC diff cannot be shown',
     },
   },
   releasePage: {

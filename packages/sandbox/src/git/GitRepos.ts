@@ -526,7 +526,11 @@ export class GitRepos {
     try {
       const found = await lookup;
       if (found === ref) {
-        this.cache.read(key, async () => found, () => found.length);
+        this.cache.read(
+          key,
+          async () => found,
+          () => found.length,
+        );
       }
       return found;
     } finally {

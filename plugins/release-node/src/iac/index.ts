@@ -21,3 +21,4 @@ export {
   IacStaleFileError,
   toIacRequestError,
 } from './errors';
+export { releaseIacChanges } from './releaseChanges';

@@ -79,6 +79,8 @@ export interface WhatShips {
 /** The review page's view of a release that is not stored yet. @public */
 export interface ReleasePreview {
   release: Release;
+  /** With an environment: the IaC diff the release ends with there, or why it cannot be shown. */
+  iac?: { environment: string; diff?: string; error?: string };
   notes: { announcement: string; asana: string; commitMessage: string };
   approvals: Array<ApprovalRequirement & { group?: string; teams: string[] }>;
 }
@@ -169,7 +171,10 @@ export interface ReleaseApi {
     candidate: string;
     items?: ReleaseItem[];
   }): Promise<WhatShips>;
-  previewRelease(draft: CreateReleaseRequest): Promise<ReleasePreview>;
+  previewRelease(
+    draft: CreateReleaseRequest,
+    environment?: string,
+  ): Promise<ReleasePreview>;
   getIacTargets(): Promise<IacEditTargets>;
   previewIac(request: {
     environment: string;
@@ -254,8 +259,14 @@ export class ReleaseClient implements ReleaseApi {
     return this.post('/what-ships', request);
   }
 
-  async previewRelease(draft: CreateReleaseRequest): Promise<ReleasePreview> {
-    return this.post('/preview', draft);
+  async previewRelease(
+    draft: CreateReleaseRequest,
+    environment?: string,
+  ): Promise<ReleasePreview> {
+    const query = environment
+      ? `?environment=${encodeURIComponent(environment)}`
+      : '';
+    return this.post(`/preview${query}`, draft);
   }
 
   async getIacTargets(): Promise<IacEditTargets> {

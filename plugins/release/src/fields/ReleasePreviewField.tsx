@@ -22,7 +22,7 @@ export const ReleasePreviewField = (
   const key = JSON.stringify(draft ?? null);
   const state = useAsync(async () => {
     if (!draft) return undefined;
-    return api.previewRelease(draft);
+    return api.previewRelease(draft, data?.release?.environment);
   }, [api, key]);
   if (!draft) {
     return <Typography>{t('fields.preview.incomplete')}</Typography>;
@@ -68,6 +68,31 @@ export const ReleasePreviewField = (
           floor: release.minimumGrade,
         })}
       </Typography>
+      {state.value.iac && (
+        <>
+          <Typography variant="h6">
+            {t('fields.preview.iac', {
+              environment: state.value.iac.environment,
+            })}
+          </Typography>
+          {state.value.iac.error ? (
+            <WarningPanel
+              severity="warning"
+              title={t('fields.preview.iacFailed')}
+              message={state.value.iac.error}
+            />
+          ) : (
+            <Box
+              component="pre"
+              p={2}
+              style={{ whiteSpace: 'pre-wrap', fontFamily: 'monospace' }}
+              data-testid="kop-release-iac-diff"
+            >
+              {state.value.iac.diff}
+            </Box>
+          )}
+        </>
+      )}
       <Typography variant="h6">{t('fields.preview.asana')}</Typography>
       <Box component="pre" p={2} style={{ whiteSpace: 'pre-wrap' }}>
         {notes.asana}

@@ -326,6 +326,10 @@ describe('release form fields', () => {
         asana: '배포버전: hybris(deploy-2026-01-08)',
         commitMessage: '',
       },
+      iac: {
+        environment: 'beta',
+        diff: '--- a/hybris/values-green.yaml\n+++ b/hybris/values-green.yaml\n-  tag: deploy-2025-12-23\n+  tag: deploy-2026-01-08\n',
+      },
       approvals: [
         {
           key: 'approval:service-team-lead',
@@ -351,7 +355,10 @@ describe('release form fields', () => {
     expect(await screen.findByTestId('kop-announcement')).toHaveTextContent(
       '[kop] 배포합니다.',
     );
-    expect(previewRelease).toHaveBeenCalledWith(draft);
+    expect(previewRelease).toHaveBeenCalledWith(draft, 'beta');
+    expect(screen.getByTestId('kop-release-iac-diff').textContent).toContain(
+      '+  tag: deploy-2026-01-08',
+    );
     expect(
       screen.getByText('service-team-lead (group:default/kop-hybris)'),
     ).toBeInTheDocument();

@@ -76,6 +76,8 @@ const ko = {
   'fields.preview.after': '배포 후',
   'fields.preview.grade': '배포등급 {{grade}} (최소 {{floor}})',
   'fields.preview.asana': 'Asana 태스크',
+  'fields.preview.iac': '배포 후 IaC ({{environment}}), 단계별로 적용',
+  'fields.preview.iacFailed': 'IaC 변경 내용을 보여 줄 수 없습니다',
   'table.heading': '배포 목록',
   'table.title': '배포',
   'table.versions': '배포버전',

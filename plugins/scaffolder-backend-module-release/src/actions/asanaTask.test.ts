@@ -125,13 +125,11 @@ describe('kop:asana:task against the sandbox Asana', () => {
 
     // A retried task finds both steps done: no second task, no second link request.
     await action().handler(actionContext(input, { checkpoints }));
+    expect(writes().filter(r => r.startsWith('POST /api/release/'))).toEqual([
+      `POST /api/release/releases/${sampleRelease.id}/links`,
+    ]);
     expect(
-      writes().filter(r => r.startsWith('POST /api/release/')),
-    ).toEqual([`POST /api/release/releases/${sampleRelease.id}/links`]);
-    expect(
-      (await tasks()).filter(
-        (t: { task?: string }) => t.task === gid,
-      ),
+      (await tasks()).filter((t: { task?: string }) => t.task === gid),
     ).toHaveLength(1);
 
     const task = await kop.integrations.asana.getTask(gid);
