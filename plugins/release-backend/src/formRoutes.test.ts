@@ -164,4 +164,38 @@ describe('the release form routes against the sandbox', () => {
     expect(diff).toContain('+  hybrisServiceName: green # www.kop.example');
     expect(diff).not.toContain('values-blue.yaml');
   });
+
+  it('marks a form dry run in the audit trail, and the review page leaves no trace', async () => {
+    const audit = async () =>
+      (
+        await request(server)
+          .get('/api/release/audit')
+          .set('authorization', as('kim.minjun'))
+      ).body.items as Array<{ action: string; meta?: object; after?: object }>;
+    const before = (await audit()).length;
+    await request(server)
+      .post('/api/release/preview')
+      .set('authorization', as('kim.minjun'))
+      .send(draft)
+      .expect(200);
+    expect(await audit()).toHaveLength(before);
+    await request(server)
+      .post('/api/release/preview?dryRun=true')
+      .set('authorization', as('kim.minjun'))
+      .send(draft)
+      .expect(200);
+    const rows = await audit();
+    expect(rows).toHaveLength(before + 1);
+    expect(rows[rows.length - 1]).toMatchObject({
+      action: 'release.create',
+      actor: 'user:default/kim.minjun',
+      outcome: 'success',
+      meta: { dryRun: true },
+      after: { grade: 'B', state: 'prepared' },
+    });
+    const verify = await request(server)
+      .get('/api/release/audit/verify')
+      .set('authorization', as('kim.minjun'));
+    expect(verify.body.ok).toBe(true);
+  });
 });

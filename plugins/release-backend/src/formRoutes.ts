@@ -59,7 +59,11 @@ export interface FormRouteOptions {
 }
 
 const previewQuerySchema = z
-  .object({ environment: z.string().max(40).optional() })
+  .object({
+    environment: z.string().max(40).optional(),
+    /** Set by a form's dry run (not by the review page): the attempt goes into the audit trail. */
+    dryRun: z.enum(['true']).optional(),
+  })
   .strict();
 
 /** What the release forms read while being filled in; nothing here writes. */
@@ -110,8 +114,13 @@ export function addFormRoutes(
   router.post('/preview', async (req, res) => {
     const actor = await options.actorOf(req);
     const body = parse(createReleaseSchema, req.body, 'body');
-    const { environment } = parse(previewQuerySchema, req.query, 'query');
+    const { environment, dryRun } = parse(
+      previewQuerySchema,
+      req.query,
+      'query',
+    );
     const draft = await releases.draft(actor, body);
+    if (dryRun) await releases.recordDryRun(actor, draft);
     const groupOf = (role: string) => releases.policy.roles[role]?.group;
     res.json({
       ...(environment ? { iac: await iacAfter(draft.apps, environment) } : {}),

@@ -38,6 +38,8 @@ interface LogEntry {
 }
 interface DryRunAnswer {
   status: number;
+  /** Audit rows the dry run left (each marked dry-run). */
+  audited: number;
   body: {
     log?: LogEntry[];
     output?: {
@@ -87,6 +89,15 @@ describe('the release forms, dry-run through the scaffolder backend against the 
     return { status: res.status, body: JSON.parse(text || '{}'), text };
   };
 
+  const auditRows = (body: unknown) =>
+    ((body as { items?: unknown[] }).items ?? (body as unknown[])) as Array<{
+      seq: number;
+      action: string;
+      actor: string;
+      releaseId?: string;
+      meta?: Record<string, unknown>;
+    }>;
+
   /** Everything a dry run could have written: the sandbox systems, and the release backend's releases and audit trail. */
   const everything = async () => {
     const releases = await api('/release/releases');
@@ -114,7 +125,22 @@ describe('the release forms, dry-run through the scaffolder backend against the 
     });
     const sent = [...requestLog.requests];
     expect(sent.filter(r => !/^(GET|HEAD) /.test(r))).toEqual([]);
-    expect(await everything()).toEqual(before);
+    const after = await everything();
+    expect({ ...after, audit: undefined }).toEqual({
+      ...before,
+      audit: undefined,
+    });
+    // The only trace a dry run leaves: its attempt, marked dry-run in the audit trail (RELIABILITY 19).
+    const seen = new Set(auditRows(before.audit).map(r => r.seq));
+    const added = auditRows(after.audit).filter(r => !seen.has(r.seq));
+    for (const row of added) {
+      expect(row).toMatchObject({
+        action: 'release.create',
+        actor: KIM,
+        meta: { dryRun: true },
+      });
+      expect(row.releaseId).toBeUndefined();
+    }
     // No credential of the user (the scaffolder's backstageToken) or of a system comes back.
     for (const secret of [
       mockCredentials.user.token(KIM),
@@ -125,7 +151,7 @@ describe('the release forms, dry-run through the scaffolder backend against the 
     ]) {
       expect(answer.text).not.toContain(secret);
     }
-    return answer;
+    return { ...answer, audited: added.length } as DryRunAnswer;
   }
 
   /** Each step's log: the action ran in dry-run mode and finished, or was skipped by its `if`. */
@@ -243,6 +269,7 @@ describe('the release forms, dry-run through the scaffolder backend against the 
     it('previews the release, its Asana task and the QA request, and writes nothing', async () => {
       const answer = await dryRun('prepare-release.yaml', values);
       expect(answer.status).toBe(200);
+      expect(answer.audited).toBe(1);
       const steps = stepsOf(answer);
       expect(Object.keys(steps)).toEqual(['create', 'asana', 'qa']);
       for (const step of Object.values(steps)) {

@@ -136,6 +136,17 @@ export class ReleaseService {
     return release;
   }
 
+  /** A form's dry run of create: audited as such, with the release it would have made; nothing else. */
+  async recordDryRun(actor: Actor, draft: StoredRelease): Promise<void> {
+    await this.audit.record({
+      actor: actor.ref,
+      action: 'release.create',
+      outcome: 'success',
+      after: publicView(draft),
+      meta: { dryRun: true },
+    });
+  }
+
   /**
    * The release a request would create, checked as create checks it, stored nowhere: the form's
    * review page shows its announcement and approvers before anything is written.

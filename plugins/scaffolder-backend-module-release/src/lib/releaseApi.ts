@@ -92,13 +92,16 @@ export class ReleaseApi {
     );
   }
 
-  /** The release a create request would make, stored nowhere (same checks as create). */
+  /**
+   * The release a create request would make, stored nowhere (same checks as create); the backend
+   * records the dry run in its audit trail.
+   */
   preview(credentials: BackstageCredentials, request: CreateReleaseRequest) {
     return this.call<{ release: Release; notes: ReleaseNotes }>(
       credentials,
       'preview release',
       'POST',
-      '/preview',
+      '/preview?dryRun=true',
       request,
     );
   }
