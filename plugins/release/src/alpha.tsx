@@ -36,6 +36,8 @@ export const releasesPage = PageBlueprint.make({
   params: {
     path: '/releases',
     title: releaseTranslationRef('releasesPage.title'),
+    // Each page under /releases draws its own header with the page's title.
+    noHeader: true,
     routeRef: convertLegacyRouteRef(rootRouteRef),
     icon: <RocketLaunchIcon />,
     loader: () =>

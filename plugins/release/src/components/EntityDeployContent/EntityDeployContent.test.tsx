@@ -83,7 +83,7 @@ describe('EntityDeployContent', () => {
       await screen.findByText('No releases of hybris yet'),
     ).toBeInTheDocument();
     expect(
-      screen.getByRole('button', { name: 'Change config' }),
+      screen.getByRole('link', { name: 'Change config' }),
     ).toHaveAttribute('href', '/create/templates/default/kop-config-change');
     expect(
       await screen.findByText('Release backend connected: kop (beta → prod)'),

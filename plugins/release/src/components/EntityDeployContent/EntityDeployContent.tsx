@@ -32,10 +32,12 @@ export const EntityDeployContent = () => {
           gridGap={16}
         >
           <BackendStatus />
+          {/* It navigates: a link for screen readers, though drawn as a button. */}
           <LinkButton
             variant="outlined"
             color="primary"
             to={configChangeFormPath}
+            role="link"
           >
             {t('deployTab.changeConfig')}
           </LinkButton>

@@ -43,10 +43,12 @@ export const ReleasesDashboard = () => {
         <ContentHeader title={t('releasesPage.title')}>
           <Box display="flex" alignItems="center" gridGap={16}>
             <Link to={setupLink()}>{t('releasesPage.setupLink')}</Link>
+            {/* It navigates: a link for screen readers, though drawn as a button. */}
             <LinkButton
               variant="contained"
               color="primary"
               to={newReleaseFormPath}
+              role="link"
             >
               {t('releasesPage.newRelease')}
             </LinkButton>

@@ -120,7 +120,7 @@ describe('ReleasesPage', () => {
     const { api } = dashboardApi();
     await renderPage(api);
     expect(screen.getByText('kop release portal')).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'New release' })).toHaveAttribute(
+    expect(screen.getByRole('link', { name: 'New release' })).toHaveAttribute(
       'href',
       '/create/templates/default/kop-prepare-release',
     );
