@@ -149,6 +149,68 @@ describe('StatusCache', () => {
     expect(calls.gitlab).toHaveLength(6);
   });
 
+  it('starts every read of a cold fill before any system answers', async () => {
+    const { cache, argocd, calls, hold } = setUp();
+    hold.when = () => true;
+    let served = false;
+    const first = cache.snapshot().then(status => {
+      served = true;
+      return status;
+    });
+    await settle();
+    // Two lists, a tree, a cluster status and a metric per colour and environment, three files each.
+    expect(hold.calls).toHaveLength(20);
+    expect(hold.calls.filter(c => c.endsWith(' list'))).toEqual([
+      'argocd beta list',
+      'argocd prod list',
+    ]);
+    expect(argocd.beta.trees + argocd.prod.trees).toBe(4);
+    expect(calls.cluster).toBe(4);
+    expect(calls.prometheus).toBe(4);
+    expect(calls.gitlab.filter(c => c.includes('@main:'))).toHaveLength(6);
+    expect(served).toBe(false);
+    hold.release();
+    const status = await first;
+    expect(rowOf(status, 'prod', 'hybris')).toMatchObject({
+      liveColour: 'blue',
+      version: 'deploy-2026-01-06',
+    });
+    expect(calls.gitlab).toHaveLength(6);
+  });
+
+  it('serves the first snapshot without waiting for the values at a synced commit the branch has moved past, and sends them when they land', async () => {
+    const { cache, argocd, filesAt, hold, listen, changes, flush } = setUp();
+    const synced = 'd'.repeat(40);
+    argocd.prod.apps.set(
+      'hybris',
+      application('hybris', { resourceVersion: 10, revision: synced }),
+    );
+    filesAt.set(
+      `kop/kop-deploy-prod@${synced}:hybris/values.yaml`,
+      'storefront:\n  hybrisServiceName: green\nbackoffice:\n  hybrisServiceName: green\napi:\n  hybrisServiceName: green\n',
+    );
+    hold.when = call => call.includes(`@${synced}:`);
+    const first = await cache.snapshot();
+    expect(hold.calls).toEqual([
+      `gitlab kop/kop-deploy-prod@${synced}:hybris/values.yaml`,
+    ]);
+    // Meanwhile the branch head stands in.
+    expect(rowOf(first, 'prod', 'hybris').liveColour).toBe('blue');
+    expect(rowOf(first, 'prod', 'hybris').errors).toBeUndefined();
+
+    listen();
+    hold.release();
+    await flush();
+    const later = rowOf(changes[changes.length - 1], 'prod', 'hybris');
+    expect(later).toMatchObject({
+      liveColour: 'green',
+      version: 'deploy-2025-12-23',
+    });
+    expect(rowOf(await cache.snapshot(), 'beta', 'hybris').liveColour).toBe(
+      'blue',
+    );
+  });
+
   it('reads the values again at the commit Argo CD synced when the branch has moved on', async () => {
     const { cache, argocd, calls } = setUp();
     const synced = 'd'.repeat(40);

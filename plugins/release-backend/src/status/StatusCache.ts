@@ -337,6 +337,8 @@ export class StatusCache {
   private readonly colourSlots = new Map<string, ColourSlots>();
   private readonly valueSlots = new Map<string, Slot<ValuesRead>>();
   private readonly keysByFile = new Map<string, string[]>();
+  /** `<environment>/<file>` → the values last shown for it, standing in while a newer commit is read. */
+  private readonly shownValues = new Map<string, Slot<ValuesRead>>();
   private readonly errorMetric?: GateMetric;
 
   private readonly listeners = new Set<StatusListener>();
@@ -565,7 +567,11 @@ export class StatusCache {
 
   // ------------------------------------------------------------- reading
 
-  /** Every read of a cold cache at once; then the values files at the revisions Argo CD synced. */
+  /**
+   * Every read of a cold cache at once: each one is named by the release layout, so none waits for
+   * another's answer. What does depend on an answer (the values at a synced commit that is not the
+   * branch head) is read after the first snapshot and sent to subscribers when it lands.
+   */
   private async fill(): Promise<void> {
     // The values at the IaC branch head usually are those at the synced revision: read them at once.
     const heads = this.environments.flatMap(environment => {
@@ -584,21 +590,9 @@ export class StatusCache {
       ]),
       ...heads.map(slot => slot.refresh()),
     ]);
-    const second: Array<Promise<void>> = [];
-    for (const { project, file, slot } of this.valueReads()) {
-      if (slot.known || slot.loading) continue;
-      const head = this.valueSlots.get(
-        `${project}@${this.layout.iac.branch}:${file}`,
-      );
-      // GitLab did not answer at the branch head: say so now rather than wait for it again.
-      if (head?.error && !head.known) slot.error = head.error;
-      else second.push(slot.refresh());
-    }
-    await Promise.all(second);
     this.ready = true;
     // After the first list, so the stream's replay does not compete with the cold reads.
     for (const instance of this.instances.values()) this.startWatch(instance);
-    this.pruneValues();
     this.dirty = true;
   }
 
@@ -818,7 +812,8 @@ export class StatusCache {
 
   /**
    * The values file of an Argo CD app at the revision it synced (immutable, so read once), starting
-   * the read when it is not there yet; undefined while the revision is unknown.
+   * the read when it is not there yet; undefined while the revision is unknown. Until that read
+   * lands, the values last shown for the file stand in (at first, those at the branch head).
    */
   private valuesAt(
     environment: string,
@@ -826,11 +821,26 @@ export class StatusCache {
     file: string,
   ): Slot<ValuesRead> | undefined {
     const read = this.valueRead(environment, argocdApp, file);
-    const slot = read?.slot;
-    if (slot && !slot.known && !slot.loading && !slot.error) {
-      slot.refresh().catch(() => undefined);
+    if (!read) return undefined;
+    const { slot, project } = read;
+    const shownKey = `${environment}/${file}`;
+    if (slot.known) {
+      this.shownValues.set(shownKey, slot);
+      return slot;
     }
-    return slot;
+    const head = this.valueSlots.get(
+      `${project}@${this.layout.iac.branch}:${file}`,
+    );
+    // Wait for the branch head's read: it may turn out to be this very commit.
+    if (head?.loading && !head.known) return head;
+    if (!slot.loading && !slot.error) {
+      // GitLab did not answer at the branch head: say so now rather than ask it again at once.
+      if (head?.error && !head.known) slot.error = head.error;
+      else slot.refresh().catch(() => undefined);
+    }
+    if (slot.error) return slot;
+    const standIn = this.shownValues.get(shownKey) ?? head;
+    return standIn?.known ? standIn : slot;
   }
 
   /** Where the values of an Argo CD app are, at the revision it synced; undefined while unknown. */

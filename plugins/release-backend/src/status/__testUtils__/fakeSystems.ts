@@ -56,6 +56,29 @@ export class ManualTimers implements StatusTimers {
   }
 }
 
+/** Holds the answers of the calls a test picks until it releases them; the calls are made at once. */
+export class AnswerHold {
+  /** Which calls wait, by name (e.g. "gitlab kop/kop-deploy-prod@main:hybris/values.yaml"). */
+  when?: (call: string) => boolean;
+  /** The calls made and not answered yet, in the order they were made. */
+  readonly waiting: Array<{ call: string; answer(): void }> = [];
+
+  /** Resolves when `call` may answer. */
+  gate(call: string): Promise<void> {
+    if (!this.when?.(call)) return Promise.resolve();
+    return new Promise(answer => this.waiting.push({ call, answer }));
+  }
+
+  /** Lets every held call answer. */
+  release(): void {
+    for (const held of this.waiting.splice(0)) held.answer();
+  }
+
+  get calls(): string[] {
+    return this.waiting.map(w => w.call);
+  }
+}
+
 /** A promise resolved or rejected from outside. */
 export function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -157,21 +180,29 @@ export class FakeArgoCd implements StatusArgoCd {
   readonly stream: FakeStream;
   readonly pods = new Map<string, { total: number; ready: number }>();
   lists = 0;
+  trees = 0;
   /** When set, the next lists answer this instead. */
   nextList?: () => Promise<v1alpha1Application[]>;
 
-  constructor(readonly instance: string, apps: v1alpha1Application[]) {
+  constructor(
+    readonly instance: string,
+    apps: v1alpha1Application[],
+    private readonly hold = new AnswerHold(),
+  ) {
     for (const app of apps) this.apps.set(app.metadata!.name!, app);
     this.stream = new FakeStream(instance);
   }
 
   async listApplications(): Promise<v1alpha1Application[]> {
     this.lists += 1;
+    await this.hold.gate(`argocd ${this.instance} list`);
     if (this.nextList) return this.nextList();
     return structuredClone([...this.apps.values()]);
   }
 
   async getResourceTree(name: string): Promise<v1alpha1ApplicationTree> {
+    this.trees += 1;
+    await this.hold.gate(`argocd ${this.instance} tree ${name}`);
     const { total, ready } = this.pods.get(name) ?? { total: 0, ready: 0 };
     return {
       nodes: Array.from({ length: total }, (_, i) => ({
@@ -214,9 +245,10 @@ export function kopApps(resourceVersion = 10): v1alpha1Application[] {
 
 /** Every system the status reads, in memory: beta and prod each with their own Argo CD. */
 export function fakeSystems() {
+  const hold = new AnswerHold();
   const argocd = {
-    beta: new FakeArgoCd('beta', kopApps()),
-    prod: new FakeArgoCd('prod', kopApps()),
+    beta: new FakeArgoCd('beta', kopApps(), hold),
+    prod: new FakeArgoCd('prod', kopApps(), hold),
   } as Record<string, FakeArgoCd>;
   argocd.beta.pods.set('hybris-blue', { total: 9, ready: 9 });
   argocd.prod.pods.set('hybris-blue', { total: 9, ready: 9 });
@@ -244,6 +276,8 @@ export function fakeSystems() {
   }
   /** Files of the IaC repositories at the branch head, `<project>:<path>`. */
   const files = new Map<string, string>();
+  /** Files at one commit that differ from the branch head, `<project>@<commit>:<path>`. */
+  const filesAt = new Map<string, string>();
   for (const environment of ['beta', 'prod']) {
     const project = `kop/kop-deploy-${environment}`;
     files.set(
@@ -279,6 +313,7 @@ export function fakeSystems() {
       return {
         clusterStatus: async (environment, colour) => {
           calls.cluster += 1;
+          await hold.gate(`hybris ${environment}/${colour}`);
           return structuredClone(cluster.get(`${environment}/${colour}`)!);
         },
       };
@@ -288,6 +323,7 @@ export function fakeSystems() {
       return {
         queryRange: async () => {
           calls.prometheus += 1;
+          await hold.gate('prometheus');
           return {
             resultType: 'matrix' as const,
             result: errorRate,
@@ -299,8 +335,11 @@ export function fakeSystems() {
     gitlab: () => ({
       readFile: async (project, ref, path): Promise<GitlabFile | undefined> => {
         calls.gitlab.push(`${project}@${ref}:${path}`);
+        await hold.gate(`gitlab ${project}@${ref}:${path}`);
         if (broken.gitlab) throw broken.gitlab;
-        const content = files.get(`${project}:${path}`);
+        const content =
+          filesAt.get(`${project}@${ref}:${path}`) ??
+          files.get(`${project}:${path}`);
         return content === undefined
           ? undefined
           : {
@@ -312,5 +351,15 @@ export function fakeSystems() {
       },
     }),
   };
-  return { systems, argocd, cluster, files, calls, broken, errorRate };
+  return {
+    systems,
+    argocd,
+    cluster,
+    files,
+    filesAt,
+    calls,
+    broken,
+    errorRate,
+    hold,
+  };
 }
