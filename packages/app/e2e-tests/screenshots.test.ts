@@ -56,7 +56,8 @@ test('every page in English and in Korean, kept as screenshots', async ({
   browser,
 }, testInfo) => {
   test.setTimeout(240_000);
-  const viewport = { width: 1280, height: 1280 };
+  // Tall enough for every dashboard row: the app scrolls inside its own pane, not the page.
+  const viewport = { width: 1400, height: 1800 };
 
   // A release waiting for choi.yuna, so the release page and her inbox have something to show.
   const authorContext = await browser.newContext({ viewport });
@@ -85,9 +86,8 @@ test('every page in English and in Korean, kept as screenshots', async ({
 
     await page.goto('/releases');
     await expectAllRows(page, language);
-    // A link drawn as a button: MUI gives it the button role.
     await expect(
-      page.getByRole('button', { name: text.newRelease }),
+      page.getByRole('link', { name: text.newRelease }),
     ).toHaveAttribute('href', /\/create\//);
     // In her pending approvals and among the open releases.
     await expect(page.getByRole('link', { name: title })).toHaveCount(2);
@@ -116,7 +116,7 @@ test('every page in English and in Korean, kept as screenshots', async ({
     await page.goto('/catalog/default/component/hybris/deploy');
     await expect(statusRow(page, 'hybris', 'prod', language)).toBeVisible();
     await expect(
-      page.getByRole('button', { name: text.changeConfig }),
+      page.getByRole('link', { name: text.changeConfig }),
     ).toHaveAttribute('href', /\/create\//);
     await shot('deploy-tab');
 

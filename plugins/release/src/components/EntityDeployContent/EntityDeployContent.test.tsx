@@ -82,9 +82,10 @@ describe('EntityDeployContent', () => {
     expect(
       await screen.findByText('No releases of hybris yet'),
     ).toBeInTheDocument();
-    expect(
-      screen.getByRole('link', { name: 'Change config' }),
-    ).toHaveAttribute('href', '/create/templates/default/kop-config-change');
+    expect(screen.getByRole('link', { name: 'Change config' })).toHaveAttribute(
+      'href',
+      '/create/templates/default/kop-config-change',
+    );
     expect(
       await screen.findByText('Release backend connected: kop (beta → prod)'),
     ).toBeInTheDocument();

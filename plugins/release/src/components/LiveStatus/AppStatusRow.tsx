@@ -15,8 +15,9 @@ import { formatMetric, latestValue, Sparkline } from './Sparkline';
 const useStyles = makeStyles(theme => ({
   row: {
     display: 'grid',
+    // Small minimums: the dashboard's status card is about 640 px wide on a 1280 px screen.
     gridTemplateColumns:
-      'minmax(150px, 1fr) minmax(240px, 2fr) minmax(300px, 3fr)',
+      'minmax(120px, 1fr) minmax(200px, 2fr) minmax(240px, 3fr)',
     gap: theme.spacing(2),
     padding: theme.spacing(1.5, 0),
     borderBottom: `1px solid ${theme.palette.divider}`,
