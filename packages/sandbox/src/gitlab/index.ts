@@ -90,7 +90,9 @@ function flag(value: unknown): boolean {
 
 /** The base of web links, from where the request came in: http://host:port/gitlab. */
 function webBaseOf(req: Request): string {
-  return `${req.protocol}://${req.get('host')}${req.baseUrl}`;
+  // Handlers sit under /gitlab/api/v4; GitLab's web pages live beside the API, not under it.
+  const base = req.baseUrl.replace(/\/api\/v4$/, '');
+  return `${req.protocol}://${req.get('host')}${base}`;
 }
 
 /** Sets GitLab's offset pagination headers and returns the page's slice bounds. */

@@ -98,7 +98,9 @@ export const AuditTrailCard = (props: {
             {rows.map(row => (
               <TableRow key={row.seq}>
                 <TableCell>{new Date(row.at).toLocaleString()}</TableCell>
-                <TableCell>{personOf(row.actor)}</TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  {personOf(row.actor)}
+                </TableCell>
                 <TableCell>{row.action}</TableCell>
                 <TableCell>
                   <Chip
