@@ -10,13 +10,27 @@ describe('releaseIacChanges', () => {
       releaseIacChanges({
         layout,
         liveColour: 'blue',
-        apps: [{ app: 'hybris', version: 'deploy-2026-01-08', steps: [5, 10, 15] }],
+        apps: [
+          { app: 'hybris', version: 'deploy-2026-01-08', steps: [5, 10, 15] },
+        ],
       }),
     ).toEqual([
-      { argocdApp: 'hybris-green', key: 'image.tag', value: 'deploy-2026-01-08' },
+      {
+        argocdApp: 'hybris-green',
+        key: 'image.tag',
+        value: 'deploy-2026-01-08',
+      },
       { argocdApp: 'hybris-green', key: 'replicaCount', value: 15 },
-      { argocdApp: 'hybris', key: 'storefront.hybrisServiceName', value: 'green' },
-      { argocdApp: 'hybris', key: 'backoffice.hybrisServiceName', value: 'green' },
+      {
+        argocdApp: 'hybris',
+        key: 'storefront.hybrisServiceName',
+        value: 'green',
+      },
+      {
+        argocdApp: 'hybris',
+        key: 'backoffice.hybrisServiceName',
+        value: 'green',
+      },
       { argocdApp: 'hybris', key: 'api.hybrisServiceName', value: 'green' },
     ]);
   });
