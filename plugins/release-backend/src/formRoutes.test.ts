@@ -198,4 +198,28 @@ describe('the release form routes against the sandbox', () => {
       .set('authorization', as('kim.minjun'));
     expect(verify.body.ok).toBe(true);
   });
+
+  it("serves a stored release's IaC diff for its page, and names a bad environment", async () => {
+    const created = await request(server)
+      .post('/api/release/releases')
+      .set('authorization', as('kim.minjun'))
+      .send(draft);
+    expect(created.status).toBe(201);
+    const res = await request(server)
+      .get(`/api/release/releases/${created.body.id}/iac?environment=beta`)
+      .set('authorization', as('choi.yuna'));
+    expect(res.status).toBe(200);
+    expect(res.body.environment).toBe('beta');
+    expect(res.body.diff).toContain(`+  tag: ${seedFacts.hybris.candidate}`);
+    expect(res.body.diff).toContain(
+      '+  hybrisServiceName: green # www.kop.example',
+    );
+    const bad = await request(server)
+      .get(`/api/release/releases/${created.body.id}/iac?environment=staging`)
+      .set('authorization', as('choi.yuna'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(
+      /^environment: must be one of beta, prod/,
+    );
+  });
 });

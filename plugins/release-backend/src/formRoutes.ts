@@ -20,7 +20,7 @@ import {
   type Actor,
   type ReleaseService,
 } from './service/ReleaseService';
-import { createReleaseSchema, parse } from './schemas';
+import { createReleaseSchema, parse, releaseIdSchema } from './schemas';
 
 const candidatesQuerySchema = z
   .object({
@@ -136,6 +136,26 @@ export function addFormRoutes(
         })),
       ),
     });
+  });
+
+  const environmentQuerySchema = z
+    .object({
+      environment: z
+        .string()
+        .refine(
+          env => Object.hasOwn(layout.iac.repos, env),
+          `must be one of ${Object.keys(layout.iac.repos).join(', ')}`,
+        ),
+    })
+    .strict();
+
+  // The release page's IaC diff: where the stored release leaves the IaC repository, read now.
+  router.get('/releases/:id/iac', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const id = parse(releaseIdSchema, req.params.id, 'id');
+    const { environment } = parse(environmentQuerySchema, req.query, 'query');
+    const release = await releases.get(id);
+    res.json(await iacAfter(release.apps, environment));
   });
 
   router.get('/iac/targets', async (req, res) => {

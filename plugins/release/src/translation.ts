@@ -108,6 +108,13 @@ export const releaseMessages = {
     },
   },
   releasePage: {
+    iac: {
+      title: 'IaC after the release ({{environment}})',
+      loading: 'reading the IaC diff',
+      loadFailed: 'Could not read the IaC diff',
+      cannotShow: 'The IaC diff cannot be shown',
+      nothing: 'The IaC repository already holds these values.',
+    },
     title: 'Release',
     subtitle: '{{state}} · grade {{grade}} · by {{author}}',
     allReleases: 'All releases',

@@ -229,6 +229,10 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
     whatShips: jest.fn(async request => whatShipsFixture(request)),
     previewRelease: unexpected('previewRelease'),
     getIacTargets: unexpected('getIacTargets'),
+    getReleaseIac: jest.fn(async (_id: string, environment: string) => ({
+      environment,
+      diff: '--- a/web/values.yaml\n+++ b/web/values.yaml\n-  tag: 6e27011f\n+  tag: a7ed4db1\n',
+    })),
     previewIac: unexpected('previewIac'),
     getRelease: jest.fn(async () => releaseFixture()),
     getApprovals: jest.fn(async () => approvalsFixture(plMayApprove)),

@@ -176,6 +176,11 @@ export interface ReleaseApi {
     environment?: string,
   ): Promise<ReleasePreview>;
   getIacTargets(): Promise<IacEditTargets>;
+  /** Where a stored release leaves the IaC repository of an environment, as a diff against now. */
+  getReleaseIac(
+    id: string,
+    environment: string,
+  ): Promise<{ environment: string; diff?: string; error?: string }>;
   previewIac(request: {
     environment: string;
     changes: Array<{
@@ -267,6 +272,17 @@ export class ReleaseClient implements ReleaseApi {
       ? `?environment=${encodeURIComponent(environment)}`
       : '';
     return this.post(`/preview${query}`, draft);
+  }
+
+  async getReleaseIac(
+    id: string,
+    environment: string,
+  ): Promise<{ environment: string; diff?: string; error?: string }> {
+    return this.get(
+      `/releases/${encodeURIComponent(id)}/iac?environment=${encodeURIComponent(
+        environment,
+      )}`,
+    );
   }
 
   async getIacTargets(): Promise<IacEditTargets> {

@@ -26,6 +26,7 @@ import {
   useTimedLoad,
 } from '../releaseView';
 import { GradeCard } from './GradeCard';
+import { IacDiffCard } from './IacDiffCard';
 import { LinksCard } from './LinksCard';
 import { VersionsCard } from './VersionsCard';
 import { WhatShipsCard } from './WhatShipsCard';
@@ -99,6 +100,11 @@ export const ReleasePage = () => {
                   environment={environmentOf(current.state, environments)}
                 />
                 <AnnouncementCard id={id} revision={current.revision} />
+                <IacDiffCard
+                  id={id}
+                  revision={current.revision}
+                  environment={environmentOf(current.state, environments)}
+                />
                 <AuditTrailCard id={id} refresh={refresh + refusals} />
               </Box>
             </Grid>
