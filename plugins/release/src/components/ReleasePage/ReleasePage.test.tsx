@@ -134,10 +134,7 @@ describe('ReleasePage', () => {
     expect(
       (await screen.findByTestId('kop-release-page-iac-diff')).textContent,
     ).toContain('+  tag: a7ed4db1');
-    expect(api.getReleaseIac).toHaveBeenCalledWith(
-      expect.any(String),
-      'prod',
-    );
+    expect(api.getReleaseIac).toHaveBeenCalledWith(expect.any(String), 'prod');
 
     expect(
       screen.getByText('Awaiting approval · grade B · by kim.minjun'),
