@@ -104,6 +104,10 @@ const releaseFormFields = [
     component: m.IacEditField,
     validation: m.validateIacEdit,
   })),
+  releaseFormField('rollback-target', releaseFieldNames.rollbackTarget, m => ({
+    component: m.RollbackTargetField,
+    validation: m.validateRollbackTarget,
+  })),
 ];
 
 /**

@@ -12,6 +12,7 @@ export {
   ReleaseGradeFieldExtension,
   ReleasePreviewFieldExtension,
   IacEditFieldExtension,
+  RollbackTargetFieldExtension,
 } from './plugin';
 export { releaseFieldNames } from './fields';
 export * from './api';

@@ -16,10 +16,12 @@ import {
   ReleaseGradeField,
   ReleasePreviewField,
   ReleaseVersionsField,
+  RollbackTargetField,
   releaseFieldNames,
   validateReleaseChanges,
   validateReleaseGrade,
   validateReleaseVersions,
+  validateRollbackTarget,
 } from './fields';
 import { rootRouteRef } from './routes';
 
@@ -109,5 +111,14 @@ export const IacEditFieldExtension = releasePlugin.provide(
     name: releaseFieldNames.iacEdit,
     component: IacEditField,
     validation: validateIacEdit,
+  }),
+);
+
+/** The earlier release a rollback goes back to, and which of its apps (`ui:field: KopRollbackTarget`). @public */
+export const RollbackTargetFieldExtension = releasePlugin.provide(
+  createScaffolderFieldExtension({
+    name: releaseFieldNames.rollbackTarget,
+    component: RollbackTargetField,
+    validation: validateRollbackTarget,
   }),
 );

@@ -9,6 +9,11 @@ export {
 export { ReleaseGradeField, validateReleaseGrade } from './ReleaseGradeField';
 export { ReleasePreviewField } from './ReleasePreviewField';
 export {
+  RollbackTargetField,
+  validateRollbackTarget,
+  rollbackTargetStates,
+} from './RollbackTargetField';
+export {
   IacEditField,
   validateIacEdit,
   type IacEditValue,
@@ -22,4 +27,5 @@ export const releaseFieldNames = {
   grade: 'KopReleaseGrade',
   preview: 'KopReleasePreview',
   iacEdit: 'KopIacEdit',
+  rollbackTarget: 'KopRollbackTarget',
 } as const;
