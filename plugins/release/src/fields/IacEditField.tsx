@@ -1,14 +1,14 @@
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
-import { Box, MenuItem, TextField, Typography } from '@material-ui/core';
+import { Box, TextField, Typography } from '@material-ui/core';
 import { Progress, WarningPanel } from '@backstage/core-components';
 import useAsync from 'react-use/esm/useAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { useState } from 'react';
 import { releaseApiRef, type IacEditTargets } from '../api';
 import { releaseTranslationRef } from '../translation';
-import { FieldFrame } from './FieldFrame';
+import { ChoiceField, FieldFrame } from './FieldFrame';
 
 /** The config-change field's value: the edit and the diff it was shown as. */
 export interface IacEditValue {
@@ -98,54 +98,33 @@ export const IacEditField = (
       legend={props.schema.title ?? t('fields.iac.title')}
       rawErrors={rawErrors}
     >
-      <TextField
-        select
-        margin="dense"
-        variant="outlined"
+      <ChoiceField
         id="kop-iac-environment"
         label={t('fields.versions.environment')}
         value={value.environment}
         disabled={disabled}
-        onChange={e => set({ environment: e.target.value })}
-      >
-        {all.environments.map(env => (
-          <MenuItem key={env} value={env}>
-            {env}
-          </MenuItem>
-        ))}
-      </TextField>
-      <TextField
-        select
-        margin="dense"
-        variant="outlined"
+        options={all.environments.map(env => ({ value: env, label: env }))}
+        onChange={environment => set({ environment })}
+      />
+      <ChoiceField
         id="kop-iac-app"
         label={t('fields.iac.argocdApp')}
         value={value.argocdApp}
         disabled={disabled}
-        onChange={e => set({ argocdApp: e.target.value, key: '' })}
-      >
-        {all.targets.map(x => (
-          <MenuItem key={x.argocdApp} value={x.argocdApp}>
-            {x.argocdApp} ({x.file})
-          </MenuItem>
-        ))}
-      </TextField>
-      <TextField
-        select
-        margin="dense"
-        variant="outlined"
+        options={all.targets.map(x => ({
+          value: x.argocdApp,
+          label: `${x.argocdApp} (${x.file})`,
+        }))}
+        onChange={argocdApp => set({ argocdApp, key: '' })}
+      />
+      <ChoiceField
         id="kop-iac-key"
         label={t('fields.iac.key')}
         value={value.key}
         disabled={disabled || !value.argocdApp}
-        onChange={e => set({ key: e.target.value })}
-      >
-        {keys.map(k => (
-          <MenuItem key={k} value={k}>
-            {k}
-          </MenuItem>
-        ))}
-      </TextField>
+        options={keys.map(k => ({ value: k, label: k }))}
+        onChange={key => set({ key })}
+      />
       <TextField
         margin="dense"
         variant="outlined"

@@ -7,14 +7,12 @@ import {
   Checkbox,
   FormControlLabel,
   FormHelperText,
-  MenuItem,
-  TextField,
   Typography,
 } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef, type CandidateList } from '../api';
 import { releaseTranslationRef } from '../translation';
-import { FieldFrame } from './FieldFrame';
+import { ChoiceField, FieldFrame } from './FieldFrame';
 import type { ReleaseVersionsValue } from './draft';
 
 /** ui:options of the versions field. */
@@ -50,11 +48,8 @@ function AppVersionPicker(props: {
     );
   }
   return (
-    <TextField
-      select
+    <ChoiceField
       fullWidth
-      margin="dense"
-      variant="outlined"
       id={`kop-version-${props.app}`}
       label={t('fields.versions.versionOf', { app: props.app })}
       value={props.value ?? ''}
@@ -64,14 +59,12 @@ function AppVersionPicker(props: {
           ? t('fields.versions.loading')
           : t('fields.versions.from', { from: list?.from ?? '' })
       }
-      onChange={e => props.onChange(e.target.value || undefined)}
-    >
-      {(list?.candidates ?? []).map(c => (
-        <MenuItem key={c.version} value={c.version}>
-          {c.label}
-        </MenuItem>
-      ))}
-    </TextField>
+      options={(list?.candidates ?? []).map(c => ({
+        value: c.version,
+        label: c.label,
+      }))}
+      onChange={version => props.onChange(version || undefined)}
+    />
   );
 }
 
@@ -113,22 +106,14 @@ export const ReleaseVersionsField = (
       legend={props.schema.title ?? t('fields.versions.title')}
       rawErrors={rawErrors}
     >
-      <TextField
-        select
-        margin="dense"
-        variant="outlined"
+      <ChoiceField
         id="kop-environment"
         label={t('fields.versions.environment')}
         value={value.environment}
         disabled={disabled}
-        onChange={e => onChange({ ...value, environment: e.target.value })}
-      >
-        {environments.map(env => (
-          <MenuItem key={env} value={env}>
-            {env}
-          </MenuItem>
-        ))}
-      </TextField>
+        options={environments.map(env => ({ value: env, label: env }))}
+        onChange={environment => onChange({ ...value, environment })}
+      />
       {apps.map(app => {
         const chosen = value.apps.some(a => a.app === app);
         return (

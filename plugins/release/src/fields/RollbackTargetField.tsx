@@ -13,17 +13,15 @@ import {
   Checkbox,
   FormControlLabel,
   FormHelperText,
-  MenuItem,
   Radio,
   RadioGroup,
-  TextField,
   Typography,
 } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { releaseApiRef } from '../api';
 import { releaseTranslationRef } from '../translation';
-import { FieldFrame } from './FieldFrame';
+import { ChoiceField, FieldFrame } from './FieldFrame';
 import type { ReleaseVersionsValue } from './draft';
 
 /** Releases whose versions ran in full: what a rollback may go back to. */
@@ -158,41 +156,23 @@ export const RollbackTargetField = (
       legend={props.schema.title ?? t('fields.rollback.title')}
       rawErrors={rawErrors}
     >
-      <TextField
-        select
-        margin="dense"
-        variant="outlined"
+      <ChoiceField
         id="kop-rollback-environment"
         label={t('fields.rollback.environment')}
         value={value.environment}
         disabled={disabled}
-        onChange={e => onChange({ ...value, environment: e.target.value })}
-      >
-        {environments.map(env => (
-          <MenuItem key={env} value={env}>
-            {env}
-          </MenuItem>
-        ))}
-      </TextField>
-      <TextField
-        select
-        margin="dense"
-        variant="outlined"
+        options={environments.map(env => ({ value: env, label: env }))}
+        onChange={environment => onChange({ ...value, environment })}
+      />
+      <ChoiceField
         id="kop-rollback-app-filter"
         label={t('fields.rollback.appFilter')}
         value={appFilter}
         disabled={disabled}
-        SelectProps={{ displayEmpty: true }}
-        InputLabelProps={{ shrink: true }}
-        onChange={e => filterBy(e.target.value as ReleaseApp | '')}
-      >
-        <MenuItem value="">{t('fields.rollback.allApps')}</MenuItem>
-        {releaseApps.map(app => (
-          <MenuItem key={app} value={app}>
-            {app}
-          </MenuItem>
-        ))}
-      </TextField>
+        empty={t('fields.rollback.allApps')}
+        options={releaseApps.map(app => ({ value: app, label: app }))}
+        onChange={app => filterBy(app as ReleaseApp | '')}
+      />
       <Typography variant="subtitle2">
         {t('fields.rollback.releases')}
       </Typography>
