@@ -8,6 +8,8 @@ export class SystemError extends Error {
   readonly system: string;
   readonly status?: number;
   readonly retryable: boolean;
+  /** What failed, without the system and action in front: for wrapping in a caller's own words. */
+  readonly detail?: string;
 
   constructor(options: {
     system: string;
@@ -24,6 +26,7 @@ export class SystemError extends Error {
     this.system = options.system;
     this.status = options.status;
     this.retryable = options.retryable ?? false;
+    this.detail = options.detail;
     if (options.cause !== undefined) {
       (this as { cause?: unknown }).cause = options.cause;
     }

@@ -180,10 +180,8 @@ export class HybrisClusterClient {
         sleep: ms => this.clock.sleep(ms),
       });
     } catch (e) {
-      const message = (e as Error).message.replace(
-        /^hybris: .*? failed:?\s*/,
-        '',
-      );
+      // fetchWithRetry names the system and action; keep only what failed.
+      const message = (e as SystemError).detail;
       throw this.fail(action, `${message || 'no answer'} from ${shown(url)}`, {
         retryable: true,
       });

@@ -204,11 +204,8 @@ export class JenkinsClient {
         sleep: ms => this.clock.sleep(ms),
       });
     } catch (e) {
-      // fetchWithRetry's error names the system and action already; keep its words, drop the cause.
-      const message = (e as Error).message.replace(
-        /^Jenkins: .*? failed:?\s*/,
-        '',
-      );
+      // fetchWithRetry names the system and action; keep only what failed.
+      const message = (e as SystemError).detail;
       throw this.fail(action, message || 'no answer', { retryable: true });
     }
     if (response.ok || init.accept?.includes(response.status)) return response;
