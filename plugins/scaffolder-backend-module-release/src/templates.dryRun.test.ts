@@ -98,6 +98,23 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       meta?: Record<string, unknown>;
     }>;
 
+  /** The template's announcement output for one hybris version, grade and item, in the team's format. */
+  const announcementOutput = (version: string, grade: string, item: string) => [
+    {
+      title: '공지 (Announcement)',
+      content: codeBlock(
+        [
+          '[kop] 배포합니다.',
+          `- 배포버전: hybris(${version})`,
+          `- 배포등급: ${grade}`,
+          '- DB 업데이트 여부: N',
+          '- 배포내역',
+          `\t- ${item}`,
+        ].join('\n'),
+      ),
+    },
+  ];
+
   /** Everything a dry run could have written: the sandbox systems, and the release backend's releases and audit trail. */
   const everything = async () => {
     const releases = await api('/release/releases');
@@ -284,21 +301,9 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(steps.qa.messages).toContain(
         "Dry run: would post the release's message to #kop-qa",
       );
-      expect(answer.body.output?.text).toEqual([
-        {
-          title: '공지 (Announcement)',
-          content: codeBlock(
-            [
-              '[kop] 배포합니다.',
-              `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
-              '- 배포등급: B(낮음)',
-              '- DB 업데이트 여부: N',
-              '- 배포내역',
-              `\t- ${FOOTER}`,
-            ].join('\n'),
-          ),
-        },
-      ]);
+      expect(answer.body.output?.text).toEqual(
+        announcementOutput(seedFacts.hybris.candidate, 'B(낮음)', FOOTER),
+      );
     });
 
     it('fails, naming gradeReason, when the grade is below the floor of a DB change and no reason is given', async () => {
@@ -346,21 +351,9 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(steps.share.messages).toContain(
         "Dry run: would post the release's message to #kop-incident",
       );
-      expect(answer.body.output?.text).toEqual([
-        {
-          title: '공지 (Announcement)',
-          content: codeBlock(
-            [
-              '[kop] 배포합니다.',
-              `- 배포버전: hybris(${seedFacts.hybris.candidate})`,
-              '- 배포등급: E(특수)',
-              '- DB 업데이트 여부: N',
-              '- 배포내역',
-              `\t- ${FOOTER}`,
-            ].join('\n'),
-          ),
-        },
-      ]);
+      expect(answer.body.output?.text).toEqual(
+        announcementOutput(seedFacts.hybris.candidate, 'E(특수)', FOOTER),
+      );
     });
 
     it('fails, naming the version, when a hybris version is not a deploy branch', async () => {
@@ -440,21 +433,13 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       // The QA request is for beta only: its `if` is false, so it never runs.
       expect(steps.qa).toMatchObject({ status: 'skipped', dryRun: false });
       expect(steps.create.messages.join('\n')).toContain('"rollback": true');
-      expect(answer.body.output?.text).toEqual([
-        {
-          title: '공지 (Announcement)',
-          content: codeBlock(
-            [
-              '[kop] 배포합니다.',
-              `- 배포버전: hybris(${seedFacts.hybris.idle})`,
-              '- 배포등급: C(중간)',
-              '- DB 업데이트 여부: N',
-              '- 배포내역',
-              `\t- [ROLLBACK] hybris ${seedFacts.hybris.running} → ${seedFacts.hybris.idle}`,
-            ].join('\n'),
-          ),
-        },
-      ]);
+      expect(answer.body.output?.text).toEqual(
+        announcementOutput(
+          seedFacts.hybris.idle,
+          'C(중간)',
+          `[ROLLBACK] hybris ${seedFacts.hybris.running} → ${seedFacts.hybris.idle}`,
+        ),
+      );
     });
 
     it('fails, naming items, when nothing is listed as taken out', async () => {
