@@ -12,6 +12,7 @@ import {
   Users,
   type Gitlab,
 } from '@gitbeaker/rest';
+import { mergeRequestCommits } from './commitGraph';
 import { defaultRetryPolicy, type RetryPolicy } from '../http/retry';
 import { SystemError } from '../http/SystemError';
 import {
@@ -512,30 +513,9 @@ export class GitlabClient {
     const found: GitlabMergeRequest[] = [];
     for (const raw of merged) {
       const mr = toMergeRequest(raw);
-      const anchor = [mr.mergeCommitSha, mr.squashCommitSha, mr.sha].find(
-        s => s && bySha.has(s),
-      );
-      if (!anchor) continue;
-      const mine = new Set<string>([anchor]);
-      const merge = bySha.get(anchor)!;
-      if (anchor === mr.mergeCommitSha && merge.parentShas.length > 1) {
-        // The commits the merge brought in: reachable from its second parent, not from its first.
-        const within = (start: string) => {
-          const seen = new Set<string>();
-          const todo = [start];
-          while (todo.length) {
-            const sha = todo.pop()!;
-            if (seen.has(sha) || !bySha.has(sha)) continue;
-            seen.add(sha);
-            todo.push(...bySha.get(sha)!.parentShas);
-          }
-          return seen;
-        };
-        const base = within(merge.parentShas[0]);
-        for (const sha of within(merge.parentShas[1])) {
-          if (!base.has(sha)) mine.add(sha);
-        }
-      }
+      const landed = mergeRequestCommits(mr, bySha);
+      if (!landed) continue;
+      const { anchor, shas: mine } = landed;
       for (const sha of mine) bySha.get(sha)!.mergeRequestIid = mr.iid;
       mr.changedPaths = await this.commitPaths(project, anchor, action);
       found.push(mr);

@@ -15,6 +15,7 @@ import type {
   GitlabComparedCommit,
   GitlabMergeRequest,
 } from '../gitlab/GitlabClient';
+import { mergeRequestCommits } from '../gitlab/commitGraph';
 import type { ReleaseIntegrations } from '../integrations';
 import type { ReleaseLayout } from '../layout';
 import { readDeployedVersion, type DeployedVersion } from './deployed';
@@ -158,32 +159,10 @@ function commitsOf(
   commits: GitlabComparedCommit[],
 ): Map<number, { anchor: string; shas: Set<string> }> {
   const bySha = new Map(commits.map(c => [c.sha, c]));
-  const reachable = (start: string) => {
-    const seen = new Set<string>();
-    const todo = [start];
-    while (todo.length) {
-      const sha = todo.pop()!;
-      if (seen.has(sha) || !bySha.has(sha)) continue;
-      seen.add(sha);
-      todo.push(...bySha.get(sha)!.parentShas);
-    }
-    return seen;
-  };
   const result = new Map<number, { anchor: string; shas: Set<string> }>();
   for (const mr of mrs) {
-    const anchor = [mr.mergeCommitSha, mr.squashCommitSha, mr.sha].find(
-      s => s && bySha.has(s),
-    );
-    if (!anchor) continue;
-    const shas = new Set([anchor]);
-    const parents = bySha.get(anchor)!.parentShas;
-    if (anchor === mr.mergeCommitSha && parents.length > 1) {
-      const base = reachable(parents[0]);
-      for (const sha of reachable(parents[1])) {
-        if (!base.has(sha)) shas.add(sha);
-      }
-    }
-    result.set(mr.iid, { anchor, shas });
+    const landed = mergeRequestCommits(mr, bySha);
+    if (landed) result.set(mr.iid, landed);
   }
   return result;
 }
