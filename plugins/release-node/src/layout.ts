@@ -314,3 +314,35 @@ export function imageKeysOf(
     key: a.imageKey,
   }));
 }
+
+/**
+ * What the switch keys say: the one colour they all name (by colour or by its Argo CD app), a key
+ * naming no colour, or keys naming different colours (a switch half done).
+ *
+ * @public
+ */
+export type SwitchReading =
+  | { colour: string }
+  | { unknown: { key: string; value: unknown } }
+  | { mixed: string };
+
+/** Reads the live colour from the switch keys' values. @public */
+export function readSwitchColour(
+  hybris: Pick<HybrisLayout, 'switch' | 'colours'>,
+  valueOf: (key: string) => unknown,
+): SwitchReading {
+  const named = hybris.switch.keys.map(key => {
+    const value = valueOf(key);
+    const colour = Object.entries(hybris.colours).find(
+      ([name, c]) => value === name || value === c.argocdApp,
+    )?.[0];
+    return { key, value, colour };
+  });
+  const unknown = named.find(n => !n.colour);
+  if (unknown) return { unknown: { key: unknown.key, value: unknown.value } };
+  const live = [...new Set(named.map(n => n.colour!))];
+  if (live.length > 1) {
+    return { mixed: named.map(n => `${n.key}=${n.value}`).join(', ') };
+  }
+  return { colour: live[0] };
+}

@@ -10,6 +10,7 @@ import type {
   ReleaseStatusPoint,
 } from '@internal/plugin-release-common';
 import {
+  readSwitchColour,
   ArgoCdApplicationWatcher,
   countPods,
   gateQuery,
@@ -1177,31 +1178,25 @@ export class StatusCache {
       );
       return undefined;
     }
-    const named = sw.keys.map(key => {
-      const value = read.values[key];
-      const colour = Object.entries(colours).find(
-        ([name, c]) => value === name || value === c.argocdApp,
-      )?.[0];
-      return { key, value, colour };
-    });
-    const unknown = named.find(n => !n.colour);
-    if (unknown) {
+    const reading = readSwitchColour(
+      this.layout.apps.hybris,
+      key => read.values[key],
+    );
+    if ('unknown' in reading) {
+      const { key, value } = reading.unknown;
       errors.push(
-        `hybris: ${unknown.key} in ${at} is ${
-          unknown.value === undefined ? 'missing' : `'${unknown.value}'`
+        `hybris: ${key} in ${at} is ${
+          value === undefined ? 'missing' : `'${value}'`
         }, not one of the colours ${Object.keys(colours).join(', ')}`,
       );
       return undefined;
     }
-    const live = distinct(named.map(n => n.colour));
-    if (live.length > 1) {
+    if ('mixed' in reading) {
       errors.push(
-        `hybris: the switch keys in ${at} name more than one colour (${named
-          .map(n => `${n.key}=${n.value}`)
-          .join(', ')}): a switch is half done`,
+        `hybris: the switch keys in ${at} name more than one colour (${reading.mixed}): a switch is half done`,
       );
       return undefined;
     }
-    return live[0];
+    return reading.colour;
   }
 }

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import type { ArgoCdClient } from '../argocd/ArgoCdClient';
 import type { GitlabClient } from '../gitlab/GitlabClient';
 import { SystemError } from '../http/SystemError';
-import { imageKeysOf, type ReleaseLayout } from '../layout';
+import { imageKeysOf, readSwitchColour, type ReleaseLayout } from '../layout';
 
 /** What runs now in one environment, and where that was read. @public */
 export interface DeployedVersion {
@@ -89,34 +89,27 @@ async function liveHybrisColour(
       detail: `${sw.values} is not there`,
     });
   }
-  const named = sw.keys.map(key => {
-    const value = scalar(valueAt(doc, key));
-    const colour = Object.entries(colours).find(
-      ([name, c]) => value === name || value === c.argocdApp,
-    )?.[0];
-    return { key, value, colour };
-  });
-  const unknown = named.find(n => !n.colour);
-  if (unknown) {
+  const reading = readSwitchColour(layout.apps.hybris, key =>
+    scalar(valueAt(doc, key)),
+  );
+  if ('unknown' in reading) {
+    const { key, value } = reading.unknown;
     throw new SystemError({
       system: 'GitLab',
       action,
-      detail: `${unknown.key} is ${
-        unknown.value === undefined ? 'missing' : `'${unknown.value}'`
+      detail: `${key} is ${
+        value === undefined ? 'missing' : `'${value}'`
       }, not one of the colours ${Object.keys(colours).join(', ')}`,
     });
   }
-  const live = [...new Set(named.map(n => n.colour!))];
-  if (live.length > 1) {
+  if ('mixed' in reading) {
     throw new SystemError({
       system: 'GitLab',
       action,
-      detail: `the switch keys name more than one colour (${named
-        .map(n => `${n.key}=${n.value}`)
-        .join(', ')}): finish or revert the switch first`,
+      detail: `the switch keys name more than one colour (${reading.mixed}): finish or revert the switch first`,
     });
   }
-  return live[0];
+  return reading.colour;
 }
 
 /** The values keys that hold the app's image in this environment; the first is the one that counts. */
