@@ -129,6 +129,13 @@ export async function startServer(
     releases,
     integrations: unused('the integrations') as ReleaseIntegrations,
   });
+  return serveRouter(router);
+}
+
+/** Serves a release router at /api/release on 127.0.0.1 and an ephemeral port, errors as the backend maps them. */
+export async function serveRouter(
+  router: express.Router,
+): Promise<BenchServer> {
   const app = express();
   app.use('/api/release', router);
   app.use(

@@ -8,8 +8,6 @@
  *
  *   node --require @backstage/cli/config/nodeTransform.cjs plugins/release-backend/bench/status.bench.ts
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type {
   BackstageCredentials,
@@ -23,11 +21,7 @@ import {
   gateQuery,
   readReleaseLayout,
 } from '@internal/plugin-release-node';
-import express, {
-  type NextFunction,
-  type Request,
-  type Response,
-} from 'express';
+import express, { type Request } from 'express';
 import Router from 'express-promise-router';
 import { sandboxGitlabTokens } from 'sandbox';
 import { addStatusRoutes } from '../src/status/routes';
@@ -40,7 +34,7 @@ import {
 import { percentile, summarize, type Latency } from './load';
 import { RawLoadWorker } from './rawLoadWorker';
 import { SandboxWorker } from './sandboxWorker';
-import { quietLogger } from './server';
+import { quietLogger, serveRouter } from './server';
 
 const CONCURRENCY = 50;
 const WARM_REQUESTS = 3_000;
@@ -166,29 +160,7 @@ async function serve(cache: StatusCache) {
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
   addStatusRoutes(router, { httpAuth, status: cache });
-  const app = express();
-  app.use('/api/release', router);
-  app.use(
-    (error: Error, _req: Request, res: Response, _next: NextFunction): void => {
-      quietLogger.error(error.stack ?? String(error));
-      res
-        .status(error.name === 'AuthenticationError' ? 401 : 500)
-        .json({ error: { name: error.name, message: error.message } });
-    },
-  );
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/api/release`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close(e => (e ? reject(e) : resolve()));
-      }),
-  };
+  return serveRouter(router);
 }
 
 async function getStatus(baseUrl: string) {
