@@ -80,7 +80,7 @@ export interface WhatShips {
 export interface ReleasePreview {
   release: Release;
   /** With an environment: the IaC diff the release ends with there, or why it cannot be shown. */
-  iac?: { environment: string; diff?: string; error?: string };
+  iac?: ReleaseIacDiff;
   notes: { announcement: string; asana: string; commitMessage: string };
   approvals: Array<ApprovalRequirement & { group?: string; teams: string[] }>;
 }
@@ -94,6 +94,23 @@ export interface IacEditTargets {
     file: string;
     keys: string[];
   }>;
+}
+
+/** An on-screen IaC edit to preview. @public */
+export interface IacPreviewRequest {
+  environment: string;
+  changes: Array<{
+    argocdApp: string;
+    key: string;
+    value: string | number | boolean;
+  }>;
+}
+
+/** The IaC diff a release ends with in an environment, or why it cannot be shown. @public */
+export interface ReleaseIacDiff {
+  environment: string;
+  diff?: string;
+  error?: string;
 }
 
 /** The exact change an IaC edit makes, stored nowhere. @public */
@@ -177,18 +194,8 @@ export interface ReleaseApi {
   ): Promise<ReleasePreview>;
   getIacTargets(): Promise<IacEditTargets>;
   /** Where a stored release leaves the IaC repository of an environment, as a diff against now. */
-  getReleaseIac(
-    id: string,
-    environment: string,
-  ): Promise<{ environment: string; diff?: string; error?: string }>;
-  previewIac(request: {
-    environment: string;
-    changes: Array<{
-      argocdApp: string;
-      key: string;
-      value: string | number | boolean;
-    }>;
-  }): Promise<IacPreview>;
+  getReleaseIac(id: string, environment: string): Promise<ReleaseIacDiff>;
+  previewIac(request: IacPreviewRequest): Promise<IacPreview>;
   getRelease(id: string): Promise<Release>;
   getApprovals(id: string): Promise<ReleaseApprovals>;
   decide(id: string, decision: ReleaseDecision): Promise<Release>;
@@ -277,7 +284,7 @@ export class ReleaseClient implements ReleaseApi {
   async getReleaseIac(
     id: string,
     environment: string,
-  ): Promise<{ environment: string; diff?: string; error?: string }> {
+  ): Promise<ReleaseIacDiff> {
     return this.get(
       `/releases/${encodeURIComponent(id)}/iac?environment=${encodeURIComponent(
         environment,
@@ -289,14 +296,7 @@ export class ReleaseClient implements ReleaseApi {
     return this.get('/iac/targets');
   }
 
-  async previewIac(request: {
-    environment: string;
-    changes: Array<{
-      argocdApp: string;
-      key: string;
-      value: string | number | boolean;
-    }>;
-  }): Promise<IacPreview> {
+  async previewIac(request: IacPreviewRequest): Promise<IacPreview> {
     return this.post('/iac/preview', request);
   }
 
