@@ -7,7 +7,7 @@ import {
 import {
   iacTargets,
   planIacEdit,
-  readDeployedVersion,
+  liveHybrisColour,
   releaseIacChanges,
   type ReleaseIntegrations,
   type ReleaseLayout,
@@ -87,18 +87,18 @@ export function addFormRoutes(
     environment: string,
   ): Promise<{ environment: string; diff?: string; error?: string }> {
     try {
-      let liveColour: string | undefined;
-      if (apps.some(a => a.app === 'hybris')) {
-        const { deployed } = await readDeployedVersion({
-          app: 'hybris',
-          environment,
-          layout,
-          gitlab: integrations.gitlab,
-        });
-        liveColour = Object.entries(layout.apps.hybris.colours).find(
-          ([, c]) => c.argocdApp === deployed.argocdApp,
-        )?.[0];
-      }
+      // Only the switch keys are read: the idle colour is the one they do not name.
+      // An unknown environment is left to planIacEdit, whose error names it.
+      const project = layout.iac.repos[environment];
+      const liveColour =
+        project && apps.some(a => a.app === 'hybris')
+          ? await liveHybrisColour(
+              layout,
+              integrations.gitlab,
+              project,
+              layout.iac.branch,
+            )
+          : undefined;
       const plan = await planIacEdit({
         gitlab: integrations.gitlab,
         layout,

@@ -72,8 +72,12 @@ async function readValues(
   }
 }
 
-/** The live hybris colour: the colour all switch keys name (a half-done switch is an error). */
-async function liveHybrisColour(
+/**
+ * The live hybris colour: the colour all switch keys name (a half-done switch is an error).
+ *
+ * @public
+ */
+export async function liveHybrisColour(
   layout: ReleaseLayout,
   gitlab: GitlabClient,
   project: string,

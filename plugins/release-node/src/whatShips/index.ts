@@ -7,5 +7,9 @@ export {
   type WhatShipsMergeRequest,
   type WhatShipsRequest,
 } from './whatShips';
-export { readDeployedVersion, type DeployedVersion } from './deployed';
+export {
+  liveHybrisColour,
+  readDeployedVersion,
+  type DeployedVersion,
+} from './deployed';
 export { WhatShipsInputError, WhatShipsNotFoundError } from './errors';
