@@ -1,7 +1,8 @@
 import type { Config } from '@backstage/config';
-import type {
-  ReleaseIntegrations,
-  SystemCheckReport,
+import {
+  redactSecrets,
+  type ReleaseIntegrations,
+  type SystemCheckReport,
 } from '@internal/plugin-release-node';
 
 /** The answer of `GET /setup-check`. */
@@ -38,10 +39,6 @@ export function secretValuesOf(config: Config): string[] {
   return [...found].sort((a, b) => b.length - a.length);
 }
 
-function redact(text: string, secrets: string[]): string {
-  return secrets.reduce((t, s) => t.split(s).join('***'), text);
-}
-
 export interface SetupCheckOptions {
   integrations: Pick<ReleaseIntegrations, 'checkAll'>;
   config: Config;
@@ -65,11 +62,11 @@ export async function runSetupCheck(
   const secrets = secretValuesOf(config);
   const masked = systems.map(report => ({
     ...report,
-    system: redact(report.system, secrets),
+    system: redactSecrets(report.system, secrets),
     checks: report.checks.map(check => ({
-      name: redact(check.name, secrets),
+      name: redactSecrets(check.name, secrets),
       ok: check.ok,
-      detail: redact(check.detail, secrets),
+      detail: redactSecrets(check.detail, secrets),
     })),
   }));
   return {

@@ -30,7 +30,11 @@ export interface CallFailure {
   detail: string;
 }
 
-/** Replaces every occurrence of each secret (and its URL-encoded form) with `***`. */
+/**
+ * Replaces every occurrence of each secret (and its URL-encoded form) with `***`.
+ *
+ * @public
+ */
 export function redactSecrets(
   text: string,
   secrets: Array<string | undefined>,
