@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,21 @@ describe('GitRepos', () => {
   });
 
   afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const switchToGreen = () =>
+    repos.commitFiles('kop/demo', {
+      branch: 'main',
+      message: 'Switch to green',
+      author,
+      date,
+      actions: [
+        {
+          action: 'update',
+          filePath: 'hybris/values.yaml',
+          content: '# live colour\nhybrisServiceName: green\n',
+        },
+      ],
+    });
 
   it('keeps bare repositories under <root>/<group>/<name>.git and reads files at a ref', async () => {
     expect(repos.dir('kop/demo')).toBe(join(root, 'git', 'kop', 'demo.git'));
@@ -81,19 +97,7 @@ describe('GitRepos', () => {
     expect(repos.usage.gitProcesses).toBe(warm);
 
     // A branch is read afresh every time: a new commit shows at once, the old commit stays as it was.
-    await repos.commitFiles('kop/demo', {
-      branch: 'main',
-      message: 'Switch to green',
-      author,
-      date,
-      actions: [
-        {
-          action: 'update',
-          filePath: 'hybris/values.yaml',
-          content: '# live colour\nhybrisServiceName: green\n',
-        },
-      ],
-    });
+    await switchToGreen();
     expect(
       await repos.readFile('kop/demo', 'main', 'hybris/values.yaml'),
     ).toContain('green');
@@ -106,6 +110,41 @@ describe('GitRepos', () => {
     const again = repos.usage.gitProcesses;
     await repos.resolveRef('kop/demo', 'f'.repeat(40));
     expect(repos.usage.gitProcesses).toBe(again + 1);
+  });
+
+  it('reads a branch head from its ref file without starting git, and still finds a branch git packed', async () => {
+    const head = (await repos.resolveRef('kop/demo', 'main'))!;
+    await repos.readFile('kop/demo', 'main', 'hybris/values.yaml');
+    const warm = repos.usage.gitProcesses;
+    expect(
+      await Promise.all([
+        repos.readFile('kop/demo', 'main', 'hybris/values.yaml'),
+        repos.resolveRef('kop/demo', 'main'),
+        repos.branchHead('kop/demo', 'main'),
+      ]),
+    ).toEqual([expect.stringContaining('blue'), head, head]);
+    expect(repos.usage.gitProcesses).toBe(warm);
+
+    await repos.createBranch('kop/demo', 'release/2026.11.26', 'main');
+    expect(await repos.resolveRef('kop/demo', 'release/2026.11.26')).toBe(head);
+    // Once git packs its refs the files are gone: the lookup falls back to git and agrees.
+    execFileSync('git', [
+      '--git-dir',
+      repos.dir('kop/demo'),
+      'pack-refs',
+      '--all',
+      '--prune',
+    ]);
+    const packed = repos.usage.gitProcesses;
+    expect(await repos.resolveRef('kop/demo', 'main')).toBe(head);
+    expect(await repos.branchHead('kop/demo', 'release/2026.11.26')).toBe(head);
+    expect(repos.usage.gitProcesses).toBe(packed + 2);
+    // A commit after packing writes a loose ref again, and the newer head is read from it.
+    const moved = await switchToGreen();
+    expect(await repos.resolveRef('kop/demo', 'main')).toBe(moved.sha);
+    expect(
+      await repos.readFile('kop/demo', 'main', 'hybris/values.yaml'),
+    ).toContain('green');
   });
 
   it('keeps at most the reads its limits allow, least recently used out first', async () => {

@@ -8,6 +8,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Who wrote a commit. */
@@ -538,10 +539,33 @@ export class GitRepos {
     }
   }
 
+  /**
+   * A branch git keeps as a loose ref, read as git reads it: a file holding the sha, replaced by a
+   * rename on each update, so no git process is needed. Undefined when git keeps it elsewhere.
+   */
+  private async looseBranch(
+    project: string,
+    ref: string,
+  ): Promise<string | undefined> {
+    this.mustExist(project);
+    try {
+      const text = await readFile(
+        join(this.dir(project), 'refs', 'heads', ref),
+        'utf8',
+      );
+      const sha = text.trim();
+      return FULL_SHA.test(sha) ? sha : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private async lookupRef(
     project: string,
     ref: string,
   ): Promise<string | undefined> {
+    const loose = await this.looseBranch(project, ref);
+    if (loose) return loose;
     const res = await this.git(
       project,
       ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
@@ -889,6 +913,8 @@ export class GitRepos {
 
   async branchHead(project: string, name: string): Promise<string | undefined> {
     assertRef(name);
+    const loose = await this.looseBranch(project, name);
+    if (loose) return loose;
     const res = await this.git(project, [
       'rev-parse',
       '--verify',
