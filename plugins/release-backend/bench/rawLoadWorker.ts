@@ -18,9 +18,32 @@ export interface RawGet {
   maxMs: number;
 }
 
-type Reply = { id: number; result: LoadResult } | { id: number; error: string };
+/** One GET on a connection opened beforehand, as a browser with the page open makes it. */
+export interface RawGetOnce {
+  url: string;
+  authorization: string;
+  /** Fetched first on the same connection, whatever it answers, and not timed. */
+  warmUpUrl: string;
+}
 
-function get(agent: http.Agent, options: RawGet): Promise<number> {
+/** When the GET was sent (ms since the epoch, comparable across threads) and how long it took. */
+export interface RawGetTiming {
+  sentAt: number;
+  ms: number;
+}
+
+type Request = { id: number; load: RawGet } | { id: number; once: RawGetOnce };
+
+type Reply =
+  | { id: number; result: LoadResult }
+  | { id: number; timing: RawGetTiming }
+  | { id: number; error: string };
+
+function get(
+  agent: http.Agent,
+  options: Pick<RawGet, 'url' | 'authorization'>,
+  expectOk = true,
+): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.get(
@@ -38,7 +61,7 @@ function get(agent: http.Agent, options: RawGet): Promise<number> {
           bytes += chunk.length;
         });
         res.on('end', () => {
-          if (res.statusCode !== 200 || bytes === 0) {
+          if (expectOk && (res.statusCode !== 200 || bytes === 0)) {
             reject(new Error(`GET ${options.url} answered ${res.statusCode}`));
           } else resolve(performance.now() - started);
         });
@@ -51,7 +74,27 @@ function get(agent: http.Agent, options: RawGet): Promise<number> {
 
 if (parentPort && workerData?.role === 'kop-bench-raw-load') {
   const port = parentPort;
-  port.on('message', ({ id, load }: { id: number; load: RawGet }) => {
+  const fail = (id: number, error: unknown) =>
+    port.postMessage({
+      id,
+      error: String((error as Error).stack ?? error),
+    } satisfies Reply);
+  port.on('message', (request: Request) => {
+    const { id } = request;
+    if ('once' in request) {
+      const { once } = request;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      get(agent, { ...once, url: once.warmUpUrl }, false)
+        .then(async () => {
+          const sentAt = performance.timeOrigin + performance.now();
+          const ms = await get(agent, once);
+          port.postMessage({ id, timing: { sentAt, ms } } satisfies Reply);
+        })
+        .catch(error => fail(id, error))
+        .finally(() => agent.destroy());
+      return;
+    }
+    const { load } = request;
     const agent = new http.Agent({
       keepAlive: true,
       maxSockets: load.concurrency,
@@ -64,11 +107,7 @@ if (parentPort && workerData?.role === 'kop-bench-raw-load') {
     })
       .then(
         result => port.postMessage({ id, result } satisfies Reply),
-        error =>
-          port.postMessage({
-            id,
-            error: String((error as Error).stack ?? error),
-          } satisfies Reply),
+        error => fail(id, error),
       )
       .finally(() => agent.destroy());
   });
@@ -81,17 +120,31 @@ export class RawLoadWorker {
   });
   private next = 0;
 
-  run(load: RawGet): Promise<LoadResult> {
-    const id = this.next++;
+  async run(load: RawGet): Promise<LoadResult> {
+    const reply = await this.ask({ id: this.next++, load });
+    if (!('result' in reply))
+      throw new Error('the load thread answered no result');
+    return reply.result;
+  }
+
+  /** One GET from this thread, so the server's own work after answering does not delay its reading. */
+  async once(once: RawGetOnce): Promise<RawGetTiming> {
+    const reply = await this.ask({ id: this.next++, once });
+    if (!('timing' in reply))
+      throw new Error('the load thread answered no timing');
+    return reply.timing;
+  }
+
+  private ask(request: Request): Promise<Exclude<Reply, { error: string }>> {
     return new Promise((resolve, reject) => {
       const onMessage = (reply: Reply) => {
-        if (reply.id !== id) return;
+        if (reply.id !== request.id) return;
         this.worker.off('message', onMessage);
         if ('error' in reply) reject(new Error(reply.error));
-        else resolve(reply.result);
+        else resolve(reply);
       };
       this.worker.on('message', onMessage);
-      this.worker.postMessage({ id, load });
+      this.worker.postMessage(request);
     });
   }
 

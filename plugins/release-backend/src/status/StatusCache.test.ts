@@ -274,8 +274,11 @@ describe('StatusCache', () => {
   it('follows the application stream, keeping the newer of a list and an event', async () => {
     const { cache, argocd, listen, changes, flush } = setUp();
     await cache.snapshot();
-    listen();
     const stream = argocd.beta.stream;
+    // Opened once the first snapshot is out, so its replay does not hold up the first viewers.
+    expect(stream.open).toBe(false);
+    await settle();
+    listen();
     expect(stream.open).toBe(true);
     stream.connect();
     stream.push(
@@ -310,6 +313,7 @@ describe('StatusCache', () => {
   it('lists every 10 s while the stream is down and shows how old the rows are when that fails too', async () => {
     const { cache, argocd, timers, advance } = setUp();
     await cache.snapshot();
+    await settle();
     const stream = argocd.beta.stream;
     stream.connect();
     argocd.prod.stream.connect();
@@ -361,6 +365,7 @@ describe('StatusCache', () => {
     const { cache, argocd, cluster, timers, listen, changes, flush, calls } =
       setUp();
     await cache.snapshot();
+    await settle();
     for (const a of Object.values(argocd)) a.stream.connect();
     await settle();
     listen();
@@ -482,9 +487,21 @@ describe('StatusCache', () => {
     );
   });
 
+  it('opens no stream when it stops before the first snapshot went out', async () => {
+    const { cache, argocd, calls } = setUp();
+    await cache.snapshot();
+    await cache.stop();
+    await settle();
+    expect(argocd.beta.stream.opened).toBe(0);
+    expect(argocd.prod.stream.opened).toBe(0);
+    expect(calls.cluster).toBe(4);
+  });
+
   it('stops its streams and timers and closes every subscriber', async () => {
     const { cache, argocd, timers, listen, closed } = setUp();
     await cache.snapshot();
+    await settle();
+    expect(argocd.beta.stream.open).toBe(true);
     listen();
     expect(cache.subscribers).toBe(1);
     await cache.stop();

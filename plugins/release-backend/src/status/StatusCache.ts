@@ -612,9 +612,12 @@ export class StatusCache {
       ]),
     ]);
     this.ready = true;
-    // After the first list, so the stream's replay does not compete with the cold reads.
-    for (const instance of this.instances.values()) this.startWatch(instance);
     this.dirty = true;
+    // After the first snapshot is out, so the stream's replay competes with neither the cold reads
+    // nor the answer the first viewers wait for.
+    setImmediate(() => {
+      for (const instance of this.instances.values()) this.startWatch(instance);
+    });
   }
 
   private refreshFast(): Promise<unknown> {
