@@ -586,8 +586,8 @@ export class StatusCache {
 
   /**
    * Every read of a cold cache at once: each one is named by the release layout, so none waits for
-   * another's answer. What does depend on an answer (the values at a synced commit that is not the
-   * branch head) is read after the first snapshot and sent to subscribers when it lands.
+   * another's answer. Only the values at a synced commit the branch has moved past depend on one (the
+   * head's commit); they are read next, so the first snapshot never shows the head's as live.
    */
   private async fill(): Promise<void> {
     // The values at the IaC branch head usually are those at the synced revision: read them at once.
@@ -611,6 +611,15 @@ export class StatusCache {
         ...(s.errorRate ? [s.errorRate.refresh()] : []),
       ]),
     ]);
+    // Between an IaC commit and its sync the head holds values that do not run yet.
+    const behind = this.valueReads().filter(({ project, file, slot }) => {
+      const head = this.valueSlots.get(
+        `${project}@${this.layout.iac.branch}:${file}`,
+      );
+      // When GitLab failed at the head, asking it again at once would only wait as long again.
+      return !slot.known && !head?.error;
+    });
+    await Promise.all(behind.map(({ slot }) => slot.refresh()));
     this.ready = true;
     this.dirty = true;
     // After the first snapshot is out, so the stream's replay competes with neither the cold reads
