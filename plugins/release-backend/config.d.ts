@@ -84,6 +84,11 @@ export interface Config {
     windowOverride?: string[];
     /** Roles whose holders, with the release.admin permission, may act on others' releases. */
     adminRoles?: string[];
+    /** Pages the release page links to besides Argo CD and GitLab. */
+    links?: {
+      /** Per environment; `{environment}` in the URL is filled in, e.g. ?var-environment={environment}. */
+      dashboards?: Array<{ title: string; url: string }>;
+    };
     /** `GET /setup-check`, which asks every system whether the portal can work with it. */
     setupCheck?: {
       /** Per system: one that has not answered by then is reported as failed. Default 10. */

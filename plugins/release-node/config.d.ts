@@ -11,6 +11,8 @@ export interface Config {
       name: string;
       /** Base URL of the Argo CD API server, e.g. https://argocd.example.com */
       url: string;
+      /** The Argo CD UI people open from the portal's links, when it is not at `url`. */
+      webUrl?: string;
       /**
        * Bearer token of an Argo CD account allowed to get, sync and terminate the kop apps.
        * @visibility secret

@@ -139,6 +139,20 @@ test('kim.minjun prepares a hybris beta release and lands on its page with its i
   await expect(page.getByTestId('kop-release-announcement')).toContainText(
     /^\[kop\] 배포합니다\./,
   );
+  // Where to follow it: the Argo CD link opens the app's page in the sandbox's Argo CD.
+  const argocdBeta = page
+    .getByTestId('kop-release-links-argocd-beta')
+    .getByRole('link', { name: /^hybris-blue \(beta\)/ });
+  await expect(argocdBeta).toBeVisible();
+  const argocdUrl = await argocdBeta.getAttribute('href');
+  const argocdPage = await page.request.get(argocdUrl!);
+  expect(argocdPage.status()).toBe(200);
+  expect(await argocdPage.text()).toContain('<h1>hybris-blue</h1>');
+  await expect(
+    page
+      .getByTestId('kop-release-links-gitlab-all')
+      .getByRole('link', { name: new RegExp(`^kop/hybris @ ${candidate}`) }),
+  ).toBeVisible();
   await shot('8-release-page.png');
 
   // And as the backend stores it, read with the signed-in user's token.

@@ -464,4 +464,75 @@ describe('release API', () => {
       authorIsApprover: 'team-lead',
     });
   });
+  it('links a release out to Argo CD, GitLab and Grafana from config alone, and answers 404 for an unknown release', async () => {
+    const { server } = await startReleaseBackend({
+      config: {
+        ...alwaysOpen,
+        release: {
+          ...alwaysOpen.release,
+          links: {
+            dashboards: [
+              {
+                title: 'hybris',
+                url: 'https://grafana.kop.example/d/hybris?var-env={environment}',
+              },
+            ],
+          },
+        },
+        integrations: {
+          gitlab: [
+            {
+              host: 'gitlab.kop.example',
+              token: 'glpat-never-shown',
+            },
+          ],
+        },
+        argocd: {
+          instances: ['beta', 'prod'].map(name => ({
+            name,
+            url: `https://argocd-${name}.kop.example`,
+            token: 'argocd-never-shown',
+          })),
+        },
+      },
+    });
+    const created = await request(server)
+      .post('/api/release/releases')
+      .set('authorization', as('kim.minjun'))
+      .send(body);
+    expect(created.status).toBe(201);
+    const res = await request(server)
+      .get(`/api/release/releases/${created.body.id}/links-out`)
+      .set('authorization', as('choi.yuna'));
+    expect(res.status).toBe(200);
+    expect(res.body.problems).toBeUndefined();
+    expect(res.body.links).toEqual(
+      expect.arrayContaining([
+        {
+          system: 'gitlab',
+          title: 'kop/hybris @ deploy-2026-11-25',
+          url: 'https://gitlab.kop.example/kop/hybris/-/tree/deploy-2026-11-25',
+        },
+        {
+          system: 'argocd',
+          environment: 'prod',
+          title: 'hybris-green (prod)',
+          url: 'https://argocd-prod.kop.example/applications/hybris-green',
+        },
+        {
+          system: 'grafana',
+          environment: 'beta',
+          title: 'hybris',
+          url: 'https://grafana.kop.example/d/hybris?var-env=beta',
+        },
+      ]),
+    );
+    expect(res.text).not.toMatch(/never-shown/);
+    const missing = await request(server)
+      .get(
+        '/api/release/releases/00000000-0000-4000-8000-000000000000/links-out',
+      )
+      .set('authorization', as('choi.yuna'));
+    expect(missing.status).toBe(404);
+  });
 });

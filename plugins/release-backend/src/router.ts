@@ -36,6 +36,7 @@ import express, { type Request } from 'express';
 import Router from 'express-promise-router';
 import { addFormRoutes } from './formRoutes';
 import { isDemoSignInEnabled, listDemoUsers } from './service/demoUsers';
+import { readReleaseDashboards, releaseLinksOut } from './service/linksOut';
 import { createSetupCheck } from './service/setupCheck';
 import { addStatusRoutes } from './status/routes';
 import type { StatusCache } from './status/StatusCache';
@@ -241,6 +242,23 @@ export async function createRouter(
   router.get('/releases/:id', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
     res.json(publicView(await releases.get(idOf(req))));
+  });
+
+  const dashboards = readReleaseDashboards(config);
+  // Built from config, so the page links out even while Argo CD or GitLab is down.
+  router.get('/releases/:id/links-out', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const release = await releases.get(idOf(req));
+    res.json(
+      releaseLinksOut(release, {
+        layout,
+        environments: portal.environments,
+        dashboards,
+        argocdFor: environment =>
+          integrations.argocd.forEnvironment(environment),
+        gitlab: () => integrations.gitlab,
+      }),
+    );
   });
 
   router.get('/releases/:id/approvals', async (req, res) => {

@@ -56,6 +56,19 @@ export interface ReleaseLink {
   url: string;
 }
 
+/** A page of another system where a person follows the release, built from config. */
+export interface ReleaseLinkOut extends ReleaseLink {
+  system: 'argocd' | 'gitlab' | 'grafana';
+  /** Absent for what is the same in every environment (the app's version in GitLab). */
+  environment?: string;
+}
+
+/** The release page's links out, and which systems could not be linked and why. */
+export interface ReleaseLinksOut {
+  links: ReleaseLinkOut[];
+  problems?: string[];
+}
+
 /** A release as stored and served. @public */
 export interface Release {
   id: string;

@@ -227,6 +227,12 @@ export const releaseMessages = {
     links: {
       title: 'Links',
       none: 'No links were recorded for this release.',
+      recorded: 'Recorded with the release',
+      follow: 'Follow it in',
+      everywhere: 'all environments',
+      loadFailed: 'Could not build the links to Argo CD, GitLab and Grafana',
+      notLinked: 'Not linked',
+      loading: 'building the links to Argo CD, GitLab and Grafana',
     },
     deploy: {
       title: 'Deploy',

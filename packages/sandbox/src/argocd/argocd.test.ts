@@ -180,6 +180,23 @@ describe('Argo CD sandbox', () => {
     expect(named.status).toBe(404);
   });
 
+  it("opens an app's page where the UI would, and refuses an app or instance it does not hold", async () => {
+    const page = await fetch(`${sandbox.url}/argocd/prod/applications/web`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<h1>web</h1>');
+    expect(html).toContain('<dt>Sync</dt><dd>Synced</dd>');
+    expect(html).toContain('<dt>Health</dt><dd>Healthy</dd>');
+    // As the API: an app it does not hold is not named (403), an unknown instance is not there.
+    expect(
+      (await fetch(`${sandbox.url}/argocd/prod/applications/nope`)).status,
+    ).toBe(403);
+    expect(
+      (await fetch(`${sandbox.url}/argocd/staging/applications/web`)).status,
+    ).toBe(404);
+  });
+
   it('syncs the idle colour: the operation runs, pods come up, Progressing turns Healthy', async () => {
     const seen: Json[] = [];
     const controller = new AbortController();

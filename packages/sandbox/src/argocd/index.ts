@@ -78,6 +78,16 @@ const ROLLOUT_ACTIONS = [
   'promote-full',
 ];
 
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    c =>
+      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[
+        c
+      ]!),
+  );
+}
+
 function sendError(res: Response, e: unknown): void {
   if (e instanceof ArgoApiError) {
     res
@@ -505,6 +515,44 @@ export function argocdService(
     res.locals.argoUser = user;
     next();
   };
+
+  // ------------------------------------------------------ the UI's app page
+  // What the portal's links open: a plain page of the app as the API shows it (the real UI needs a login).
+  router.get('/:instance/applications/:name', (req, res) => {
+    const { instance, name } = req.params;
+    if (!known.has(instance)) {
+      res.status(404).type('text').send(`no Argo CD instance ${instance}`);
+      return;
+    }
+    try {
+      const app = simulation.application(instance, name) as {
+        status?: {
+          sync?: { status?: string; revision?: string };
+          health?: { status?: string };
+          summary?: { images?: string[] };
+        };
+      };
+      const rows: Array<[string, string]> = [
+        ['Sync', app.status?.sync?.status ?? 'Unknown'],
+        ['Health', app.status?.health?.status ?? 'Unknown'],
+        ['Revision', app.status?.sync?.revision ?? ''],
+        ['Images', (app.status?.summary?.images ?? []).join(', ')],
+      ];
+      res
+        .type('html')
+        .send(
+          `<!doctype html><meta charset="utf-8"><title>${escapeHtml(
+            name,
+          )} · Argo CD ${escapeHtml(
+            instance,
+          )} (sandbox)</title><h1>${escapeHtml(name)}</h1><dl>${rows
+            .map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`)
+            .join('')}</dl>`,
+        );
+    } catch (e) {
+      sendError(res, e);
+    }
+  });
 
   router.use(
     '/:instance/api/v1',

@@ -43,7 +43,9 @@ export const PORTAL_OPERATION_INFO = 'kop-release-portal';
 /** @public */
 export interface ArgoCdClientOptions {
   instance: Pick<ArgoCdInstanceConfig, 'name' | 'url' | 'token'> &
-    Partial<Pick<ArgoCdInstanceConfig, 'timeoutMs' | 'username' | 'apps'>>;
+    Partial<
+      Pick<ArgoCdInstanceConfig, 'timeoutMs' | 'username' | 'apps' | 'webUrl'>
+    >;
   fetchImpl?: typeof fetch;
   /** Injected for tests; used for backoff, Retry-After and polling. */
   sleep?: (ms: number) => Promise<void>;
@@ -255,6 +257,7 @@ export function countPods(tree: v1alpha1ApplicationTree): {
 export class ArgoCdClient {
   readonly instance: string;
   private readonly url: string;
+  private readonly webUrl: string;
   private readonly token: string;
   private readonly username?: string;
   private readonly apps: string[];
@@ -271,6 +274,7 @@ export class ArgoCdClient {
   constructor(options: ArgoCdClientOptions) {
     this.instance = options.instance.name;
     this.url = options.instance.url.replace(/\/+$/, '');
+    this.webUrl = (options.instance.webUrl ?? this.url).replace(/\/+$/, '');
     this.token = options.instance.token;
     this.username = options.instance.username;
     this.apps = options.instance.apps ?? defaultArgoCdApps;
@@ -284,6 +288,11 @@ export class ArgoCdClient {
     this.busyTimeoutMs = options.busyTimeoutMs ?? 15 * 60_000;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 30 * 60_000;
     this.logger = options.logger;
+  }
+
+  /** Where a person sees an app in the Argo CD UI. */
+  applicationUrl(name: string): string {
+    return `${this.webUrl}/applications/${encodeURIComponent(name)}`;
   }
 
   // ---------------------------------------------------------------- reads

@@ -12,6 +12,8 @@ export interface ArgoCdInstanceConfig {
   name: string;
   /** Base URL without a trailing slash. */
   url: string;
+  /** The Argo CD UI people open, without a trailing slash; the API's URL unless set. */
+  webUrl: string;
   token: string;
   timeoutMs?: number;
   /** Release environments this instance serves; defaults to its name. */
@@ -66,6 +68,12 @@ export function readArgoCdSettings(config: Config): ArgoCdSettings | undefined {
         `argocd.instances[${i}].url must be an http(s) URL, got '${url}'`,
       );
     }
+    const webUrl = (c.getOptionalString('webUrl') ?? url).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/\s]+/.test(webUrl)) {
+      throw new Error(
+        `argocd.instances[${i}].webUrl must be an http(s) URL, got '${webUrl}'`,
+      );
+    }
     const timeoutMs = c.getOptionalNumber('timeoutMs');
     if (timeoutMs !== undefined && !(timeoutMs > 0)) {
       throw new Error(`argocd.instances[${i}].timeoutMs must be positive`);
@@ -81,6 +89,7 @@ export function readArgoCdSettings(config: Config): ArgoCdSettings | undefined {
     return {
       name,
       url,
+      webUrl,
       token: c.getString('token'),
       timeoutMs,
       environments: c.getOptionalStringArray('environments') ?? [name],

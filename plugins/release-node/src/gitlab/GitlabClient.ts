@@ -26,6 +26,8 @@ import { EditConflictError } from './yamlEdit';
 export interface GitlabClientOptions {
   /** e.g. https://gitlab.example.com/api/v4 (the sandbox: `<sandbox>/gitlab/api/v4`). */
   apiBaseUrl: string;
+  /** Where people open GitLab's pages, e.g. https://gitlab.example.com; apiBaseUrl without /api/v4 unless set. */
+  webBaseUrl?: string;
   /** Personal, project or group access token (sent as PRIVATE-TOKEN). */
   token: string;
   /** The IaC project `check()` looks at (default kop/kop-deploy-prod). */
@@ -256,6 +258,8 @@ export class GitlabClient {
   private readonly sleep: (ms: number) => Promise<void>;
   readonly iacProject: string;
   readonly iacBranch: string;
+  /** Where people open GitLab's pages, without a trailing slash. */
+  readonly webBaseUrl: string;
 
   /**
    * Reads Backstage's `integrations.gitlab[]` (host, apiBaseUrl, token): the entry for `host`, or the
@@ -285,6 +289,8 @@ export class GitlabClient {
     return new GitlabClient({
       apiBaseUrl:
         entry.getOptionalString('apiBaseUrl') ?? `https://${host}/api/v4`,
+      // Backstage's own key for the web base of a GitLab integration.
+      webBaseUrl: entry.getOptionalString('baseUrl'),
       token,
       iacProject:
         config.getOptionalString('release.iac.repos.prod') ??
@@ -306,6 +312,9 @@ export class GitlabClient {
     this.sleep = options.sleep ?? sleepReal;
     this.iacProject = options.iacProject ?? 'kop/kop-deploy-prod';
     this.iacBranch = options.iacBranch ?? 'main';
+    this.webBaseUrl = (
+      options.webBaseUrl ?? options.apiBaseUrl.replace(/\/api\/v4\/*$/, '')
+    ).replace(/\/+$/, '');
     const resource = {
       host: GITBEAKER_HOST,
       token: options.token,
@@ -365,6 +374,14 @@ export class GitlabClient {
 
   private static status(error: unknown): number | undefined {
     return error instanceof GitlabRequestError ? error.status : undefined;
+  }
+
+  /** A project's web page, e.g. `-/commits/main` of kop/kop-deploy-prod. */
+  projectUrl(project: string, page?: string): string {
+    const path = project.split('/').map(encodeURIComponent).join('/');
+    return page
+      ? `${this.webBaseUrl}/${path}/-/${page}`
+      : `${this.webBaseUrl}/${path}`;
   }
 
   /** A branch, or undefined when it does not exist. */

@@ -2,6 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   defaultGradePolicy,
   type Release,
+  type ReleaseLinksOut,
 } from '@internal/plugin-release-common';
 import type {
   ReleaseApi,
@@ -11,6 +12,40 @@ import type {
 } from '../api';
 
 export const releaseId = '0b9c3a8e-1111-4222-8333-944455556666';
+
+/** Where the fixture release is followed, as the backend builds it from config (no dashboards). */
+export function linksOutFixture(): ReleaseLinksOut {
+  return {
+    links: [
+      {
+        system: 'gitlab',
+        title: 'kop/hybris @ deploy-2026-11-25',
+        url: 'https://gitlab.kop.example/kop/hybris/-/tree/deploy-2026-11-25',
+      },
+      {
+        system: 'argocd',
+        environment: 'beta',
+        title: 'hybris-blue (beta)',
+        url: 'https://argocd-beta.kop.example/applications/hybris-blue',
+      },
+      {
+        system: 'argocd',
+        environment: 'prod',
+        title: 'hybris-blue (prod)',
+        url: 'https://argocd-prod.kop.example/applications/hybris-blue',
+      },
+      {
+        system: 'gitlab',
+        environment: 'prod',
+        title: 'kop/kop-deploy-prod @ main',
+        url: 'https://gitlab.kop.example/kop/kop-deploy-prod/-/commits/main',
+      },
+    ],
+    problems: [
+      'Grafana: no dashboards are configured; add them under release.links.dashboards',
+    ],
+  };
+}
 
 /** A grade B release of hybris and web, written by kim.minjun, waiting for its PL. */
 export function releaseFixture(overrides: Partial<Release> = {}): Release {
@@ -234,6 +269,7 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
       diff: '--- a/web/values.yaml\n+++ b/web/values.yaml\n-  tag: 6e27011f\n+  tag: a7ed4db1\n',
     })),
     previewIac: unexpected('previewIac'),
+    getReleaseLinksOut: jest.fn(async () => linksOutFixture()),
     getRelease: jest.fn(async () => releaseFixture()),
     getApprovals: jest.fn(async () => approvalsFixture(plMayApprove)),
     decide: unexpected('decide'),

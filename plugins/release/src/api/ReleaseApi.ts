@@ -15,6 +15,7 @@ import type {
   ReleaseApp,
   ReleaseGrade,
   ReleaseItem,
+  ReleaseLinksOut,
   ReleaseNotes,
   ReleaseState,
   ReleaseStatus,
@@ -195,6 +196,8 @@ export interface ReleaseApi {
   getIacTargets(): Promise<IacEditTargets>;
   /** Where a stored release leaves the IaC repository of an environment, as a diff against now. */
   getReleaseIac(id: string, environment: string): Promise<ReleaseIacDiff>;
+  /** Where to follow a release in Argo CD, GitLab and Grafana, per environment. */
+  getReleaseLinksOut(id: string): Promise<ReleaseLinksOut>;
   previewIac(request: IacPreviewRequest): Promise<IacPreview>;
   getRelease(id: string): Promise<Release>;
   getApprovals(id: string): Promise<ReleaseApprovals>;
@@ -290,6 +293,10 @@ export class ReleaseClient implements ReleaseApi {
         environment,
       )}`,
     );
+  }
+
+  async getReleaseLinksOut(id: string): Promise<ReleaseLinksOut> {
+    return this.get(`/releases/${encodeURIComponent(id)}/links-out`);
   }
 
   async getIacTargets(): Promise<IacEditTargets> {

@@ -190,6 +190,13 @@ const ko = {
   'releasePage.audit.more': '더 보기',
   'releasePage.links.title': '링크',
   'releasePage.links.none': '이 배포에 기록된 링크가 없습니다.',
+  'releasePage.links.recorded': '배포에 기록된 링크',
+  'releasePage.links.follow': '바로 가기',
+  'releasePage.links.everywhere': '모든 환경',
+  'releasePage.links.loadFailed':
+    'Argo CD, GitLab, Grafana 링크를 만들지 못했습니다',
+  'releasePage.links.notLinked': '연결되지 않음',
+  'releasePage.links.loading': 'Argo CD, GitLab, Grafana 링크를 만드는 중',
   'releasePage.deploy.title': '배포 실행',
   'releasePage.deploy.placeholder':
     '배포 계획과 실행 버튼(배포, 일시정지, 재개, 중단, 롤백)이 여기에 표시됩니다.',

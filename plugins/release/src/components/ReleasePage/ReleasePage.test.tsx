@@ -156,6 +156,32 @@ describe('ReleasePage', () => {
       'href',
       'https://app.asana.com/0/1200000000000010/1200000000000099',
     );
+    // Where to follow it, grouped by system and environment, and what is not linked.
+    const argocdProd = await screen.findByTestId(
+      'kop-release-links-argocd-prod',
+    );
+    expect(
+      within(argocdProd).getByRole('link', { name: /^hybris-blue \(prod\)/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://argocd-prod.kop.example/applications/hybris-blue',
+    );
+    expect(
+      within(screen.getByTestId('kop-release-links-gitlab-all')).getByRole(
+        'link',
+        { name: /^kop\/hybris @ deploy-2026-11-25/ },
+      ),
+    ).toHaveAttribute(
+      'href',
+      'https://gitlab.kop.example/kop/hybris/-/tree/deploy-2026-11-25',
+    );
+    expect(screen.getByTestId('kop-release-links-gitlab')).toHaveTextContent(
+      'all environments',
+    );
+    expect(screen.getByTestId('kop-release-links-out')).toHaveTextContent(
+      'Not linked: Grafana: no dashboards are configured; add them under release.links.dashboards',
+    );
+    expect(api.getReleaseLinksOut).toHaveBeenCalledWith(releaseId);
     expect(screen.getByTestId('kop-deploy-controls')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'All releases' })).toHaveAttribute(
       'href',
@@ -411,6 +437,26 @@ describe('ReleasePage', () => {
     expect(
       await screen.findByRole('heading', { name: '2026.11.25 hybris, web' }),
     ).toBeInTheDocument();
+  });
+
+  it('says the links out could not be built and builds them on Try again, keeping the recorded links', async () => {
+    const api = fakeReleaseApi();
+    api.getReleaseLinksOut.mockRejectedValueOnce(
+      new TypeError('Failed to fetch'),
+    );
+    await renderReleasePage(api);
+    const out = await screen.findByTestId('kop-release-links-out');
+    const alert = await within(out).findByRole('alert');
+    expect(alert).toHaveTextContent(
+      'Could not build the links to Argo CD, GitLab and Grafana',
+    );
+    expect(screen.getByTestId('kop-release-links')).toHaveTextContent(
+      'Asana task',
+    );
+    fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(
+      await screen.findByTestId('kop-release-links-argocd-beta'),
+    ).toHaveTextContent('hybris-blue (beta)');
   });
 
   it('keeps the page when what ships cannot be read for one app', async () => {
