@@ -136,6 +136,7 @@ function statusCache(url: string, extraApps: StatusAppDefinition[]) {
         getResourceTree: name =>
           timed('Argo CD resource tree', () => client.getResourceTree(name)),
         watchApplications: options => client.watchApplications(options),
+        applicationUrl: client.applicationUrl?.bind(client),
       };
     },
     hybris: () => ({

@@ -22,6 +22,8 @@ export interface ReleaseStatusArgoApp {
   name: string;
   /** The Argo CD instance holding it. */
   instance: string;
+  /** Where the app opens in the Argo CD UI. */
+  url?: string;
   /** Synced, OutOfSync or Unknown. */
   sync: string;
   /** Healthy, Progressing, Degraded, Suspended, Missing or Unknown. */

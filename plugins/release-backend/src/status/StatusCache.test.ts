@@ -81,6 +81,7 @@ describe('StatusCache', () => {
       argocd: ['hybris-blue', 'hybris-green', 'hybris'].map(name => ({
         name,
         instance: 'prod',
+        url: `https://argocd-prod.kop.example/applications/${name}`,
         sync: 'Synced',
         health: 'Healthy',
         revision: SYNCED,

@@ -34,7 +34,8 @@ import {
 export type StatusArgoCd = Pick<
   ArgoCdClient,
   'instance' | 'listApplications' | 'getResourceTree' | 'watchApplications'
->;
+> &
+  Partial<Pick<ArgoCdClient, 'applicationUrl'>>;
 
 /**
  * The systems the status cache reads; each getter throws a message saying what to configure when
@@ -1035,8 +1036,11 @@ export class StatusCache {
       if (listProblem && !instance.streamUp) errors.push(listProblem);
       for (const name of def.argocdApps) {
         const held = instance.apps.get(name)?.state;
-        if (held) argocd.push(this.argoAppStatus(held));
-        else if (instance.seen) {
+        if (held) {
+          argocd.push(
+            this.argoAppStatus(held, instance.client.applicationUrl?.(name)),
+          );
+        } else if (instance.seen) {
           errors.push(
             `Argo CD (${instance.name}): there is no application '${name}' the token may read; check release.apps.${def.app} and the app in Argo CD`,
           );
@@ -1066,10 +1070,14 @@ export class StatusCache {
     return row;
   }
 
-  private argoAppStatus(s: ArgoCdAppState): ReleaseStatusArgoApp {
+  private argoAppStatus(
+    s: ArgoCdAppState,
+    url: string | undefined,
+  ): ReleaseStatusArgoApp {
     const out: ReleaseStatusArgoApp = {
       name: s.name,
       instance: s.instance,
+      ...(url ? { url } : {}),
       sync: s.syncStatus,
       health: s.healthStatus,
       images: s.images,

@@ -24,6 +24,7 @@ export function hybrisProdFixture(): ReleaseStatusApp {
       {
         name: 'hybris-green',
         instance: 'prod',
+        url: 'https://argocd-prod.kop.example/applications/hybris-green',
         sync: 'OutOfSync',
         health: 'Progressing',
         healthMessage: 'Waiting for rollout to finish: 6 of 9 updated',

@@ -220,6 +220,10 @@ export class FakeArgoCd implements StatusArgoCd {
   ): AsyncGenerator<ArgoCdWatchEvent, void, undefined> {
     return this.stream.watch(options);
   }
+
+  applicationUrl(name: string): string {
+    return `https://argocd-${this.instance}.kop.example/applications/${name}`;
+  }
 }
 
 /** The kop apps of one instance: blue live at 9 pods, green idle. */

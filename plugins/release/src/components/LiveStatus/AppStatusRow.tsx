@@ -1,3 +1,4 @@
+import { Link } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type {
   ReleaseStatusApp,
@@ -63,7 +64,7 @@ function ArgoLine(props: { argo: ReleaseStatusArgoApp }) {
     <Box mb={1} data-testid={`argocd-${argo.name}`}>
       <Box className={classes.line}>
         <Typography variant="body2" component="span">
-          {argo.name}
+          {argo.url ? <Link to={argo.url}>{argo.name}</Link> : argo.name}
         </Typography>
         <StatusText kind={syncKinds[argo.sync] ?? 'aborted'}>
           {argo.sync}

@@ -45,6 +45,18 @@ describe('LiveStatusPanel', () => {
     ).toBeInTheDocument();
     expect(within(prod).getByText('live colour: blue')).toBeInTheDocument();
     const green = within(prod).getByTestId('argocd-hybris-green');
+    // The app's name opens it in Argo CD; a row without a URL shows the name alone.
+    expect(
+      within(green).getByRole('link', { name: /^hybris-green/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://argocd-prod.kop.example/applications/hybris-green',
+    );
+    expect(
+      within(within(prod).getByTestId('argocd-hybris-blue')).queryByRole(
+        'link',
+      ),
+    ).toBeNull();
     expect(within(green).getByText('OutOfSync')).toBeInTheDocument();
     expect(within(green).getByText('Progressing')).toBeInTheDocument();
     expect(
