@@ -3,6 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxContext, SandboxService } from '../index';
+import { applyTree, parseTree, TreeSyntaxError } from './tree';
 
 export interface JenkinsSandboxOptions {
   /** User the API token belongs to; default `kop-bot`. */
@@ -232,18 +233,43 @@ export function createJenkinsService(
       };
     }
 
-    function jobJson(job: string, req: express.Request) {
+    /** Answers `read()`, cut down to `?tree=` when asked, as Jenkins does; a bad tree is a 400. */
+    function withTree(
+      req: express.Request,
+      res: express.Response,
+      read: (deep: boolean) => unknown,
+    ) {
+      const tree = typeof req.query.tree === 'string' ? req.query.tree : '';
+      if (!tree) {
+        res.json(read(false));
+        return;
+      }
+      try {
+        res.json(applyTree(read(true), parseTree(tree)));
+      } catch (e) {
+        if (!(e instanceof TreeSyntaxError)) throw e;
+        res.status(400).type('text/plain').send(e.message);
+      }
+    }
+
+    function jobJson(
+      job: string,
+      req: express.Request,
+      { deep = false }: { deep?: boolean } = {},
+    ) {
       const builds = state.builds
         .filter(b => b.job === job && started(b))
         .sort((a, b) => b.number - a.number);
-      const ref = (b?: Build) =>
-        b
-          ? {
-              _class: 'hudson.model.FreeStyleBuild',
-              number: b.number,
-              url: `${root(req)}${jobPath(job)}${b.number}/`,
-            }
-          : null;
+      // Asked with a tree, Jenkins reads each build's own fields; otherwise it names them only.
+      const ref = (b?: Build) => {
+        if (!b) return null;
+        if (deep) return buildJson(b, req);
+        return {
+          _class: 'hudson.model.FreeStyleBuild',
+          number: b.number,
+          url: `${root(req)}${jobPath(job)}${b.number}/`,
+        };
+      };
       return {
         _class: 'hudson.model.FreeStyleProject',
         name: job.split('/').pop(),
@@ -498,7 +524,7 @@ export function createJenkinsService(
       }
       if (!signedIn(res)) return;
       if (action === 'api/json') {
-        res.json(jobJson(job, req));
+        withTree(req, res, deep => jobJson(job, req, { deep }));
         return;
       }
       const number = Number(rest[0]);
@@ -511,7 +537,7 @@ export function createJenkinsService(
       }
       const sub = rest.slice(1).join('/');
       if (sub === 'api/json') {
-        res.json(buildJson(build, req));
+        withTree(req, res, () => buildJson(build, req));
         return;
       }
       if (sub === 'consoleText' || sub === 'console') {

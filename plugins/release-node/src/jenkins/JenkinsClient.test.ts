@@ -352,3 +352,69 @@ describe('JenkinsClient secrets (RELIABILITY 8)', () => {
     }
   });
 });
+
+describe('JenkinsClient.listBuilds against the sandbox', () => {
+  let sandbox: RunningSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      timeScale: 0.005,
+      services: [createJenkinsService()],
+    });
+  });
+  afterAll(() => sandbox.close());
+
+  it("reads the newest builds whole, newest first, in one call with Jenkins' tree", async () => {
+    const urls: string[] = [];
+    const jenkins = new JenkinsClient({
+      baseUrl: `${sandbox.url}/jenkins`,
+      username: jenkinsSandboxDefaults.username,
+      apiToken: jenkinsSandboxDefaults.apiToken,
+      buildToken: jenkinsSandboxDefaults.buildToken,
+      clock: realClock,
+      fetch: (input, init) => {
+        urls.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    for (const branch of ['deploy-2026-11-24', 'deploy-2026-11-25']) {
+      await jenkins.runBuild(
+        'kop/hybris-build',
+        { BRANCH: branch },
+        { pollMs: 20 },
+      );
+    }
+    const one = await jenkins.getBuild('kop/hybris-build', 1);
+    urls.length = 0;
+    const builds = await jenkins.listBuilds('kop/hybris-build', 5);
+    expect(urls).toHaveLength(1);
+    expect(decodeURIComponent(urls[0])).toContain(
+      '/job/kop/job/hybris-build/api/json?tree=builds[number,building,result,',
+    );
+    expect(builds.map(b => [b.number, b.parameters.BRANCH, b.result])).toEqual([
+      [2, 'deploy-2026-11-25', 'SUCCESS'],
+      [1, 'deploy-2026-11-24', 'SUCCESS'],
+    ]);
+    // The same build as read alone.
+    expect(builds[1]).toEqual(one);
+    expect(await jenkins.listBuilds('kop/hybris-build', 1)).toEqual([
+      builds[0],
+    ]);
+  });
+
+  it('answers a malformed tree with 400 naming where it broke', async () => {
+    const res = await fetch(
+      `${sandbox.url}/jenkins/job/kop/job/hybris-build/api/json?tree=builds[number`,
+      {
+        headers: {
+          authorization: `Basic ${Buffer.from(
+            `${jenkinsSandboxDefaults.username}:${jenkinsSandboxDefaults.apiToken}`,
+          ).toString('base64')}`,
+        },
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe(
+      "tree: ']' is expected at 13 in 'builds[number'",
+    );
+  });
+});

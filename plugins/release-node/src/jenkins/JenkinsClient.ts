@@ -8,6 +8,24 @@ import {
   type CallClock,
 } from '../http/retryingCaller';
 
+/** A build as Jenkins' JSON API shows it, cut to what the portal reads. */
+interface RawBuild {
+  number: number;
+  building: boolean;
+  result: JenkinsResult | null;
+  description?: string | null;
+  duration?: number;
+  artifacts?: Array<{ fileName: string; relativePath: string }>;
+  actions?: Array<{
+    _class?: string;
+    parameters?: Array<{ name: string; value?: unknown }>;
+  }>;
+}
+
+/** The fields of RawBuild, as Jenkins' `tree` names them. */
+const BUILD_TREE =
+  'number,building,result,description,duration,artifacts[fileName,relativePath],actions[parameters[name,value]]';
+
 /** @public */
 export interface JenkinsClientOptions {
   /** e.g. https://jenkins.example.com (the sandbox: `<sandbox>/jenkins`). */
@@ -341,20 +359,27 @@ export class JenkinsClient {
   }
 
   async getBuild(job: string, number: number): Promise<JenkinsBuild> {
-    const path = this.jobPath(job);
-    const raw = await this.json<{
-      number: number;
-      building: boolean;
-      result: JenkinsResult | null;
-      description?: string | null;
-      duration?: number;
-      artifacts?: Array<{ fileName: string; relativePath: string }>;
-      actions?: Array<{
-        _class?: string;
-        parameters?: Array<{ name: string; value?: unknown }>;
-      }>;
-    }>(`read ${job} #${number}`, `${path}/${number}/api/json`);
-    const links = this.links(job, number);
+    const raw = await this.json<RawBuild>(
+      `read ${job} #${number}`,
+      `${this.jobPath(job)}/${number}/api/json?tree=${BUILD_TREE}`,
+    );
+    return this.toBuild(job, raw);
+  }
+
+  /** The job's newest builds, newest first, each whole (parameters, result, artifacts), in one call. */
+  async listBuilds(job: string, limit = 10): Promise<JenkinsBuild[]> {
+    const raw = await this.json<{ builds?: RawBuild[] }>(
+      `list builds of ${job}`,
+      `${this.jobPath(job)}/api/json?tree=builds[${BUILD_TREE}]{0,${limit}}`,
+    );
+    return (raw.builds ?? [])
+      .sort((a, b) => b.number - a.number)
+      .slice(0, limit)
+      .map(b => this.toBuild(job, b));
+  }
+
+  private toBuild(job: string, raw: RawBuild): JenkinsBuild {
+    const links = this.links(job, raw.number);
     const parameters: Record<string, string> = {};
     for (const action of raw.actions ?? []) {
       for (const p of action?.parameters ?? []) {
@@ -378,19 +403,6 @@ export class JenkinsClient {
       })),
       durationMs: raw.duration ?? 0,
     };
-  }
-
-  /** The job's newest builds, newest first, each read whole (parameters, result, artifacts). */
-  async listBuilds(job: string, limit = 10): Promise<JenkinsBuild[]> {
-    const raw = await this.json<{ builds?: Array<{ number: number }> }>(
-      `list builds of ${job}`,
-      `${this.jobPath(job)}/api/json?tree=builds[number]{0,${limit}}`,
-    );
-    const numbers = (raw.builds ?? [])
-      .map(b => b.number)
-      .sort((a, b) => b - a)
-      .slice(0, limit);
-    return Promise.all(numbers.map(n => this.getBuild(job, n)));
   }
 
   /** Polls the build until it has finished; returns it whatever its result. */
