@@ -37,6 +37,14 @@ test('the dashboard turns green as the sandbox pods come up after a sync, withou
     web.locator(`[data-status="${kind}"]`, { hasText: text });
   await expect(status('ok', 'Synced')).toBeVisible();
   await expect(status('ok', 'Healthy')).toBeVisible();
+  // The app's name opens it in (the sandbox's stand-in for) the Argo CD UI.
+  const argocdUrl = await web
+    .getByRole('link', { name: 'web' })
+    .getAttribute('href');
+  expect(argocdUrl).toBe(`${sandbox}/argocd/beta/applications/web`);
+  expect(await (await request.get(argocdUrl!)).text()).toContain(
+    '<h1>web</h1>',
+  );
   await shot('1-before.png');
 
   // One more web pod on beta, committed to the IaC repository: Argo CD sees it out of sync.
