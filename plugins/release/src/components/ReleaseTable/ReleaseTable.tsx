@@ -1,9 +1,4 @@
-import {
-  EmptyState,
-  Link,
-  Table,
-  type TableColumn,
-} from '@backstage/core-components';
+import { EmptyState, Link, Progress } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type {
@@ -12,6 +7,15 @@ import type {
   ReleaseState,
 } from '@internal/plugin-release-common';
 import Chip from '@material-ui/core/Chip';
+import Paper from '@material-ui/core/Paper';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Toolbar from '@material-ui/core/Toolbar';
+import Typography from '@material-ui/core/Typography';
+import type { ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef } from '../../api';
 import { releaseRouteRef } from '../../routes';
@@ -63,7 +67,7 @@ export const ReleaseTable = (props: {
       />
     );
   }
-  const columns: TableColumn<Release>[] = [
+  const columns: Array<{ title: string; render: (r: Release) => ReactNode }> = [
     {
       title: t('table.title'),
       render: r => <Link to={releaseLink({ id: r.id })}>{r.title}</Link>,
@@ -86,13 +90,34 @@ export const ReleaseTable = (props: {
       render: r => new Date(r.createdAt).toLocaleString(),
     },
   ];
+  // MUI's plain table: the dashboard shows at most 50 rows with no paging, sorting or search, and
+  // Backstage's Table would load material-table, date-fns and drag-and-drop before the page shows.
   return (
-    <Table<Release>
-      isLoading={loading}
-      options={{ paging: false, search: false, padding: 'dense' }}
-      columns={columns}
-      data={value?.items ?? []}
-      title={props.heading ?? t('table.heading')}
-    />
+    <Paper>
+      <Toolbar>
+        <Typography variant="h5" component="h2">
+          {props.heading ?? t('table.heading')}
+        </Typography>
+      </Toolbar>
+      {loading && <Progress />}
+      <Table size="small">
+        <TableHead>
+          <TableRow>
+            {columns.map(c => (
+              <TableCell key={c.title}>{c.title}</TableCell>
+            ))}
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {(value?.items ?? []).map(r => (
+            <TableRow key={r.id}>
+              {columns.map(c => (
+                <TableCell key={c.title}>{c.render(r)}</TableCell>
+              ))}
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </Paper>
   );
 };
