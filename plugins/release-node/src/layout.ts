@@ -302,6 +302,16 @@ export function readReleaseLayout(config: Config): ReleaseLayout {
   };
 }
 
+/** The Argo CD apps that deploy an app: for hybris both colours, then the switch. @public */
+export function argocdAppsOf(
+  layout: ReleaseLayout,
+  app: 'hybris' | 'cms' | 'web',
+): string[] {
+  if (app !== 'hybris') return layout.apps[app].argocdApps;
+  const { colours, switch: sw } = layout.apps.hybris;
+  return [...Object.values(colours).map(c => c.argocdApp), sw.argocdApp];
+}
+
 /** Every values key an app's release changes or its config form may edit. @public */
 export function imageKeysOf(
   layout: ReleaseLayout,

@@ -5,7 +5,10 @@ import type {
   ReleaseLinkOut,
   ReleaseLinksOut,
 } from '@internal/plugin-release-common';
-import type { ReleaseLayout } from '@internal/plugin-release-node';
+import {
+  argocdAppsOf,
+  type ReleaseLayout,
+} from '@internal/plugin-release-node';
 
 /** A Grafana dashboard (or any page) the release page links to, per environment. */
 export interface ReleaseDashboard {
@@ -48,20 +51,6 @@ export interface LinksOutContext {
     applicationUrl(name: string): string;
   };
   gitlab(): { projectUrl(project: string, page?: string): string };
-}
-
-/** Every Argo CD app that deploys `app`, in the layout's order. */
-function argocdAppsOf(layout: ReleaseLayout, app: string): string[] {
-  const { hybris, cms, web } = layout.apps;
-  if (app === 'hybris') {
-    return [
-      ...Object.values(hybris.colours).map(c => c.argocdApp),
-      hybris.switch.argocdApp,
-    ];
-  }
-  if (app === 'cms') return cms.argocdApps;
-  if (app === 'web') return web.argocdApps;
-  return [];
 }
 
 function messageOf(e: unknown): string {

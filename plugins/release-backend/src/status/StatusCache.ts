@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
-import type {
-  ReleaseStatus,
-  ReleaseStatusApp,
-  ReleaseStatusArgoApp,
-  ReleaseStatusColour,
-  ReleaseStatusPoint,
+import {
+  releaseApps,
+  type ReleaseStatus,
+  type ReleaseStatusApp,
+  type ReleaseStatusArgoApp,
+  type ReleaseStatusColour,
+  type ReleaseStatusPoint,
 } from '@internal/plugin-release-common';
 import {
+  argocdAppsOf,
   readSwitchColour,
   ArgoCdApplicationWatcher,
   countPods,
@@ -161,6 +163,10 @@ function imageTag(image: string): string | undefined {
 function distinct<T>(values: Array<T | undefined>): T[] {
   return [...new Set(values.filter((v): v is T => v !== undefined))];
 }
+
+/** Where the read of a values file at a ref is kept. */
+const valueKey = (project: string, ref: string, file: string) =>
+  `${project}@${ref}:${file}`;
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -382,17 +388,12 @@ export class StatusCache {
       timeoutMs: options.callTimeoutMs ?? 5000,
       settled: () => this.changed(),
     };
-    const { hybris, cms, web } = this.layout.apps;
+    const { hybris } = this.layout.apps;
     this.rows = [
-      {
-        app: 'hybris',
-        argocdApps: [
-          ...Object.values(hybris.colours).map(c => c.argocdApp),
-          hybris.switch.argocdApp,
-        ],
-      },
-      { app: 'cms', argocdApps: cms.argocdApps },
-      { app: 'web', argocdApps: web.argocdApps },
+      ...releaseApps.map(app => ({
+        app,
+        argocdApps: argocdAppsOf(this.layout, app),
+      })),
       ...(options.extraApps ?? []),
     ];
     this.wantedApps = new Set(this.rows.flatMap(r => r.argocdApps));
@@ -613,13 +614,11 @@ export class StatusCache {
       ]),
     ]);
     // Between an IaC commit and its sync the head holds values that do not run yet.
-    const behind = this.valueReads().filter(({ project, file, slot }) => {
-      const head = this.valueSlots.get(
-        `${project}@${this.layout.iac.branch}:${file}`,
-      );
+    const behind = this.valueReads().filter(
       // When GitLab failed at the head, asking it again at once would only wait as long again.
-      return !slot.known && !head?.error;
-    });
+      ({ project, file, slot }) =>
+        !slot.known && !this.headSlot(project, file)?.error,
+    );
     await Promise.all(behind.map(({ slot }) => slot.refresh()));
     this.ready = true;
     this.dirty = true;
@@ -806,7 +805,7 @@ export class StatusCache {
     ref: string,
     file: string,
   ): Slot<ValuesRead> {
-    const key = `${project}@${ref}:${file}`;
+    const key = valueKey(project, ref, file);
     let slot = this.valueSlots.get(key);
     if (!slot) {
       const keys = this.keysByFile.get(file) ?? [];
@@ -836,6 +835,14 @@ export class StatusCache {
       this.valueSlots.set(key, slot);
     }
     return slot;
+  }
+
+  /** The read of a values file at the IaC branch head, once the fill has asked for it. */
+  private headSlot(
+    project: string,
+    file: string,
+  ): Slot<ValuesRead> | undefined {
+    return this.valueSlots.get(valueKey(project, this.layout.iac.branch, file));
   }
 
   private seedValueSlot(
@@ -868,9 +875,7 @@ export class StatusCache {
       this.shownValues.set(shownKey, slot);
       return slot;
     }
-    const head = this.valueSlots.get(
-      `${project}@${this.layout.iac.branch}:${file}`,
-    );
+    const head = this.headSlot(project, file);
     // Wait for the branch head's read: it may turn out to be this very commit.
     if (head?.loading && !head.known) return head;
     if (!slot.loading && !slot.error) {

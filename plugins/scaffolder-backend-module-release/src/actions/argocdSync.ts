@@ -1,9 +1,11 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type {
-  ArgoCdAppState,
-  ReleaseIntegrations,
-  ReleaseLayout,
+import { releaseApps } from '@internal/plugin-release-common';
+import {
+  argocdAppsOf,
+  type ArgoCdAppState,
+  type ReleaseIntegrations,
+  type ReleaseLayout,
 } from '@internal/plugin-release-node';
 import { realActionClock, type ActionClock } from '../lib/waiting';
 import { examples } from './argocdSync.examples';
@@ -12,15 +14,7 @@ const REVISION = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
 
 /** Every Argo CD app the release layout knows, in the order a person would read them. */
 export function layoutArgoCdApps(layout: ReleaseLayout): string[] {
-  const { hybris, cms, web } = layout.apps;
-  return [
-    ...new Set([
-      ...Object.values(hybris.colours).map(c => c.argocdApp),
-      hybris.switch.argocdApp,
-      ...cms.argocdApps,
-      ...web.argocdApps,
-    ]),
-  ];
+  return [...new Set(releaseApps.flatMap(app => argocdAppsOf(layout, app)))];
 }
 
 type AppResult = {
