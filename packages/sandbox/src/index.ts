@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultInjector, type Fault } from './faults';
+import { escapeHtml } from './html';
 
 export { FaultInjector, type Fault } from './faults';
 export * from './argocd';
@@ -52,10 +53,6 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-function escape(text: string): string {
-  return text.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
-}
-
 /** Starts the sandbox on 127.0.0.1 only; port 0 picks a free one. */
 export async function startSandbox(
   options: SandboxOptions = {},
@@ -97,17 +94,17 @@ export async function startSandbox(
         const cols = [...new Set(rows.flatMap(r => Object.keys(r)))];
         const table = rows.length
           ? `<table><tr>${cols
-              .map(c => `<th>${escape(c)}</th>`)
+              .map(c => `<th>${escapeHtml(c)}</th>`)
               .join('')}</tr>${rows
               .map(
                 r =>
                   `<tr>${cols
-                    .map(c => `<td>${escape(String(r[c] ?? ''))}</td>`)
+                    .map(c => `<td>${escapeHtml(String(r[c] ?? ''))}</td>`)
                     .join('')}</tr>`,
               )
               .join('')}</table>`
           : '<p>nothing yet</p>';
-        return `<h2>${escape(s.name)}</h2>${table}`;
+        return `<h2>${escapeHtml(s.name)}</h2>${table}`;
       }),
     );
     res

@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import { escapeHtml } from '../html';
 import type { SandboxContext, SandboxService } from '../index';
 import {
   hybrisServiceKeys,
@@ -77,16 +78,6 @@ const ROLLOUT_ACTIONS = [
   'retry',
   'promote-full',
 ];
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    c =>
-      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[
-        c
-      ]!),
-  );
-}
 
 function sendError(res: Response, e: unknown): void {
   if (e instanceof ArgoApiError) {
