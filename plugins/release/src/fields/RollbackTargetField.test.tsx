@@ -8,6 +8,7 @@ import {
   validateRollbackTarget,
 } from './RollbackTargetField';
 import type { ReleaseVersionsValue } from './draft';
+import { fieldProps } from '../__testUtils__/fieldProps';
 
 /** The release that runs now, and the two before it (newest first, as the backend lists them). */
 const running = releaseFixture({
@@ -49,15 +50,6 @@ function fakeApi(pages: Record<string, { items: Release[]; next?: string }>) {
   });
   return { api: { listReleases } as unknown as ReleaseApi, listReleases };
 }
-
-// The field reads only these of rjsf's props.
-const fieldProps = (extra: Record<string, unknown>): any => ({
-  schema: {},
-  uiSchema: {},
-  rawErrors: [],
-  disabled: false,
-  ...extra,
-});
 
 /** Renders the field the way rjsf does: each onChange comes back as the new formData. */
 async function renderField(

@@ -22,6 +22,7 @@ import {
   type ReleaseVersionsValue,
 } from './draft';
 import { IacEditField, validateIacEdit } from './IacEditField';
+import { fieldProps } from '../__testUtils__/fieldProps';
 
 const hybrisShips: WhatShips = {
   app: 'hybris',
@@ -88,15 +89,6 @@ function fakeApi(overrides: Partial<ReleaseApi> = {}): ReleaseApi {
     ...overrides,
   } as ReleaseApi;
 }
-
-// The fields read only these of rjsf's props; the rest would be noise here.
-const fieldProps = (extra: Record<string, unknown>): any => ({
-  schema: {},
-  uiSchema: {},
-  rawErrors: [],
-  disabled: false,
-  ...extra,
-});
 
 function errors() {
   const found: string[] = [];
