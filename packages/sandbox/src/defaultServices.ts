@@ -2,14 +2,14 @@ import { createAsanaService } from './asana';
 import { GitRepos } from './git/GitRepos';
 import { gitlabService } from './gitlab';
 import {
+  gitDesiredState,
   kopArgoApps,
   simulatedArgoApps,
   type DesiredState,
   type DesiredStateSource,
 } from './argocd';
 import { argocdAndHybrisServices, type HybrisSandbox } from './hybris';
-import { gitDesiredState } from './iac';
-import type { SandboxContext, SandboxService } from './index';
+import type { SandboxContext, SandboxService } from './types';
 import { createJenkinsService } from './jenkins';
 import { hybrisScrapeTargets, prometheusService } from './prometheus';
 import { createSlackService } from './slack';

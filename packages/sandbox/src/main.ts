@@ -1,4 +1,5 @@
-import { defaultSandboxServices, startSandbox } from './index';
+import { defaultSandboxServices } from './defaultServices';
+import { startSandbox } from './server';
 
 // Started by ./kop start beside the portal; the port is fixed so app-config can point at it.
 const port = Number(process.env.KOP_SANDBOX_PORT ?? 7100);

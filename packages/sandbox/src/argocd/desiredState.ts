@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { parse } from 'yaml';
+import type { GitRepos } from '../git/GitRepos';
 
 /** What the IaC repository says an app should run at one revision. */
 export interface DesiredState {
@@ -25,13 +27,70 @@ export interface ArgoSandboxAppRef {
 
 /**
  * Reads the desired state of an app at a revision (a branch, HEAD, or a commit); undefined when the
- * revision or the app's files do not exist. The GitLab sandbox provides one backed by real git; for
- * tests and a stand-alone Argo CD sandbox, {@link InMemoryIacRepository} provides another.
+ * revision or the app's files do not exist. {@link gitDesiredState} reads the GitLab sandbox's real
+ * git; for tests and a stand-alone Argo CD sandbox, {@link InMemoryIacRepository} provides another.
  */
 export type DesiredStateSource = (
   app: ArgoSandboxAppRef,
   revision: string,
 ) => Promise<DesiredState | undefined>;
+
+const SHA = /^[0-9a-f]{40}$/;
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] =
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
+        ? merge(
+            prev as Record<string, unknown>,
+            value as Record<string, unknown>,
+          )
+        : value;
+  }
+  return out;
+}
+
+/** The GitLab project an Argo CD repoURL names, e.g. …/kop/kop-deploy-prod.git → kop/kop-deploy-prod. */
+export function projectOfRepoUrl(repoURL: string): string {
+  const parts = new URL(repoURL).pathname
+    .replace(/\.git$/, '')
+    .split('/')
+    .filter(Boolean);
+  return parts.slice(-2).join('/');
+}
+
+/**
+ * What Argo CD would render for an app: its values files in the sandbox's real IaC repository at
+ * a revision, merged in order as Helm does.
+ */
+export function gitDesiredState(repos: GitRepos) {
+  return async (
+    app: ArgoSandboxAppRef,
+    revision: string,
+  ): Promise<DesiredState | undefined> => {
+    const project = projectOfRepoUrl(app.repoURL);
+    const sha = SHA.test(revision)
+      ? revision
+      : await repos.resolveRef(project, revision);
+    if (!sha) return undefined;
+    let values: Record<string, unknown> = {};
+    let found = false;
+    for (const file of app.valueFiles) {
+      const text = await repos.readFile(project, sha, `${app.path}/${file}`);
+      if (text === undefined) continue;
+      found = true;
+      values = merge(values, (parse(text) ?? {}) as Record<string, unknown>);
+    }
+    return found ? { revision: sha, values } : undefined;
+  };
+}
 
 interface Commit {
   sha: string;

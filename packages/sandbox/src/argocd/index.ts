@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { escapeHtml } from '../html';
-import type { SandboxContext, SandboxService } from '../index';
+import type { SandboxContext, SandboxService } from '../types';
 import {
   hybrisServiceKeys,
   kopArgoApps,

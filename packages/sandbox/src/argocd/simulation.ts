@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { SandboxContext } from '../index';
+import type { SandboxContext } from '../types';
 import {
   IN_CLUSTER,
   type ArgoSandboxAppDefinition,

@@ -4,7 +4,7 @@ import express, {
   type Request,
   type Response,
 } from 'express';
-import type { SandboxContext, SandboxService } from '../index';
+import type { SandboxContext, SandboxService } from '../types';
 import {
   GitError,
   GitRepos,

@@ -1,5 +1,5 @@
 import express from 'express';
-import type { SandboxContext, SandboxService } from '../index';
+import type { SandboxContext, SandboxService } from '../types';
 import {
   argocdService,
   type ArgoCdSandbox,

@@ -2,7 +2,7 @@ import express from 'express';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SandboxContext, SandboxService } from '../index';
+import type { SandboxContext, SandboxService } from '../types';
 import { applyTree, parseTree, TreeSyntaxError } from './tree';
 
 export interface JenkinsSandboxOptions {

@@ -1,5 +1,5 @@
 import express from 'express';
-import type { SandboxContext, SandboxService } from '../index';
+import type { SandboxContext, SandboxService } from '../types';
 import type { HybrisSandbox } from '../hybris';
 import { parseExposition, SampleHistory } from './history';
 import {

@@ -1,7 +1,7 @@
 import express from 'express';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SandboxContext, SandboxService } from '../index';
+import type { SandboxContext, SandboxService } from '../types';
 
 /** The demo people (catalog/org.yaml) as Slack users. */
 const defaultUsers = [
