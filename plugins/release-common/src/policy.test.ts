@@ -2,11 +2,14 @@ import fc from 'fast-check';
 import {
   checkApproval,
   defaultGradePolicy as policy,
+  describeWindowOpening,
   isStageComplete,
   isWithinReleaseWindow,
   minimumGrade,
+  nextReleaseWindow,
   releaseGrades,
   requiredApprovals,
+  type GradePolicy,
   type PolicyPerson,
   type ReleaseGrade,
 } from './policy';
@@ -305,5 +308,144 @@ describe('isWithinReleaseWindow', () => {
         new Date('2026-11-25T03:00:00Z'),
       ),
     ).toBe(false);
+  });
+});
+
+describe('nextReleaseWindow', () => {
+  // Seoul is UTC+9 all year; 2026-11-26 is a Thursday.
+  const at = (iso: string) => new Date(iso);
+  const opening = (now: string, p = policy) => {
+    const next = nextReleaseWindow(p, at(now));
+    return next && [next.opensAt.toISOString(), next.closesAt.toISOString()];
+  };
+
+  it('opens next Monday 10:00 after Thursday 17:30 in Seoul', () => {
+    expect(opening('2026-11-26T08:30:00Z')).toEqual([
+      '2026-11-30T01:00:00.000Z',
+      '2026-11-30T08:00:00.000Z',
+    ]);
+  });
+
+  it('opens next Monday from a Friday, which has no window', () => {
+    expect(opening('2026-11-27T02:00:00Z')).toEqual([
+      '2026-11-30T01:00:00.000Z',
+      '2026-11-30T08:00:00.000Z',
+    ]);
+  });
+
+  it('skips a Monday holiday and opens on Tuesday', () => {
+    expect(
+      opening('2026-11-26T08:30:00Z', { ...policy, holidays: ['2026-11-30'] }),
+    ).toEqual(['2026-12-01T01:00:00.000Z', '2026-12-01T08:00:00.000Z']);
+  });
+
+  it('is the window open now when inside one', () => {
+    // Wednesday 11:00 in Seoul.
+    expect(opening('2026-11-25T02:00:00Z')).toEqual([
+      '2026-11-25T01:00:00.000Z',
+      '2026-11-25T08:00:00.000Z',
+    ]);
+  });
+
+  it("opens later the same day before a window day's hours", () => {
+    // Wednesday 09:59 in Seoul.
+    expect(opening('2026-11-25T00:59:00Z')).toEqual([
+      '2026-11-25T01:00:00.000Z',
+      '2026-11-25T08:00:00.000Z',
+    ]);
+  });
+
+  it("keeps the window's wall clock across a daylight-saving change", () => {
+    const berlin: GradePolicy = {
+      ...policy,
+      windows: [
+        {
+          days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+          from: '09:00',
+          to: '17:00',
+          tz: 'Europe/Berlin',
+        },
+      ],
+    };
+    // Friday 27 March 2026, 18:00 CET; summer time starts on Sunday 29 March.
+    expect(opening('2026-03-27T17:00:00Z', berlin)).toEqual([
+      '2026-03-30T07:00:00.000Z',
+      '2026-03-30T15:00:00.000Z',
+    ]);
+  });
+
+  it('takes the earliest of several windows', () => {
+    const two: GradePolicy = {
+      ...policy,
+      windows: [
+        ...policy.windows,
+        { days: ['sat'], from: '09:00', to: '12:00', tz: 'UTC' },
+      ],
+    };
+    // Thursday 17:30 in Seoul: Saturday 09:00 UTC comes before Monday 10:00 in Seoul.
+    expect(opening('2026-11-26T08:30:00Z', two)).toEqual([
+      '2026-11-28T09:00:00.000Z',
+      '2026-11-28T12:00:00.000Z',
+    ]);
+  });
+
+  it('closes a window that runs to 24:00 at the next midnight', () => {
+    const late: GradePolicy = {
+      ...policy,
+      windows: [{ days: ['sat'], from: '22:00', to: '24:00', tz: 'UTC' }],
+    };
+    expect(opening('2026-11-28T23:00:00Z', late)).toEqual([
+      '2026-11-28T22:00:00.000Z',
+      '2026-11-29T00:00:00.000Z',
+    ]);
+  });
+
+  it('is undefined when no window is configured', () => {
+    expect(
+      nextReleaseWindow({ ...policy, windows: [] }, at('2026-11-26T08:30:00Z')),
+    ).toBeUndefined();
+  });
+
+  it('agrees with isWithinReleaseWindow at every moment', () => {
+    const holidays = ['2026-11-30', '2026-12-25'];
+    const p = { ...policy, holidays };
+    fc.assert(
+      fc.property(
+        fc.integer({
+          min: Date.parse('2026-11-20T00:00:00Z'),
+          max: Date.parse('2027-01-10T00:00:00Z'),
+        }),
+        ms => {
+          const now = new Date(ms);
+          const next = nextReleaseWindow(p, now)!;
+          const minute = 60_000;
+          expect(next.opensAt.getTime() <= ms).toBe(
+            isWithinReleaseWindow(p, now),
+          );
+          expect(isWithinReleaseWindow(p, next.opensAt)).toBe(true);
+          expect(
+            isWithinReleaseWindow(p, new Date(next.opensAt.getTime() - minute)),
+          ).toBe(false);
+          expect(
+            isWithinReleaseWindow(
+              p,
+              new Date(next.closesAt.getTime() - minute),
+            ),
+          ).toBe(true);
+          expect(isWithinReleaseWindow(p, next.closesAt)).toBe(false);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('describeWindowOpening', () => {
+  it("writes the opening in the window's zone, then as an ISO instant", () => {
+    // Friday 4 December 2026 in Seoul.
+    const next = nextReleaseWindow(policy, new Date('2026-12-04T03:00:00Z'))!;
+    expect(describeWindowOpening(next)).toBe(
+      'Mon 7 Dec 10:00 Asia/Seoul (2026-12-07T01:00:00.000Z)',
+    );
   });
 });

@@ -369,3 +369,98 @@ export function isWithinReleaseWindow(policy: GradePolicy, at: Date): boolean {
     );
   });
 }
+
+/** One opening of a release window, in absolute time, with the zone its hours are written in. @public */
+export interface ReleaseWindowOpening {
+  opensAt: Date;
+  closesAt: Date;
+  /** IANA time zone of the window, e.g. Asia/Seoul. */
+  tz: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Far enough for a year of holidays; a policy with no opening in it has none at all. */
+const SEARCH_DAYS = 400;
+
+/** The UTC instant whose wall clock in `tz` reads `hhmm` on `date`; 24:00 is the next midnight. */
+function zonedInstant(date: string, hhmm: string, tz: string): Date {
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm] = hhmm.split(':').map(Number);
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  const offsetAt = (instant: number) => {
+    const local = localParts(new Date(instant), tz);
+    const [ly, lm, ld] = local.date.split('-').map(Number);
+    const [lh, lmin] = local.time.split(':').map(Number);
+    return (
+      Date.UTC(ly, lm - 1, ld, lh, lmin) - Math.floor(instant / 60000) * 60000
+    );
+  };
+  // Twice: the offset at the first guess may differ from the offset at the answer around DST.
+  const guess = wall - offsetAt(wall);
+  return new Date(wall - offsetAt(guess));
+}
+
+/** The calendar date `days` after `date`, both YYYY-MM-DD, and its weekday. */
+function addDays(date: string, days: number): { date: string; day: Weekday } {
+  const [y, m, d] = date.split('-').map(Number);
+  const next = new Date(Date.UTC(y, m - 1, d) + days * DAY_MS);
+  return {
+    date: next.toISOString().slice(0, 10),
+    day: weekdays[next.getUTCDay()],
+  };
+}
+
+/**
+ * The release window open at `now`, or else the next one to open: the same days, hours, zones and
+ * holidays as isWithinReleaseWindow. Undefined when the policy opens none within about a year.
+ *
+ * @public
+ */
+export function nextReleaseWindow(
+  policy: GradePolicy,
+  now: Date,
+): ReleaseWindowOpening | undefined {
+  let best: ReleaseWindowOpening | undefined;
+  for (const w of policy.windows) {
+    // A window that ends where it starts is never open (isWithinReleaseWindow agrees).
+    if (w.to <= w.from) continue;
+    const today = localParts(now, w.tz).date;
+    for (let i = 0; i < SEARCH_DAYS; i++) {
+      const { date, day } = addDays(today, i);
+      if (!w.days.includes(day) || policy.holidays.includes(date)) continue;
+      const opensAt = zonedInstant(date, w.from, w.tz);
+      const closesAt = zonedInstant(date, w.to, w.tz);
+      if (closesAt.getTime() <= now.getTime()) continue;
+      if (!best || opensAt.getTime() < best.opensAt.getTime()) {
+        best = { opensAt, closesAt, tz: w.tz };
+      }
+      break;
+    }
+  }
+  return best;
+}
+
+/**
+ * A window's opening as the backend's refusal writes it: the window's own wall clock and zone, then
+ * the exact instant, e.g. "Mon 7 Dec 10:00 Asia/Seoul (2026-12-07T01:00:00.000Z)".
+ *
+ * @public
+ */
+export function describeWindowOpening(opening: ReleaseWindowOpening): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: opening.tz,
+      hourCycle: 'h23',
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
+      .formatToParts(opening.opensAt)
+      .map(p => [p.type, p.value]),
+  );
+  return `${parts.weekday} ${parts.day} ${parts.month} ${parts.hour}:${
+    parts.minute
+  } ${opening.tz} (${opening.opensAt.toISOString()})`;
+}
