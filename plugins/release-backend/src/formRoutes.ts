@@ -6,8 +6,8 @@ import {
 } from '@internal/plugin-release-common';
 import {
   iacTargets,
+  iacLiveColour,
   planIacEdit,
-  liveHybrisColour,
   releaseIacChanges,
   type ReleaseIntegrations,
   type ReleaseLayout,
@@ -15,11 +15,8 @@ import {
 import type express from 'express';
 import { z } from 'zod';
 import { listCandidates } from './service/candidates';
-import {
-  publicView,
-  type Actor,
-  type ReleaseService,
-} from './service/ReleaseService';
+import type { Actor } from './service/doors';
+import { publicView, type ReleaseService } from './service/ReleaseService';
 import { createReleaseSchema, parse, releaseIdSchema } from './schemas';
 
 const candidatesQuerySchema = z
@@ -92,12 +89,11 @@ export function addFormRoutes(
       const project = layout.iac.repos[environment];
       const liveColour =
         project && apps.some(a => a.app === 'hybris')
-          ? await liveHybrisColour(
+          ? await iacLiveColour({
               layout,
-              integrations.gitlab,
-              project,
-              layout.iac.branch,
-            )
+              environment,
+              gitlab: integrations.gitlab,
+            })
           : undefined;
       const plan = await planIacEdit({
         gitlab: integrations.gitlab,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type {
   AuditorService,
   AuthService,
@@ -8,21 +7,15 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { Config } from '@backstage/config';
-import type { JsonObject } from '@backstage/types';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  type BasicPermission,
-} from '@backstage/plugin-permission-common';
+import { NotFoundError } from '@backstage/errors';
+import type { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   releaseAbortPermission,
-  releaseAdminPermission,
   releaseApprovePermission,
   releaseCreatePermission,
   releaseDeployPermission,
   releaseRollbackPermission,
   renderReleaseNotes,
-  rolesOf,
   type ReleaseState,
 } from '@internal/plugin-release-common';
 import {
@@ -35,16 +28,14 @@ import {
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
 import { addFormRoutes } from './formRoutes';
+import { httpDoor } from './httpDoor';
+import { ReleaseDoors } from './service/doors';
 import { isDemoSignInEnabled, listDemoUsers } from './service/demoUsers';
 import { readReleaseDashboards, releaseLinksOut } from './service/linksOut';
 import { createSetupCheck } from './service/setupCheck';
 import { addStatusRoutes } from './status/routes';
 import type { StatusCache } from './status/StatusCache';
-import {
-  publicView,
-  type Actor,
-  type ReleaseService,
-} from './service/ReleaseService';
+import { publicView, type ReleaseService } from './service/ReleaseService';
 import {
   auditQuerySchema,
   createReleaseSchema,
@@ -88,13 +79,6 @@ const transitionPermissions: Partial<Record<ReleaseState, BasicPermission>> = {
   rolled_back: releaseRollbackPermission,
 };
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,80}$/;
-
-function requestIdOf(req: Request): string {
-  const given = req.header('x-request-id');
-  return given && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -113,58 +97,18 @@ export async function createRouter(
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
-  /**
-   * The signed-in user, their groups and whether they may act for others, after checking the
-   * route's permission: one token check and one permission round trip per request.
-   */
-  async function actorOf(
-    req: Request,
-    permission?: BasicPermission,
-  ): Promise<Actor> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [admin, wanted] = await permissions.authorize(
-      [
-        { permission: releaseAdminPermission },
-        ...(permission ? [{ permission }] : []),
-      ],
-      { credentials },
-    );
-    if (permission && wanted.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You lack the ${permission.name} permission`);
-    }
-    const info = await userInfo.getUserInfo(credentials);
-    const groups = info.ownershipEntityRefs.filter(r => r.startsWith('group:'));
-    const person = { ref: info.userEntityRef, groups };
-    const holdsAdminRole = rolesOf(releases.policy, person).some(r =>
-      portal.adminRoles.includes(r),
-    );
-    // Both must hold: switching the permission framework off must not make everyone an admin.
-    const isAdmin = holdsAdminRole && admin.result === AuthorizeResult.ALLOW;
-    return { ...person, isAdmin };
-  }
-
-  /** Runs a write with the Backstage auditor watching, as well as our own trail. */
-  async function audited<T>(
-    req: Request,
-    eventId: string,
-    meta: JsonObject,
-    run: () => Promise<T>,
-  ): Promise<T> {
-    const event = await auditor.createEvent({
-      eventId,
-      request: req,
-      severityLevel: 'medium',
-      meta,
-    });
-    try {
-      const result = await run();
-      await event.success();
-      return result;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  }
+  const { actorOf, audited } = httpDoor(
+    new ReleaseDoors({
+      permissions,
+      userInfo,
+      catalog,
+      auth,
+      auditor,
+      policy: releases.policy,
+      adminRoles: portal.adminRoles,
+    }),
+    httpAuth,
+  );
 
   const idOf = (req: Request) => parse(releaseIdSchema, req.params.id, 'id');
 
@@ -233,8 +177,8 @@ export async function createRouter(
   router.post('/releases', async (req, res) => {
     const actor = await actorOf(req, releaseCreatePermission);
     const body = parse(createReleaseSchema, req.body, 'body');
-    const release = await audited(req, 'release-create', {}, () =>
-      releases.create(actor, body, { requestId: requestIdOf(req) }),
+    const release = await audited(req, 'release-create', {}, ctx =>
+      releases.create(actor, body, ctx),
     );
     res.status(201).json(publicView(release));
   });
@@ -291,8 +235,11 @@ export async function createRouter(
     const actor = await actorOf(req, releaseCreatePermission);
     const id = idOf(req);
     const body = parse(gradeSchema, req.body, 'body');
-    const release = await audited(req, 'release-grade', { releaseId: id }, () =>
-      releases.changeGrade(actor, id, body, { requestId: requestIdOf(req) }),
+    const release = await audited(
+      req,
+      'release-grade',
+      { releaseId: id },
+      ctx => releases.changeGrade(actor, id, body, ctx),
     );
     res.json(publicView(release));
   });
@@ -301,8 +248,8 @@ export async function createRouter(
     const actor = await actorOf(req, releaseCreatePermission);
     const id = idOf(req);
     const body = parse(linkSchema, req.body, 'body');
-    const release = await audited(req, 'release-link', { releaseId: id }, () =>
-      releases.addLink(actor, id, body, { requestId: requestIdOf(req) }),
+    const release = await audited(req, 'release-link', { releaseId: id }, ctx =>
+      releases.addLink(actor, id, body, ctx),
     );
     res.json(publicView(release));
   });
@@ -314,8 +261,7 @@ export async function createRouter(
       req,
       'release-request-approval',
       { releaseId: id },
-      () =>
-        releases.requestApproval(actor, id, { requestId: requestIdOf(req) }),
+      ctx => releases.requestApproval(actor, id, ctx),
     );
     res.json(publicView(release));
   });
@@ -328,7 +274,7 @@ export async function createRouter(
       req,
       `release-${body.decision}`,
       { releaseId: id, stage: body.stage },
-      () => releases.decide(actor, id, body, { requestId: requestIdOf(req) }),
+      ctx => releases.decide(actor, id, body, ctx),
     );
     res.json(publicView(release));
   });
@@ -341,8 +287,7 @@ export async function createRouter(
       req,
       'release-retro-approve',
       { releaseId: id },
-      () =>
-        releases.retroApprove(actor, id, body, { requestId: requestIdOf(req) }),
+      ctx => releases.retroApprove(actor, id, body, ctx),
     );
     res.json(publicView(release));
   });
@@ -357,8 +302,7 @@ export async function createRouter(
       req,
       'release-transition',
       { releaseId: id, to: body.to },
-      () =>
-        releases.transition(actor, id, body, { requestId: requestIdOf(req) }),
+      ctx => releases.transition(actor, id, body, ctx),
     );
     res.json(publicView(release));
   });

@@ -261,6 +261,35 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
     expect(await s.audit.verify()).toEqual({ ok: true, rows: 5 });
   });
 
+  it('records on each row whom a door acted for, refusals included', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    const engine = { requestId: 'step-1', onBehalfOf: user('kim.minjun') };
+    await s.transition(dev, r.id, { to: 'beta' }, engine);
+    await s.requestApproval(dev, r.id, engine);
+    await expect(
+      s.decide(dev, r.id, { decision: 'approve', stage: 'approval' }, engine),
+    ).rejects.toThrow(NotAllowedError);
+    const trail = await s.audit.list({ releaseId: r.id, limit: 10 });
+    expect(trail.map(t => [t.action, t.requestId, t.meta])).toEqual([
+      ['release.create', 'req-1', undefined],
+      ['release.transition', 'step-1', { onBehalfOf: user('kim.minjun') }],
+      [
+        'release.request-approval',
+        'step-1',
+        { onBehalfOf: user('kim.minjun') },
+      ],
+      [
+        'release.approve',
+        'step-1',
+        expect.objectContaining({
+          onBehalfOf: user('kim.minjun'),
+          refusal: 'self',
+        }),
+      ],
+    ]);
+  });
+
   it('grade B written by the PL needs the team lead', async () => {
     const s = await service();
     const r = await s.create(pl, request(), ctx);

@@ -1,12 +1,8 @@
 import type { Config } from '@backstage/config';
 import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  parseEntityRef,
-  RELATION_MEMBER_OF,
-  stringifyEntityRef,
-  type Entity,
-} from '@backstage/catalog-model';
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
+import { memberOfRefs } from './doors';
 
 /** One person the local sign-in page offers. */
 export interface DemoUser {
@@ -53,21 +49,7 @@ export async function listDemoUsers(options: {
   );
   return users
     .map(user => {
-      // Relations are what the catalog computed; spec.memberOf is what the user entity says.
-      const refs = new Set([
-        ...(user.relations ?? [])
-          .filter(r => r.type === RELATION_MEMBER_OF)
-          .map(r => r.targetRef),
-        ...((user.spec?.memberOf as string[] | undefined) ?? []).map(g =>
-          stringifyEntityRef(
-            parseEntityRef(g, {
-              defaultKind: 'group',
-              defaultNamespace: user.metadata.namespace ?? 'default',
-            }),
-          ),
-        ),
-      ]);
-      const memberOf = [...refs]
+      const memberOf = memberOfRefs(user)
         .map(ref => groupByRef.get(ref))
         .filter((g): g is Entity => Boolean(g));
       const profile = (user.spec?.profile ?? {}) as {
