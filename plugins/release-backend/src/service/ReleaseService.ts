@@ -36,7 +36,6 @@ import {
 } from '@internal/plugin-release-common';
 import type { SlackNotifier } from '@internal/plugin-release-node';
 import { AuditLog, type AuditEntry } from '../database/AuditLog';
-import type { Actor, RequestContext } from './doors';
 import {
   ReleaseStore,
   RevisionConflict,
@@ -44,7 +43,14 @@ import {
   type StoredRelease,
 } from '../database/ReleaseStore';
 
-export type { Actor, RequestContext } from './doors';
+/** Who is acting, as the policy sees them, and whether they may act for others. */
+export interface Actor extends PolicyPerson {
+  isAdmin: boolean;
+}
+
+export interface RequestContext {
+  requestId?: string;
+}
 
 /** Tells people that something waits for them; failures never block a release. */
 export interface ReleaseNotifier {
@@ -88,17 +94,13 @@ const isUniqueViolation = (e: unknown) =>
 
 /** Every rule of a release's life: the store keeps data, this decides what may happen. */
 export class ReleaseService {
-  // Private, so that nothing but this service writes a release, an approval or an audit row.
-  private readonly store: ReleaseStore;
-  private readonly trail: AuditLog;
-  /** The audit trail, to read and verify. */
-  readonly audit: Pick<AuditLog, 'list' | 'verify'>;
+  readonly store: ReleaseStore;
+  readonly audit: AuditLog;
   private readonly now: () => Date;
 
   constructor(private readonly options: ReleaseServiceOptions) {
     this.store = new ReleaseStore(options.knex);
-    this.trail = new AuditLog(options.knex);
-    this.audit = this.trail;
+    this.audit = new AuditLog(options.knex);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -124,13 +126,13 @@ export class ReleaseService {
     const release = await this.draft(actor, input);
     await this.options.knex.transaction(async tx => {
       await this.store.insert(tx, release);
-      await this.trail.append(tx, {
+      await this.audit.append(tx, {
         actor: actor.ref,
         action: 'release.create',
         releaseId: release.id,
         outcome: 'success',
         after: publicView(release),
-        ...traceOf(ctx),
+        requestId: ctx.requestId,
       });
     });
     return release;
@@ -138,7 +140,7 @@ export class ReleaseService {
 
   /** A form's dry run of create: audited as such, with the release it would have made; nothing else. */
   async recordDryRun(actor: Actor, draft: StoredRelease): Promise<void> {
-    await this.trail.record({
+    await this.audit.record({
       actor: actor.ref,
       action: 'release.create',
       outcome: 'success',
@@ -554,9 +556,8 @@ export class ReleaseService {
         action,
         releaseId: release.id,
         outcome: 'failure',
-        ...traceOf(ctx),
+        requestId: ctx.requestId,
         meta: {
-          ...traceOf(ctx).meta,
           stage,
           refusal: check.code,
           message: check.message,
@@ -718,15 +719,15 @@ export class ReleaseService {
             outcome: 'success',
             before,
             after: publicView(release),
-            ...traceOf(ctx),
+            requestId: ctx.requestId,
           };
-          await this.trail.append(tx, entry);
+          await this.audit.append(tx, entry);
           return release;
         });
       } catch (e) {
         if (e instanceof PolicyRefusal) {
           // Refusals are evidence too: recorded after the failed transaction rolled back.
-          await this.trail.record(e.entry);
+          await this.audit.record(e.entry);
           throw e.error;
         }
         if (e instanceof RevisionConflict && attempt < RETRIES) continue;
@@ -762,14 +763,6 @@ export class ReleaseService {
       );
     }
   }
-}
-
-/** The request id of an audit row, and whom the actor acted for when it was the engine. */
-function traceOf(ctx: RequestContext): Pick<AuditEntry, 'requestId' | 'meta'> {
-  return {
-    requestId: ctx.requestId,
-    ...(ctx.onBehalfOf ? { meta: { onBehalfOf: ctx.onBehalfOf } } : {}),
-  };
 }
 
 /** The stage at which a release waits for approvers, if it does. */
