@@ -36,6 +36,7 @@ import {
 } from '@internal/plugin-release-common';
 import type { SlackNotifier } from '@internal/plugin-release-node';
 import { AuditLog, type AuditEntry } from '../database/AuditLog';
+import type { Actor, RequestContext } from './doors';
 import {
   ReleaseStore,
   RevisionConflict,
@@ -43,14 +44,7 @@ import {
   type StoredRelease,
 } from '../database/ReleaseStore';
 
-/** Who is acting, as the policy sees them, and whether they may act for others. */
-export interface Actor extends PolicyPerson {
-  isAdmin: boolean;
-}
-
-export interface RequestContext {
-  requestId?: string;
-}
+export type { Actor, RequestContext } from './doors';
 
 /** Tells people that something waits for them; failures never block a release. */
 export interface ReleaseNotifier {
@@ -94,13 +88,17 @@ const isUniqueViolation = (e: unknown) =>
 
 /** Every rule of a release's life: the store keeps data, this decides what may happen. */
 export class ReleaseService {
-  readonly store: ReleaseStore;
-  readonly audit: AuditLog;
+  // Private, so that nothing but this service writes a release, an approval or an audit row.
+  private readonly store: ReleaseStore;
+  private readonly trail: AuditLog;
+  /** The audit trail, to read and verify. */
+  readonly audit: Pick<AuditLog, 'list' | 'verify'>;
   private readonly now: () => Date;
 
   constructor(private readonly options: ReleaseServiceOptions) {
     this.store = new ReleaseStore(options.knex);
-    this.audit = new AuditLog(options.knex);
+    this.trail = new AuditLog(options.knex);
+    this.audit = this.trail;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -126,13 +124,13 @@ export class ReleaseService {
     const release = await this.draft(actor, input);
     await this.options.knex.transaction(async tx => {
       await this.store.insert(tx, release);
-      await this.audit.append(tx, {
+      await this.trail.append(tx, {
         actor: actor.ref,
         action: 'release.create',
         releaseId: release.id,
         outcome: 'success',
         after: publicView(release),
-        requestId: ctx.requestId,
+        ...traceOf(ctx),
       });
     });
     return release;
@@ -140,7 +138,7 @@ export class ReleaseService {
 
   /** A form's dry run of create: audited as such, with the release it would have made; nothing else. */
   async recordDryRun(actor: Actor, draft: StoredRelease): Promise<void> {
-    await this.audit.record({
+    await this.trail.record({
       actor: actor.ref,
       action: 'release.create',
       outcome: 'success',
@@ -556,8 +554,9 @@ export class ReleaseService {
         action,
         releaseId: release.id,
         outcome: 'failure',
-        requestId: ctx.requestId,
+        ...traceOf(ctx),
         meta: {
+          ...traceOf(ctx).meta,
           stage,
           refusal: check.code,
           message: check.message,
@@ -719,15 +718,15 @@ export class ReleaseService {
             outcome: 'success',
             before,
             after: publicView(release),
-            requestId: ctx.requestId,
+            ...traceOf(ctx),
           };
-          await this.audit.append(tx, entry);
+          await this.trail.append(tx, entry);
           return release;
         });
       } catch (e) {
         if (e instanceof PolicyRefusal) {
           // Refusals are evidence too: recorded after the failed transaction rolled back.
-          await this.audit.record(e.entry);
+          await this.trail.record(e.entry);
           throw e.error;
         }
         if (e instanceof RevisionConflict && attempt < RETRIES) continue;
@@ -763,6 +762,14 @@ export class ReleaseService {
       );
     }
   }
+}
+
+/** The request id of an audit row, and whom the actor acted for when it was the engine. */
+function traceOf(ctx: RequestContext): Pick<AuditEntry, 'requestId' | 'meta'> {
+  return {
+    requestId: ctx.requestId,
+    ...(ctx.onBehalfOf ? { meta: { onBehalfOf: ctx.onBehalfOf } } : {}),
+  };
 }
 
 /** The stage at which a release waits for approvers, if it does. */
