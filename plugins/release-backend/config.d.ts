@@ -1,20 +1,11 @@
 export interface Config {
-  /** The kop release portal. */
+  /**
+   * The kop release portal. release.product and release.environments are declared in
+   * plugins/release/config.d.ts, where the app's front-end schema finds them; the policy below reaches
+   * the pages through GET /policy, so it stays backend-only.
+   */
   release?: {
-    /**
-     * The product name, the "[kop]" of every announcement.
-     * @visibility frontend
-     */
-    product?: string;
-    /**
-     * Environments in promotion order; defaults to beta, prod.
-     * @visibility frontend
-     */
-    environments?: string[];
-    /**
-     * The grade table (the seed's defaults when left out). Each role named must be in `roles`.
-     * @visibility frontend
-     */
+    /** The grade table (the seed's defaults when left out). Each role named must be in `roles`. */
     grades?: {
       [grade in 'A' | 'B' | 'C' | 'D' | 'E']?: {
         /** Risk label in the team's words, e.g. 낮음. */
@@ -33,18 +24,12 @@ export interface Config {
         share?: string;
       };
     };
-    /**
-     * The post-deploy sign-off of test results.
-     * @visibility frontend
-     */
+    /** The post-deploy sign-off of test results. */
     signoff?: {
       /** Roles that must each sign off. */
       approve: string[];
     };
-    /**
-     * Release roles and the catalog groups whose members hold them.
-     * @visibility frontend
-     */
+    /** Release roles and the catalog groups whose members hold them. */
     roles?: {
       [role: string]: {
         /** Group entity ref, e.g. group:default/role-pl. */
@@ -53,15 +38,9 @@ export interface Config {
         scope?: 'service' | 'any';
       };
     };
-    /**
-     * A change of class `when` (e.g. dbChange) raises the lowest allowed grade to `min`.
-     * @visibility frontend
-     */
+    /** A change of class `when` (e.g. dbChange) raises the lowest allowed grade to `min`. */
     gradeFloors?: Array<{ when: string; min: 'A' | 'B' | 'C' | 'D' | 'E' }>;
-    /**
-     * When releases may go out; outside them only grade E, or an override with a reason.
-     * @visibility frontend
-     */
+    /** When releases may go out; outside them only grade E, or an override with a reason. */
     windows?: Array<{
       /** sun, mon, tue, wed, thu, fri, sat */
       days: string[];
@@ -72,15 +51,9 @@ export interface Config {
       /** IANA time zone; Asia/Seoul by default. */
       tz?: string;
     }>;
-    /**
-     * YYYY-MM-DD dates on which no window opens.
-     * @visibility frontend
-     */
+    /** YYYY-MM-DD dates on which no window opens. */
     holidays?: string[];
-    /**
-     * Roles that may deploy outside the windows with a reason.
-     * @visibility frontend
-     */
+    /** Roles that may deploy outside the windows with a reason. */
     windowOverride?: string[];
     /** Roles whose holders, with the release.admin permission, may act on others' releases. */
     adminRoles?: string[];
