@@ -9,6 +9,7 @@ export * from './model';
 export * from './notes';
 export * from './permissions';
 export * from './policy';
+export * from './signals';
 export * from './states';
 export * from './status';
 export * from './forms';
