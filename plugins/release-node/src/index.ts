@@ -19,5 +19,6 @@ export * from './hybris';
 export * from './gate';
 export * from './integrations';
 export * from './layout';
+export * from './liveColour';
 export * from './whatShips';
 export * from './iac';

@@ -3,7 +3,8 @@ import { parse } from 'yaml';
 import type { ArgoCdClient } from '../argocd/ArgoCdClient';
 import type { GitlabClient } from '../gitlab/GitlabClient';
 import { SystemError } from '../http/SystemError';
-import { imageKeysOf, readSwitchColour, type ReleaseLayout } from '../layout';
+import { imageKeysOf, type ReleaseLayout } from '../layout';
+import { iacLiveColour } from '../liveColour';
 
 /** What runs now in one environment, and where that was read. @public */
 export interface DeployedVersion {
@@ -72,60 +73,15 @@ async function readValues(
   }
 }
 
-/**
- * The live hybris colour: the colour all switch keys name (a half-done switch is an error).
- *
- * @public
- */
-export async function liveHybrisColour(
-  layout: ReleaseLayout,
-  gitlab: GitlabClient,
-  project: string,
-  branch: string,
-): Promise<string> {
-  const { switch: sw, colours } = layout.apps.hybris;
-  const action = `find the live hybris colour in ${sw.values} at ${branch} of ${project}`;
-  const doc = await readValues(gitlab, project, branch, sw.values);
-  if (doc === undefined) {
-    throw new SystemError({
-      system: 'GitLab',
-      action,
-      detail: `${sw.values} is not there`,
-    });
-  }
-  const reading = readSwitchColour(layout.apps.hybris, key =>
-    scalar(valueAt(doc, key)),
-  );
-  if ('unknown' in reading) {
-    const { key, value } = reading.unknown;
-    throw new SystemError({
-      system: 'GitLab',
-      action,
-      detail: `${key} is ${
-        value === undefined ? 'missing' : `'${value}'`
-      }, not one of the colours ${Object.keys(colours).join(', ')}`,
-    });
-  }
-  if ('mixed' in reading) {
-    throw new SystemError({
-      system: 'GitLab',
-      action,
-      detail: `the switch keys name more than one colour (${reading.mixed}): finish or revert the switch first`,
-    });
-  }
-  return reading.colour;
-}
-
 /** The values keys that hold the app's image in this environment; the first is the one that counts. */
 async function imageKeys(
   app: ReleaseApp,
   layout: ReleaseLayout,
   gitlab: GitlabClient,
-  project: string,
-  branch: string,
+  environment: string,
 ): Promise<Array<{ argocdApp: string; file: string; key: string }>> {
   if (app === 'hybris') {
-    const colour = await liveHybrisColour(layout, gitlab, project, branch);
+    const colour = await iacLiveColour({ layout, environment, gitlab });
     const c = layout.apps.hybris.colours[colour];
     return [{ argocdApp: c.argocdApp, file: c.values, key: c.image }];
   }
@@ -150,7 +106,7 @@ export async function readDeployedVersion(options: {
   const project = layout.iac.repos[environment];
   const branch = layout.iac.branch;
   const warnings: string[] = [];
-  const keys = await imageKeys(app, layout, gitlab, project, branch);
+  const keys = await imageKeys(app, layout, gitlab, environment);
   const reads: ValuesKeyRead[] = await Promise.all(
     keys.map(async k => {
       const doc = await readValues(gitlab, project, branch, k.file);

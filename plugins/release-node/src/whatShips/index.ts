@@ -7,9 +7,5 @@ export {
   type WhatShipsMergeRequest,
   type WhatShipsRequest,
 } from './whatShips';
-export {
-  liveHybrisColour,
-  readDeployedVersion,
-  type DeployedVersion,
-} from './deployed';
+export { readDeployedVersion, type DeployedVersion } from './deployed';
 export { WhatShipsInputError, WhatShipsNotFoundError } from './errors';
