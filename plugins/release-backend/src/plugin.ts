@@ -17,6 +17,7 @@ import { BackstageReleaseNotifier } from './service/notifier';
 import { ReleaseService } from './service/ReleaseService';
 import { catalogServiceTeams } from './service/serviceTeams';
 import { startSlackOutbox } from './service/slackOutbox';
+import { releaseVersionCheck } from './service/versions';
 import { StatusCache, statusSystemsOf } from './status/StatusCache';
 
 /**
@@ -62,6 +63,10 @@ export const releasePlugin = createBackendPlugin({
           product: portal.product,
           strategies: portal.strategies,
           defaultSteps: portal.defaultSteps,
+          versions: releaseVersionCheck(
+            deps.integrations,
+            readReleaseLayout(config),
+          ),
           serviceTeamsOf: catalogServiceTeams(catalog, auth),
           notifier: new BackstageReleaseNotifier(deps.notifications),
           slack,

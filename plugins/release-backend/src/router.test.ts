@@ -1,8 +1,14 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { GitlabClient, JenkinsClient } from '@internal/plugin-release-node';
+import { sandboxGitlabTokens, seedFacts } from 'sandbox';
 import request from 'supertest';
 import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
 import { user } from './__testUtils__/org';
+import {
+  sandboxSystemsConfig,
+  startTestSandbox,
+} from './__testUtils__/sandboxConfig';
 
 jest.setTimeout(60_000);
 
@@ -12,8 +18,9 @@ const body = {
   grade: 'B',
   dbUpdate: false,
   apps: [
-    { app: 'hybris', version: 'deploy-2026-11-25' },
-    { app: 'web', version: 'a7ed4db1' },
+    { app: 'hybris', version: seedFacts.hybris.candidate },
+    // The sandbox's newest web commit, read once it runs (beforeAll).
+    { app: 'web', version: '' },
   ],
   items: [
     {
@@ -33,9 +40,49 @@ const body = {
   ],
 };
 
+let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
+let systems: ReturnType<typeof sandboxSystemsConfig>;
+let gitlab: GitlabClient;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  systems = sandboxSystemsConfig(sandbox);
+  const jenkins = new JenkinsClient(systems.jenkins);
+  const { queueId } = await jenkins.triggerBuild('kop/hybris-build', {
+    BRANCH: seedFacts.hybris.candidate,
+  });
+  await jenkins.waitForBuild(
+    'kop/hybris-build',
+    await jenkins.waitForBuildNumber(queueId),
+  );
+  gitlab = new GitlabClient({
+    apiBaseUrl: `${sandbox.url}/gitlab/api/v4`,
+    token: sandboxGitlabTokens.maintainer,
+  });
+  const [web] = await gitlab.listCommits(seedFacts.web.project, {
+    ref: seedFacts.web.branch,
+    limit: 1,
+  });
+  body.apps[1].version = web.shortSha;
+});
+afterAll(() => sandbox?.dispose());
+
+/** The release backend with GitLab and Jenkins in the sandbox, where versions are looked up. */
+const start = (
+  options: Parameters<typeof startReleaseBackend>[0] & { config?: object } = {},
+) =>
+  startReleaseBackend({
+    ...options,
+    config: {
+      integrations: systems.integrations,
+      jenkins: systems.jenkins,
+      ...(options.config ?? alwaysOpen),
+    },
+  });
+
 describe('release API', () => {
   it('answers /health without a token, refuses everything else without one or with a bad one', async () => {
-    const { server } = await startReleaseBackend();
+    const { server } = await start();
     await request(server)
       .get('/api/release/health')
       .set('authorization', mockCredentials.none.header())
@@ -61,7 +108,7 @@ describe('release API', () => {
   });
 
   it('refuses a signed-in user without the permission with 403 and writes nothing', async () => {
-    const { server } = await startReleaseBackend({
+    const { server } = await start({
       permission: AuthorizeResult.DENY,
     });
     const res = await request(server)
@@ -118,7 +165,7 @@ describe('release API', () => {
   ])(
     'answers bad input with 400 naming the field, writing nothing (%#)',
     async (input, message) => {
-      const { server } = await startReleaseBackend();
+      const { server } = await start();
       const res = await request(server)
         .post('/api/release/releases')
         .set('authorization', as('kim.minjun'))
@@ -137,7 +184,7 @@ describe('release API', () => {
   );
 
   it('takes a release from the form to approved, with who may act shown and every attempt audited', async () => {
-    const { server, send } = await startReleaseBackend();
+    const { server, send } = await start();
     const created = await request(server)
       .post('/api/release/releases')
       .set('authorization', as('kim.minjun'))
@@ -223,7 +270,7 @@ describe('release API', () => {
       .set('authorization', as('kim.minjun'));
     expect(notes.body.announcement.split('\n').slice(0, 4)).toEqual([
       '[kop] 배포합니다.',
-      '- 배포버전: hybris(deploy-2026-11-25), web(a7ed4db1)',
+      `- 배포버전: hybris(${seedFacts.hybris.candidate}), web(${body.apps[1].version})`,
       '- 배포등급: B(낮음)',
       '- DB 업데이트 여부: N',
     ]);
@@ -234,7 +281,7 @@ describe('release API', () => {
   });
 
   it('refuses a too-junior approver even with the permission framework allowing everything', async () => {
-    const { server } = await startReleaseBackend({
+    const { server } = await start({
       permission: AuthorizeResult.ALLOW,
     });
     const created = await request(server)
@@ -263,7 +310,7 @@ describe('release API', () => {
   });
 
   it('names the bad field for transitions, approvals and queries', async () => {
-    const { server } = await startReleaseBackend();
+    const { server } = await start();
     const id = (
       await request(server)
         .post('/api/release/releases')
@@ -369,7 +416,7 @@ describe('release API', () => {
   });
 
   it('records a link on the release once, refusing bad URLs and strangers', async () => {
-    const { server } = await startReleaseBackend();
+    const { server } = await start();
     const id = (
       await request(server)
         .post('/api/release/releases')
@@ -442,7 +489,7 @@ describe('release API', () => {
   });
 
   it('serves the configured grade policy', async () => {
-    const { server } = await startReleaseBackend({
+    const { server } = await start({
       config: {
         ...alwaysOpen,
         release: {
@@ -465,7 +512,7 @@ describe('release API', () => {
     });
   });
   it('links a release out to Argo CD, GitLab and Grafana from config alone, and answers 404 for an unknown release', async () => {
-    const { server } = await startReleaseBackend({
+    const { server } = await start({
       config: {
         ...alwaysOpen,
         release: {
@@ -483,7 +530,10 @@ describe('release API', () => {
           gitlab: [
             {
               host: 'gitlab.kop.example',
-              token: 'glpat-never-shown',
+              // Versions are looked up in the sandbox; people open GitLab at baseUrl.
+              apiBaseUrl: systems.integrations.gitlab[0].apiBaseUrl,
+              baseUrl: 'https://gitlab.kop.example',
+              token: sandboxGitlabTokens.maintainer,
             },
           ],
         },
@@ -510,8 +560,8 @@ describe('release API', () => {
       expect.arrayContaining([
         {
           system: 'gitlab',
-          title: 'kop/hybris @ deploy-2026-11-25',
-          url: 'https://gitlab.kop.example/kop/hybris/-/tree/deploy-2026-11-25',
+          title: `kop/hybris @ ${seedFacts.hybris.candidate}`,
+          url: `https://gitlab.kop.example/kop/hybris/-/tree/${seedFacts.hybris.candidate}`,
         },
         {
           system: 'argocd',
@@ -528,11 +578,120 @@ describe('release API', () => {
       ]),
     );
     expect(res.text).not.toMatch(/never-shown/);
+    expect(res.text).not.toContain(sandboxGitlabTokens.maintainer);
     const missing = await request(server)
       .get(
         '/api/release/releases/00000000-0000-4000-8000-000000000000/links-out',
       )
       .set('authorization', as('choi.yuna'));
     expect(missing.status).toBe(404);
+  });
+
+  describe('looks each version up before storing the release', () => {
+    const create = async (
+      server: Parameters<typeof request>[0],
+      apps: object[],
+    ) =>
+      request(server)
+        .post('/api/release/releases')
+        .set('authorization', as('kim.minjun'))
+        .send({ ...body, apps, items: [body.items[1]] });
+
+    /** Nothing stored and nothing audited, as for any other bad request. */
+    const expectNothingWritten = async (
+      server: Parameters<typeof request>[0],
+    ) => {
+      const list = await request(server)
+        .get('/api/release/releases')
+        .set('authorization', as('kim.minjun'));
+      expect(list.body.items).toEqual([]);
+      const verify = await request(server)
+        .get('/api/release/audit/verify')
+        .set('authorization', as('kim.minjun'));
+      expect(verify.body).toEqual({ ok: true, rows: 0 });
+    };
+
+    it('stores a hybris deploy branch Jenkins built and a cms commit GitLab has', async () => {
+      const { server } = await start();
+      const [cms] = await gitlab.listCommits(seedFacts.cms.project, {
+        ref: seedFacts.cms.from,
+        limit: 1,
+      });
+      const res = await create(server, [
+        { app: 'hybris', version: seedFacts.hybris.candidate },
+        { app: 'cms', version: cms.sha },
+      ]);
+      expect(res.status).toBe(201);
+      expect(res.body.apps.map((a: { version: string }) => a.version)).toEqual([
+        seedFacts.hybris.candidate,
+        cms.sha,
+      ]);
+    });
+
+    it.each([
+      [
+        'a cms commit GitLab does not have',
+        [
+          { app: 'hybris', version: seedFacts.hybris.candidate },
+          { app: 'cms', version: 'deadbeef' },
+        ],
+        "apps[1].version: 'deadbeef' is not a commit or tag of kop/cms",
+      ],
+      [
+        'a hybris deploy branch Jenkins never built',
+        [{ app: 'hybris', version: seedFacts.hybris.deployBranches[0] }],
+        `apps[0].version: '${seedFacts.hybris.deployBranches[0]}' has no Jenkins build among the newest 100 of kop/hybris-build`,
+      ],
+      [
+        'a hybris deploy branch GitLab does not have',
+        [{ app: 'hybris', version: 'deploy-2026-12-31' }],
+        "apps[0].version: 'deploy-2026-12-31' is not a branch or tag of kop/hybris",
+      ],
+    ])(
+      'refuses %s with 400 naming the field, storing nothing',
+      async (_what, apps, message) => {
+        const { server } = await start();
+        const res = await create(server, apps);
+        expect([res.status, res.body.error?.message]).toEqual([400, message]);
+        await expectNothingWritten(server);
+      },
+    );
+
+    it.each([
+      ['GitLab', '/gitlab/', [{ app: 'web', version: 'deadbeef' }]],
+      [
+        'Jenkins',
+        '/jenkins/',
+        [{ app: 'hybris', version: seedFacts.hybris.candidate }],
+      ],
+    ])(
+      'answers 503 naming %s when it cannot be reached, storing nothing',
+      async (system, path, apps) => {
+        const { server } = await start();
+        sandbox.context.faults.add({ path, count: 1000, status: 502 });
+        try {
+          const res = await create(server, apps);
+          expect(res.status).toBe(503);
+          expect(res.body.error.message).toMatch(
+            new RegExp(
+              `^apps\\[0\\]\\.version: cannot be checked: ${system}: `,
+            ),
+          );
+        } finally {
+          sandbox.context.faults.clear();
+        }
+        await expectNothingWritten(server);
+      },
+    );
+
+    it('answers 503 when GitLab is not configured, storing nothing', async () => {
+      const { server } = await startReleaseBackend({ config: alwaysOpen });
+      const res = await create(server, [{ app: 'web', version: 'deadbeef' }]);
+      expect([res.status, res.body.error?.message]).toEqual([
+        503,
+        'apps[0].version: cannot be checked: GitLab is not configured: set integrations.gitlab in app-config',
+      ]);
+      await expectNothingWritten(server);
+    });
   });
 });

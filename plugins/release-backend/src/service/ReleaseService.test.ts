@@ -13,6 +13,7 @@ import {
 } from '../__testUtils__/databases';
 import { groupsOf, HYBRIS_TEAM, user, WEB_TEAM } from '../__testUtils__/org';
 import { ReleaseService, type Actor } from './ReleaseService';
+import type { VersionCheck } from './versions';
 
 jest.setTimeout(60_000);
 
@@ -56,6 +57,7 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
   let knex: Knex;
   let now = inWindow;
   const notifier = { approvalsNeeded: jest.fn(), decided: jest.fn() };
+  const versions = jest.fn<Promise<void>, Parameters<VersionCheck>>();
 
   async function service() {
     knex = await initMigrated(databases, databaseId);
@@ -70,6 +72,7 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
         web: 'sync',
       },
       defaultSteps: [3, 6, 9],
+      versions,
       serviceTeamsOf: async (apps: ReleaseApp[]) =>
         [
           ...new Set(apps.map(a => (a === 'hybris' ? HYBRIS_TEAM : WEB_TEAM))),
@@ -82,6 +85,22 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
   beforeEach(() => {
     now = inWindow;
     jest.clearAllMocks();
+    versions.mockResolvedValue();
+  });
+
+  it('looks the versions up before storing, and stores and audits nothing when one is refused', async () => {
+    const s = await service();
+    versions.mockRejectedValueOnce(
+      new InputError("apps[0].version: 'deploy-2026-11-25' is not a branch"),
+    );
+    await expect(s.create(dev, request(), ctx)).rejects.toThrow(
+      "apps[0].version: 'deploy-2026-11-25' is not a branch",
+    );
+    expect(versions).toHaveBeenCalledWith([
+      expect.objectContaining({ app: 'hybris', version: 'deploy-2026-11-25' }),
+    ]);
+    expect((await s.list({ limit: 10 })).items).toEqual([]);
+    expect(await s.audit.verify()).toEqual({ ok: true, rows: 0 });
   });
 
   it('creates a prepared release with the seed defaults and an audit row', async () => {

@@ -37,6 +37,7 @@ import {
 import type { SlackNotifier } from '@internal/plugin-release-node';
 import { AuditLog, type AuditEntry } from '../database/AuditLog';
 import type { Actor, RequestContext } from './doors';
+import type { VersionCheck } from './versions';
 import {
   ReleaseStore,
   RevisionConflict,
@@ -65,6 +66,8 @@ export interface ReleaseServiceOptions {
   serviceTeamsOf(apps: ReleaseApp[]): Promise<string[]>;
   strategies: Record<ReleaseApp, ReleaseStrategy>;
   defaultSteps: number[];
+  /** Looks up that each version exists before a release is stored. */
+  versions: VersionCheck;
   notifier?: ReleaseNotifier;
   /** Slack, through the outbox the plugin flushes on a schedule; absent when Slack is not configured. */
   slack?: SlackNotifier;
@@ -122,6 +125,7 @@ export class ReleaseService {
     ctx: RequestContext,
   ): Promise<StoredRelease> {
     const release = await this.draft(actor, input);
+    await this.options.versions(release.apps);
     await this.options.knex.transaction(async tx => {
       await this.store.insert(tx, release);
       await this.trail.append(tx, {

@@ -11,6 +11,10 @@ import type {
 
 const DEPLOY_DATE = /(\d{4})-(\d{2})-(\d{2})/;
 
+/** Whether a hybris build was built from this version (the job's BRANCH parameter). */
+export const isBuildOf = (build: JenkinsBuild, version: string) =>
+  build.parameters.BRANCH === version;
+
 /** The fixed part of a branch pattern before its first placeholder, as GitLab's ^-anchored search. */
 function searchOf(pattern: string): string {
   const fixed = pattern.split('{')[0];
@@ -60,7 +64,7 @@ export async function listCandidates(
       )
       .slice(0, limit)
       .map(branch => {
-        const build = builds.find(b => b.parameters.BRANCH === branch.name);
+        const build = builds.find(b => isBuildOf(b, branch.name));
         const built = buildOf(build);
         return {
           version: branch.name,
