@@ -13,3 +13,4 @@ export * from './signals';
 export * from './states';
 export * from './status';
 export * from './forms';
+export * from './plan';
