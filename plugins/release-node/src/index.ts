@@ -22,3 +22,4 @@ export * from './layout';
 export * from './liveColour';
 export * from './whatShips';
 export * from './iac';
+export * from './plan';
