@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { releasePermissions } from '@internal/plugin-release-common';
 import {
   readGradePolicy,
@@ -45,6 +46,7 @@ export const releasePlugin = createBackendPlugin({
         integrations: releaseIntegrationsServiceRef,
         catalog: catalogServiceRef,
         notifications: notificationService,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const { config, logger, auth, database, catalog, httpRouter } = deps;
@@ -69,6 +71,7 @@ export const releasePlugin = createBackendPlugin({
           ),
           serviceTeamsOf: catalogServiceTeams(catalog, auth),
           notifier: new BackstageReleaseNotifier(deps.notifications),
+          signals: deps.signals,
           slack,
         });
         // Starts on the first GET /status, so a backend nobody watches makes no upstream calls.

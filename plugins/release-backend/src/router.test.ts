@@ -1,5 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { releaseSignalChannel } from '@internal/plugin-release-common';
 import { GitlabClient, JenkinsClient } from '@internal/plugin-release-node';
 import { sandboxGitlabTokens, seedFacts } from 'sandbox';
 import request from 'supertest';
@@ -184,7 +185,7 @@ describe('release API', () => {
   );
 
   it('takes a release from the form to approved, with who may act shown and every attempt audited', async () => {
-    const { server, send } = await start();
+    const { server, send, publish } = await start();
     const created = await request(server)
       .post('/api/release/releases')
       .set('authorization', as('kim.minjun'))
@@ -251,6 +252,19 @@ describe('release API', () => {
       .set('authorization', as('choi.yuna'))
       .send({ decision: 'approve' });
     expect(again.status).toBe(409);
+
+    // Every open page hears of each change once, refused attempts not at all.
+    expect(publish.mock.calls.map(([signal]) => signal)).toEqual(
+      [
+        ['release.create', 'prepared', 1],
+        ['release.request-approval', 'awaiting_approval', 2],
+        ['release.approve', 'approved', 3],
+      ].map(([action, state, revision]) => ({
+        recipients: { type: 'broadcast' },
+        channel: releaseSignalChannel,
+        message: { releaseId: id, state, revision, action },
+      })),
+    );
 
     const trail = await request(server)
       .get(`/api/release/releases/${id}/audit`)

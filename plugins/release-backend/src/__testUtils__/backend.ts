@@ -6,6 +6,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import type { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Knex } from 'knex';
 import type { Server } from 'node:http';
@@ -36,8 +37,9 @@ export async function startReleaseBackend(
     /** More services, e.g. the integrations or a scheduler the test drives. */
     features?: BackendFeature[];
   } = {},
-): Promise<{ server: Server; send: jest.Mock }> {
+): Promise<{ server: Server; send: jest.Mock; publish: jest.Mock }> {
   const send = jest.fn();
+  const publish = jest.fn();
   const { server } = await startTestBackend({
     features: [
       releasePlugin,
@@ -62,6 +64,11 @@ export async function startReleaseBackend(
         deps: {},
         factory: () => ({ send }),
       }),
+      createServiceFactory({
+        service: signalsServiceRef,
+        deps: {},
+        factory: () => ({ publish }),
+      }),
       ...(options.permission
         ? [mockServices.permissions.factory({ result: options.permission })]
         : []),
@@ -71,5 +78,5 @@ export async function startReleaseBackend(
       ...(options.features ?? []),
     ],
   });
-  return { server, send };
+  return { server, send, publish };
 }

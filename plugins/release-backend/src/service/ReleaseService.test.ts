@@ -58,6 +58,7 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
   let now = inWindow;
   const notifier = { approvalsNeeded: jest.fn(), decided: jest.fn() };
   const versions = jest.fn<Promise<void>, Parameters<VersionCheck>>();
+  const signals = { publish: jest.fn() };
 
   async function service() {
     knex = await initMigrated(databases, databaseId);
@@ -73,6 +74,7 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
       },
       defaultSteps: [3, 6, 9],
       versions,
+      signals,
       serviceTeamsOf: async (apps: ReleaseApp[]) =>
         [
           ...new Set(apps.map(a => (a === 'hybris' ? HYBRIS_TEAM : WEB_TEAM))),
@@ -86,6 +88,48 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
     now = inWindow;
     jest.clearAllMocks();
     versions.mockResolvedValue();
+    signals.publish.mockReset().mockResolvedValue(undefined);
+  });
+
+  it('publishes each change once, after it is committed, and nothing when nothing changed', async () => {
+    const s = await service();
+    const committed: number[] = [];
+    signals.publish.mockImplementation(async ({ message }) => {
+      committed.push((await s.get(message.releaseId)).revision);
+    });
+    const r = await s.create(dev, request(), ctx);
+    await s.changeGrade(dev, r.id, { grade: 'C' }, ctx);
+    const link = { title: 'Asana', url: 'https://app.asana.com/0/1/2' };
+    await s.addLink(dev, r.id, link, ctx);
+    await s.addLink(dev, r.id, link, ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    await expect(
+      s.decide(dev, r.id, { decision: 'approve', stage: 'approval' }, ctx),
+    ).rejects.toThrow(NotAllowedError);
+    expect(signals.publish.mock.calls.map(([signal]) => signal)).toEqual(
+      [
+        ['release.create', 'prepared', 1],
+        ['release.grade', 'prepared', 2],
+        ['release.link', 'prepared', 3],
+        ['release.request-approval', 'awaiting_approval', 4],
+      ].map(([action, state, revision]) => ({
+        recipients: { type: 'broadcast' },
+        channel: 'kop-release',
+        message: { releaseId: r.id, state, revision, action },
+      })),
+    );
+    // Each message was sent when another reader could already see its revision.
+    expect(committed).toEqual([1, 2, 3, 4]);
+  });
+
+  it('keeps a change when publishing it fails', async () => {
+    const s = await service();
+    signals.publish.mockRejectedValue(new Error('events bus down'));
+    const r = await s.create(dev, request(), ctx);
+    const graded = await s.changeGrade(dev, r.id, { grade: 'C' }, ctx);
+    expect(graded.revision).toBe(2);
+    expect(await s.get(r.id)).toMatchObject({ grade: 'C', revision: 2 });
+    expect(signals.publish).toHaveBeenCalledTimes(2);
   });
 
   it('looks the versions up before storing, and stores and audits nothing when one is refused', async () => {

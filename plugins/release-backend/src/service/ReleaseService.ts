@@ -7,6 +7,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { SignalsService } from '@backstage/plugin-signals-node';
 import {
   canTransition,
   checkApproval,
@@ -19,6 +20,7 @@ import {
   isWithinReleaseWindow,
   minimumGrade,
   nextReleaseWindow,
+  releaseSignalChannel,
   releaseStates,
   requiredApprovals,
   rolesOf,
@@ -31,6 +33,7 @@ import {
   type ReleaseApproval,
   type ReleaseGrade,
   type ReleaseLink,
+  type ReleaseSignal,
   type ReleaseState,
   type ReleaseStrategy,
 } from '@internal/plugin-release-common';
@@ -69,6 +72,8 @@ export interface ReleaseServiceOptions {
   /** Looks up that each version exists before a release is stored. */
   versions: VersionCheck;
   notifier?: ReleaseNotifier;
+  /** Tells every open page that a release changed; failures never block a release. */
+  signals?: Pick<SignalsService, 'publish'>;
   /** Slack, through the outbox the plugin flushes on a schedule; absent when Slack is not configured. */
   slack?: SlackNotifier;
   now?: () => Date;
@@ -137,6 +142,7 @@ export class ReleaseService {
         ...traceOf(ctx),
       });
     });
+    await this.publish(release, 'release.create');
     return release;
   }
 
@@ -704,8 +710,9 @@ export class ReleaseService {
     ) => void | boolean | Promise<void | boolean>,
   ): Promise<StoredRelease> {
     for (let attempt = 1; ; attempt++) {
+      let written = false;
       try {
-        return await this.options.knex.transaction(async tx => {
+        const stored = await this.options.knex.transaction(async tx => {
           const release = await this.store.get(id, tx);
           if (!release) throw new NotFoundError(`No release with id ${id}`);
           // A deep copy: changes push into the release's arrays, which a shallow view would share.
@@ -725,8 +732,12 @@ export class ReleaseService {
             ...traceOf(ctx),
           };
           await this.trail.append(tx, entry);
+          written = true;
           return release;
         });
+        // Only once committed: a page that re-reads at once must find the change.
+        if (written) await this.publish(stored, action);
+        return stored;
       } catch (e) {
         if (e instanceof PolicyRefusal) {
           // Refusals are evidence too: recorded after the failed transaction rolled back.
@@ -741,6 +752,30 @@ export class ReleaseService {
         }
         throw e;
       }
+    }
+  }
+
+  /** Says on the release channel that a release changed; a failure is logged, never thrown. */
+  private async publish(release: StoredRelease, action: string) {
+    if (!this.options.signals) return;
+    const message: ReleaseSignal = {
+      releaseId: release.id,
+      state: release.state,
+      revision: release.revision,
+      action,
+    };
+    try {
+      await this.options.signals.publish({
+        recipients: { type: 'broadcast' },
+        channel: releaseSignalChannel,
+        message: { ...message },
+      });
+    } catch (e) {
+      this.options.logger.warn(
+        `Could not publish the change of release ${release.id}: ${
+          (e as Error).message
+        }`,
+      );
     }
   }
 
