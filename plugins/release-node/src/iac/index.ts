@@ -15,6 +15,7 @@ export {
 } from './iacTargets';
 export { diffHunks, unifiedDiff } from './unifiedDiff';
 export { gitBlobId } from './gitBlob';
+export { spliceYamlValues } from './spliceYamlValues';
 export {
   IacConflictError,
   IacInputError,
