@@ -1,13 +1,10 @@
 import type { GitlabClient, GitlabFiles } from '../gitlab/GitlabClient';
-import {
-  EditConflictError,
-  setYamlValues,
-  type YamlScalar,
-} from '../gitlab/yamlEdit';
+import { EditConflictError, type YamlScalar } from '../gitlab/yamlEdit';
 import type { ReleaseLayout } from '../layout';
 import { IacInputError, IacStaleFileError, toIacRequestError } from './errors';
 import { gitBlobId } from './gitBlob';
 import { checkIacValue, iacTargets } from './iacTargets';
+import { spliceYamlValues } from './spliceYamlValues';
 import { unifiedDiff } from './unifiedDiff';
 
 /** One key to change in a values file, as a form or a template asks for it. @public */
@@ -179,7 +176,7 @@ export function applyIacEdit(
           `${path} is not in ${edit.project} at ${edit.branch}`,
         );
       }
-      if (setYamlValues(text, file.values, { file: path }) === text) {
+      if (spliceYamlValues(text, file.values, { file: path }) === text) {
         out[path] = text;
         continue;
       }
@@ -197,7 +194,7 @@ export function applyIacEdit(
           )}, now ${blob.slice(0, 8)}); show the diff again`,
         );
       }
-      out[path] = setYamlValues(text, file.values, {
+      out[path] = spliceYamlValues(text, file.values, {
         file: path,
         expected: file.expected,
       });
@@ -235,9 +232,9 @@ async function requiredBlobsOf(
 
 /**
  * Plans an IaC change without writing: checks it ({@link checkIacEdit}), reads the values files at the
- * head of the IaC branch, and answers the exact diff a commit would make (comments and formatting
- * kept) with the blob of each file as read. With `expectedBlobs` or `baseSha` (from an earlier plan),
- * a file that changed since is refused as a conflict. Errors are named InputError (400, naming the
+ * head of the IaC branch, and answers the exact diff a commit would make (only the bytes of the changed
+ * values differ, see {@link spliceYamlValues}) with the blob of each file as read. With `expectedBlobs`
+ * or `baseSha` (from an earlier plan), a file that changed since is refused as a conflict. Errors are named InputError (400, naming the
  * field) or ConflictError (409).
  *
  * @public
