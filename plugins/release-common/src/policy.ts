@@ -74,7 +74,7 @@ export interface GradePolicy {
   windowOverride: string[];
 }
 
-/** The seed's table (docs: ../shared/seed), the default of release.grades and friends. @public */
+/** The team's grade table, the default of release.grades and friends. @public */
 export const defaultGradePolicy: GradePolicy = {
   grades: {
     A: {

@@ -6,10 +6,10 @@ import {
   kopInitialValues,
   type ArgoCdSandbox,
 } from './index';
-import { argoCdSwagger } from '../contracts';
+import { argoCdContract, type ArgoCdDefinition } from '../contracts/argocd';
 
 const TOKEN = 'sandbox-token-3f9a1c';
-const swagger = argoCdSwagger();
+const contract = argoCdContract();
 
 type Json = Record<string, any>;
 
@@ -40,14 +40,23 @@ describe('Argo CD sandbox', () => {
   });
   afterAll(() => sandbox.close());
 
-  /** Calls the API and checks the answer against the swagger definition (runtimeError when not 2xx). */
+  const requestDefinition = (path: string): ArgoCdDefinition | undefined => {
+    if (/\/sync$/.test(path)) return 'applicationApplicationSyncRequest';
+    if (/\/rollback$/.test(path))
+      return 'applicationApplicationRollbackRequest';
+    return undefined;
+  };
+
+  /** Calls the API and checks the request and the answer against the Argo CD contract (runtimeError when not 2xx). */
   async function call(
     method: string,
     path: string,
-    definition: string,
+    definition: ArgoCdDefinition,
     body?: unknown,
     token: string | null = TOKEN,
   ): Promise<{ status: number; json: Json }> {
+    const request = requestDefinition(path);
+    if (request) expect(contract.errors(request, body ?? {})).toEqual([]);
     const res = await fetch(`${sandbox.url}/argocd${path}`, {
       method,
       headers: {
@@ -57,7 +66,7 @@ describe('Argo CD sandbox', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await res.json()) as Json;
-    const errors = swagger.errors(res.ok ? definition : 'runtimeError', json);
+    const errors = contract.errors(res.ok ? definition : 'runtimeError', json);
     expect(errors).toEqual([]);
     return { status: res.status, json };
   }
@@ -90,18 +99,24 @@ describe('Argo CD sandbox', () => {
       app.status?.operationState?.phase,
     );
 
-  it('checks answers against the swagger strictly enough to catch a misspelt field', () => {
+  it('checks answers against the contract strictly enough to catch a misspelt field', () => {
+    const minimal = {
+      metadata: { name: 'web' },
+      spec: { project: 'kop', destination: { namespace: 'kop' } },
+    };
+    expect(contract.errors('v1alpha1Application', minimal)).toEqual([]);
     expect(
-      swagger.errors('v1alpha1Application', { metadata: { name: 'web' } }),
-    ).toEqual([]);
-    expect(
-      swagger.errors('v1alpha1Application', {
+      contract.errors('v1alpha1Application', {
+        ...minimal,
         status: { healthStatus: 'Healthy' },
       }),
     ).not.toEqual([]);
     expect(
-      swagger.errors('v1alpha1Application', {
-        status: { history: [{ id: 'one' }] },
+      contract.errors('v1alpha1Application', {
+        ...minimal,
+        status: {
+          history: [{ id: 'one', deployedAt: '2026-11-26T00:00:00Z' }],
+        },
       }),
     ).not.toEqual([]);
   });
@@ -199,6 +214,7 @@ describe('Argo CD sandbox', () => {
 
   it('syncs the idle colour: the operation runs, pods come up, Progressing turns Healthy', async () => {
     const seen: Json[] = [];
+    const lineErrors: string[] = [];
     const controller = new AbortController();
     const stream = await fetch(
       `${sandbox.url}/argocd/prod/api/v1/stream/applications?name=hybris-green`,
@@ -215,7 +231,11 @@ describe('Argo CD sandbox', () => {
           buffer += decoder.decode(chunk, { stream: true });
           let nl = buffer.indexOf('\n');
           while (nl >= 0) {
-            seen.push(JSON.parse(buffer.slice(0, nl)).result.application);
+            const line = JSON.parse(buffer.slice(0, nl));
+            lineErrors.push(
+              ...contract.errors('streamApplicationsResult', line),
+            );
+            seen.push(line.result.application);
             buffer = buffer.slice(nl + 1);
             nl = buffer.indexOf('\n');
           }
@@ -289,9 +309,7 @@ describe('Argo CD sandbox', () => {
     await new Promise(r => setTimeout(r, 20));
     controller.abort();
     await reading;
-    for (const app of seen) {
-      expect(swagger.errors('v1alpha1Application', app)).toEqual([]);
-    }
+    expect(lineErrors).toEqual([]);
     const healths = seen.map(a => a.status.health.status);
     expect(healths[0]).toBe('Healthy'); // the ADDED replay, before the sync
     expect(healths).toContain('Progressing');

@@ -1,6 +1,13 @@
 import { ConfigReader } from '@backstage/config';
+import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { setupServer } from 'msw/node';
-import { argoCdSwagger, startSandbox, type RunningSandbox } from 'sandbox';
+import {
+  argoCdContract,
+  expectKnownFields,
+  startSandbox,
+  type ArgoCdDefinition,
+  type RunningSandbox,
+} from 'sandbox';
 // The sandbox's index does not re-export its Argo CD stand-in yet; see the report.
 import {
   argocdService,
@@ -21,11 +28,15 @@ import { ArgoCdClients } from './clients';
 import { defaultArgoCdApps, readArgoCdSettings } from './config';
 import { isDestinationPermitted } from './destinations';
 import { ArgoCdError } from './errors';
+import type { v1alpha1Application } from './types';
 import type { ArgoCdWatchEvent } from './watch';
 import { FakeArgoCd, type FakeFault } from './__testUtils__/fakeArgoCd';
 
+// The client's Application type names only fields of Argo CD's own.
+expectKnownFields<v1alpha1Application, IApplication>(true);
+
 const TOKEN = 'argocd-token-5e1f0b7d9c';
-const swagger = argoCdSwagger();
+const contract = argoCdContract();
 
 /** One Argo CD the contract suite runs against, with the knobs its scenarios need. */
 interface ArgoCdTarget {
@@ -153,10 +164,14 @@ function mswTarget(): ArgoCdTarget {
   };
 }
 
-/** Which swagger definition answers a call. */
-function definitionFor(method: string, path: string, status: number) {
+/** Which message of the Argo CD contract answers a call. */
+function definitionFor(
+  method: string,
+  path: string,
+  status: number,
+): ArgoCdDefinition | undefined {
   if (status < 200 || status >= 300) return 'runtimeError';
-  const rules: Array<[string, RegExp, string]> = [
+  const rules: Array<[string, RegExp, ArgoCdDefinition]> = [
     ['GET', /^\/api\/v1\/applications$/, 'v1alpha1ApplicationList'],
     ['GET', /^\/api\/v1\/applications\/[^/]+$/, 'v1alpha1Application'],
     [
@@ -171,6 +186,15 @@ function definitionFor(method: string, path: string, status: number) {
     ['GET', /^\/api\/v1\/projects\/[^/]+$/, 'v1alpha1AppProject'],
   ];
   return rules.find(([m, re]) => m === method && re.test(path))?.[2];
+}
+
+/** Which request message of the Argo CD contract a call sends. */
+function requestFor(path: string): ArgoCdDefinition | undefined {
+  if (/\/sync$/.test(path)) return 'applicationApplicationSyncRequest';
+  if (/\/rollback$/.test(path)) return 'applicationApplicationRollbackRequest';
+  if (/\/resource\/actions\/v2$/.test(path))
+    return 'applicationResourceActionRunRequestV2';
+  return undefined;
 }
 
 async function until(condition: () => boolean | Promise<boolean>) {
@@ -197,6 +221,12 @@ describe.each([sandboxTarget(), mswTarget()])(
         '/api/v1/',
       );
       calls.push({ method, path });
+      const request = method === 'POST' ? requestFor(path) : undefined;
+      if (request) {
+        schemaErrors.push(
+          ...contract.errors(request, JSON.parse(String(init?.body ?? '{}'))),
+        );
+      }
       const definition = path.startsWith('/api/v1/stream/')
         ? undefined
         : definitionFor(method, path, response.status);
@@ -205,7 +235,7 @@ describe.each([sandboxTarget(), mswTarget()])(
           .clone()
           .json()
           .catch(() => 'not JSON');
-        schemaErrors.push(...swagger.errors(definition, body));
+        schemaErrors.push(...contract.errors(definition, body));
       }
       return response;
     };
@@ -238,9 +268,11 @@ describe.each([sandboxTarget(), mswTarget()])(
       sleeps = [];
     });
     afterEach(() => {
-      // Every answer of both targets is a valid swagger shape.
+      // Every request and every answer of both targets fits the Argo CD contract.
       if (schemaErrors.length) {
-        throw new Error(`answers off the swagger:\n${schemaErrors.join('\n')}`);
+        throw new Error(
+          `off the Argo CD contract:\n${schemaErrors.join('\n')}`,
+        );
       }
     });
 
@@ -627,7 +659,7 @@ describe.each([sandboxTarget(), mswTarget()])(
       );
       for (const event of events) {
         expect(
-          swagger.errors('v1alpha1Application', event.application),
+          contract.errors('v1alpha1Application', event.application),
         ).toEqual([]);
       }
     });

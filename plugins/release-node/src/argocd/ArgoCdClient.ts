@@ -248,9 +248,9 @@ export function countPods(tree: v1alpha1ApplicationTree): {
 }
 
 /**
- * A typed client of one Argo CD API server (the subset in shared/contracts/argocd-swagger.json the
- * portal needs). Every call has a timeout and bounded retries honouring Retry-After; errors read
- * "Argo CD: <action> failed ..." and never carry the token.
+ * A typed client of one Argo CD API server (the subset of its API the portal needs). Every call has
+ * a timeout and bounded retries honouring Retry-After; errors read "Argo CD: <action> failed ..."
+ * and never carry the token.
  *
  * @public
  */

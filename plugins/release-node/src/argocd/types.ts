@@ -1,7 +1,7 @@
 /*
- * Hand-written types for the part of the Argo CD API the portal uses, named after the definitions in
- * Argo CD's swagger.json (shared/contracts/argocd-swagger.json). Every field is optional there, so it
- * is here; only the fields the portal reads or writes are listed.
+ * Hand-written types for the part of the Argo CD API the portal uses, named after the definitions of
+ * Argo CD's API documentation (its swagger.json). Every field is optional there, so it is here; only
+ * the fields the portal reads or writes are listed, and ArgoCdClient.test checks they are Argo CD's.
  */
 
 /** @public */
