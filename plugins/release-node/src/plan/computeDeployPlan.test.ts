@@ -1078,6 +1078,13 @@ describe('computeDeployPlan', () => {
         'apps[0].version "latest" is not a hybris version (deploy-YYYY-MM-DD or a semver tag)',
       ],
       [
+        'a version no image tag can hold',
+        [apps.web, { ...apps.cms, version: 'v1.2.3+build.7' }],
+        {},
+        'apps[1].version',
+        "apps[1].version 'v1.2.3+build.7' cannot be an image tag (letters, digits, '.', '_', '-')",
+      ],
+      [
         'an app not in the release',
         [apps.hybris, apps.web],
         { only: ['web', 'cms'] },

@@ -64,6 +64,8 @@ export interface DeployPlanInput {
 }
 
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** A version is written as an image tag, which takes no `+` (semver build metadata). */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const short = (sha: string) => sha.slice(0, 8);
 
 /**
@@ -157,6 +159,12 @@ function checkRelease(input: DeployPlanInput, settings: DeployPlanSettings) {
         `${JSON.stringify(a.version)} is not a ${a.app} version (${
           a.app === 'hybris' ? 'deploy-YYYY-MM-DD' : 'a commit'
         } or a semver tag)`,
+      );
+    }
+    if (!IMAGE_TAG.test(a.version)) {
+      inputError(
+        `apps[${i}].version`,
+        `'${a.version}' cannot be an image tag (letters, digits, '.', '_', '-')`,
       );
     }
     if (a.steps !== undefined && a.app !== 'hybris' && a.steps.length) {

@@ -75,7 +75,12 @@ describe('readDeployPlanSettings', () => {
     [
       'a maximum that is not a count',
       { apps: { hybris: { maxReplicas: 2.5 } } },
-      'release.apps.hybris.maxReplicas must be a whole number above 0, got 2.5',
+      'release.apps.hybris.maxReplicas must be a whole number from 1 to 60, got 2.5',
+    ],
+    [
+      'a maximum the IaC planner would refuse',
+      { apps: { hybris: { maxReplicas: 90 } } },
+      'release.apps.hybris.maxReplicas must be a whole number from 1 to 60, got 90',
     ],
     [
       'a watch that is not a duration',

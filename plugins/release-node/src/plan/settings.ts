@@ -52,6 +52,9 @@ export const defaultDeployPlanSettings: DeployPlanSettings = {
   },
 };
 
+/** The most replicas the IaC planner writes (iacTargets); a larger maximum could never be planned. */
+const IAC_MAX_REPLICAS = 60;
+
 function duration(
   section: Config | undefined,
   key: string,
@@ -90,9 +93,13 @@ export function readDeployPlanSettings(config: Config): DeployPlanSettings {
 
   const maxReplicas =
     hybris?.getOptionalNumber('maxReplicas') ?? d.hybris.maxReplicas;
-  if (!Number.isInteger(maxReplicas) || maxReplicas < 1) {
+  if (
+    !Number.isInteger(maxReplicas) ||
+    maxReplicas < 1 ||
+    maxReplicas > IAC_MAX_REPLICAS
+  ) {
     throw new Error(
-      `release.apps.hybris.maxReplicas must be a whole number above 0, got ${maxReplicas}`,
+      `release.apps.hybris.maxReplicas must be a whole number from 1 to ${IAC_MAX_REPLICAS}, got ${maxReplicas}`,
     );
   }
   const times = plan?.getOptionalConfig('expectedTimes');
