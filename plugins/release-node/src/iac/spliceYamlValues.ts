@@ -294,12 +294,12 @@ function aliasedNodes(doc: Doc): Set<unknown> {
   return targets;
 }
 
+/** A `<<` merge key: a symbol in current yaml releases, a plain `<<` string in older 2.x ones. */
 function mergeKey(key: unknown): boolean {
-  return (
-    isScalar(key) &&
-    typeof key.value === 'symbol' &&
-    key.value.description === '<<'
-  );
+  if (!isScalar(key)) return false;
+  return typeof key.value === 'symbol'
+    ? key.value.description === '<<'
+    : key.value === '<<' && key.type === 'PLAIN';
 }
 
 /**
