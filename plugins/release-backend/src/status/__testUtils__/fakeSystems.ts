@@ -7,7 +7,8 @@ import type {
   v1alpha1Application,
   v1alpha1ApplicationTree,
 } from '@internal/plugin-release-node';
-import type { StatusArgoCd, StatusSystems, StatusTimers } from '../StatusCache';
+import type { StatusArgoCd, StatusSystems } from '../systems';
+import type { StatusTimers } from '../TimedRead';
 
 /** Timers that run only when a test says so. */
 export class ManualTimers implements StatusTimers {
