@@ -6,16 +6,14 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
-// The forms' dry run calls the real release backend; test code only.
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports -- test code runs the release backend the forms call
 import releasePlugin from '@internal/plugin-release-backend';
+import scaffolderModuleRelease from '@internal/plugin-scaffolder-backend-module-release';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { RunningSandbox, SandboxService } from 'sandbox';
 import { parse, parseAllDocuments } from 'yaml';
-import { scaffolderModuleRelease } from '../module';
 
 /** The repository root: app-config.yaml, catalog/ and templates/ live there. */
 export const REPO_ROOT = resolve(__dirname, '../../../..');
@@ -102,8 +100,8 @@ export function registeredTemplateFiles(): string[] {
 }
 
 /**
- * The portal's backend as packages/backend wires it for a release form: the scaffolder with the
- * kop actions, the release backend, the demo catalog, and users' groups as a sign-in gives them.
+ * The portal's backend as src/index.ts wires it for a release form: the scaffolder with the kop
+ * actions, the release backend, the demo catalog, and users' groups as a sign-in gives them.
  */
 export async function startPortalBackend(config: object): Promise<{
   server: Server;
