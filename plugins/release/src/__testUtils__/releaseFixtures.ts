@@ -272,6 +272,7 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
     getReleaseLinksOut: jest.fn(async () => linksOutFixture()),
     getRelease: jest.fn(async () => releaseFixture()),
     getApprovals: jest.fn(async () => approvalsFixture(plMayApprove)),
+    requestApproval: unexpected('requestApproval'),
     decide: unexpected('decide'),
     retroApprove: unexpected('retroApprove'),
     getNotes: jest.fn(async () => ({

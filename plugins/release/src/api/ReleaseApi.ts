@@ -201,6 +201,8 @@ export interface ReleaseApi {
   previewIac(request: IacPreviewRequest): Promise<IacPreview>;
   getRelease(id: string): Promise<Release>;
   getApprovals(id: string): Promise<ReleaseApprovals>;
+  /** The author sends a prepared or beta release to its approvers (POST /releases/:id/request-approval). */
+  requestApproval(id: string): Promise<Release>;
   decide(id: string, decision: ReleaseDecision): Promise<Release>;
   /** Approves a grade E release after it was deployed. */
   retroApprove(id: string, request: { comment?: string }): Promise<Release>;
@@ -313,6 +315,13 @@ export class ReleaseClient implements ReleaseApi {
 
   async getApprovals(id: string): Promise<ReleaseApprovals> {
     return this.get(`/releases/${encodeURIComponent(id)}/approvals`);
+  }
+
+  async requestApproval(id: string): Promise<Release> {
+    return this.post(
+      `/releases/${encodeURIComponent(id)}/request-approval`,
+      {},
+    );
   }
 
   async decide(id: string, decision: ReleaseDecision): Promise<Release> {
