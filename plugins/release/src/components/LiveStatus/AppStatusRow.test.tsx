@@ -4,6 +4,7 @@ import type { ReleaseStatusColour } from '@internal/plugin-release-common';
 import { hybrisProdFixture } from '../../__testUtils__/statusFixtures';
 import { AppStatusRow } from './AppStatusRow';
 import { formatMetric, latestValue, Sparkline } from './Sparkline';
+import { createFormatters } from '../formatters';
 
 function hybrisWith(colours: ReleaseStatusColour[]) {
   return { ...hybrisProdFixture(), colours };
@@ -174,8 +175,12 @@ describe('Sparkline', () => {
         { t: 1, v: 9 },
       ]),
     ).toBe(0.123456);
-    expect(formatMetric(0.123456)).toBe('0.123');
-    expect(formatMetric(1234.5)).toBe('1230');
+    const en = createFormatters('en-GB').formatNumber;
+    expect(formatMetric(0.123456, en)).toBe('0.123');
+    expect(formatMetric(1234.5, en)).toBe('1,230');
+    expect(formatMetric(1234.5, createFormatters('de-DE').formatNumber)).toBe(
+      '1.230',
+    );
     expect(latestValue([])).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import { releaseTranslationRef } from '../../translation';
 import { StatusText, type StatusKind } from '../StatusText';
 import { formatMetric, latestValue, Sparkline } from './Sparkline';
+import { useFormatters } from '../formatters';
 
 const useStyles = makeStyles(theme => ({
   row: {
@@ -180,6 +181,7 @@ function Cluster(props: { colour: ReleaseStatusColour }) {
 function ErrorRate(props: { colour: ReleaseStatusColour }) {
   const { colour } = props;
   const { t } = useTranslationRef(releaseTranslationRef);
+  const { formatNumber } = useFormatters();
   const points = colour.errorRate ?? [];
   const latest = latestValue(points);
   if (latest === undefined) {
@@ -189,7 +191,7 @@ function ErrorRate(props: { colour: ReleaseStatusColour }) {
       </Typography>
     );
   }
-  const value = formatMetric(latest);
+  const value = formatMetric(latest, formatNumber);
   const over =
     colour.errorRateMax !== undefined && latest > colour.errorRateMax;
   return (
@@ -204,7 +206,7 @@ function ErrorRate(props: { colour: ReleaseStatusColour }) {
           ? t('liveStatus.errorRate', { value })
           : t('liveStatus.errorRateLimit', {
               value,
-              limit: formatMetric(colour.errorRateMax),
+              limit: formatMetric(colour.errorRateMax, formatNumber),
             })}
       </Typography>
     </>

@@ -15,6 +15,7 @@ import {
   type LiveStatusState,
 } from './useLiveStatus';
 import { LoadError, messageOf } from '../LoadError';
+import { useFormatters } from '../formatters';
 
 /** How fresh the status is and how it arrives, and anything that stops it being complete. */
 function StatusNotices(props: {
@@ -24,7 +25,12 @@ function StatusNotices(props: {
 }) {
   const { state, status, pollMs } = props;
   const { t } = useTranslationRef(releaseTranslationRef);
-  const time = new Date(status.updatedAt).toLocaleString();
+  const { formatDateTime } = useFormatters();
+  // With seconds: the live status changes by the second.
+  const time = formatDateTime(status.updatedAt, {
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  });
   return (
     <>
       <Typography variant="body2" color="textSecondary" gutterBottom>

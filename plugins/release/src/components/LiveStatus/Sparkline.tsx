@@ -1,10 +1,14 @@
 import type { ReleaseStatusPoint } from '@internal/plugin-release-common';
 import { useTheme } from '@material-ui/core/styles';
+import type { Formatters } from '../formatters';
 
-/** A number short enough for a table cell: three significant digits at most. */
-export function formatMetric(value: number): string {
+/** A number short enough for a table cell: three significant digits at most, in the reader's language. */
+export function formatMetric(
+  value: number,
+  formatNumber: Formatters['formatNumber'],
+): string {
   if (!Number.isFinite(value)) return String(value);
-  return String(Number(value.toPrecision(3)));
+  return formatNumber(value, { maximumSignificantDigits: 3 });
 }
 
 /** The newest point's value, if there is one. */

@@ -7,6 +7,7 @@ import { releaseTranslationRef } from '../../translation';
 import { DecisionControls, stageMode } from '../DecisionControls';
 import { ReleaseErrorMessage } from '../ReleaseError';
 import { personOf, useStateLabel } from '../releaseView';
+import { useFormatters } from '../formatters';
 
 /**
  * Each stage's required approvals with who gave them, the decisions so far, and Approve/Reject for
@@ -23,6 +24,7 @@ export const ApprovalsCard = (props: {
   const { release, approvals, error } = props;
   const { t } = useTranslationRef(releaseTranslationRef);
   const stateLabel = useStateLabel();
+  const { formatDateTime } = useFormatters();
   const stageTitle = {
     approval: t('releasePage.approvals.stageApproval'),
     signoff: t('releasePage.approvals.stageSignoff'),
@@ -105,12 +107,12 @@ export const ApprovalsCard = (props: {
                   ? t('releasePage.approvals.approved', {
                       person: personOf(d.approver),
                       role: d.role,
-                      at: new Date(d.createdAt).toLocaleString(),
+                      at: formatDateTime(d.createdAt),
                     })
                   : t('releasePage.approvals.rejected', {
                       person: personOf(d.approver),
                       role: d.role,
-                      at: new Date(d.createdAt).toLocaleString(),
+                      at: formatDateTime(d.createdAt),
                     })}
                 {d.comment ? `: ${d.comment}` : ''}
               </Typography>

@@ -17,6 +17,7 @@ import { releaseApiRef, type ReleaseAuditRecord } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { ReleaseErrorMessage } from '../ReleaseError';
 import { personOf, useStateLabel, useTimedLoad } from '../releaseView';
+import { useFormatters } from '../formatters';
 
 const PAGE = 200;
 
@@ -52,6 +53,7 @@ export const AuditTrailCard = (props: {
   const [full, setFull] = useState(false);
   const timed = useTimedLoad();
   const stateLabel = useStateLabel();
+  const { formatDateTime } = useFormatters();
   const [state, load] = useAsyncFn(
     async (afterSeq?: number) => {
       const page = await timed(
@@ -97,7 +99,13 @@ export const AuditTrailCard = (props: {
           <TableBody>
             {rows.map(row => (
               <TableRow key={row.seq}>
-                <TableCell>{new Date(row.at).toLocaleString()}</TableCell>
+                <TableCell>
+                  {/* With seconds: audit rows often come a few seconds apart. */}
+                  {formatDateTime(row.at, {
+                    dateStyle: 'medium',
+                    timeStyle: 'medium',
+                  })}
+                </TableCell>
                 <TableCell style={{ whiteSpace: 'nowrap' }}>
                   {personOf(row.actor)}
                 </TableCell>

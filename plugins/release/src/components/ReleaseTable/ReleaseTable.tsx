@@ -23,6 +23,7 @@ import { releaseTranslationRef } from '../../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
 import { LoadError } from '../LoadError';
 import { useStateLabel } from '../releaseView';
+import { useFormatters } from '../formatters';
 
 /** Releases newest first, for the dashboard or one app's Deploy tab; each links to its page. */
 export const ReleaseTable = (props: {
@@ -37,6 +38,7 @@ export const ReleaseTable = (props: {
   const { t } = useTranslationRef(releaseTranslationRef);
   const releaseLink = useRouteRef(releaseRouteRef);
   const stateLabel = useStateLabel();
+  const { formatDateTime } = useFormatters();
   // Compared by value: a caller's new array with the same states must not reload.
   const stateKey = props.states?.join(',');
   const { value, loading, error } = useAsync(
@@ -87,7 +89,7 @@ export const ReleaseTable = (props: {
     },
     {
       title: t('table.created'),
-      render: r => new Date(r.createdAt).toLocaleString(),
+      render: r => formatDateTime(r.createdAt),
     },
   ];
   // MUI's plain table: the dashboard shows at most 50 rows with no paging, sorting or search, and

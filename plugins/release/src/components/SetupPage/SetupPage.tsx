@@ -25,6 +25,7 @@ import { releaseTranslationRef } from '../../translation';
 import { SETUP_CHECK_TIMEOUT_MS, withTimeout } from '../timeout';
 import { LoadError } from '../LoadError';
 import { StatusText } from '../StatusText';
+import { useFormatters } from '../formatters';
 
 const useStyles = makeStyles(theme => ({
   system: { padding: theme.spacing(2), marginBottom: theme.spacing(2) },
@@ -89,6 +90,7 @@ function SystemReport(props: { system: SetupCheckSystem }) {
 function Summary(props: { result: SetupCheckResult }) {
   const { result } = props;
   const { t } = useTranslationRef(releaseTranslationRef);
+  const { formatDateTime } = useFormatters();
   const failing = result.systems.filter(s => !s.ok).length;
   return (
     <Box mb={2}>
@@ -104,7 +106,7 @@ function Summary(props: { result: SetupCheckResult }) {
       </Typography>
       <Typography variant="body2" color="textSecondary">
         {t('setupPage.checkedAt', {
-          time: new Date(result.checkedAt).toLocaleString(),
+          time: formatDateTime(result.checkedAt),
         })}
       </Typography>
     </Box>
