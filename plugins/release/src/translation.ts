@@ -234,6 +234,20 @@ export const releaseMessages = {
       notLinked: 'Not linked',
       loading: 'building the links to Argo CD, GitLab and Grafana',
     },
+    requestApproval: {
+      title: 'Ask for approval',
+      button: 'Ask for approval',
+      willAsk: 'Asks for the approval before deploying of:',
+      askService:
+        '{{role}} of the service: a member of {{group}} in a team that owns {{apps}}',
+      askAny: '{{role}}: a member of {{group}}',
+      notAuthor: 'Only the author, {{author}}, may ask for approval.',
+      wrongState:
+        'Approval is asked for a release that is prepared or on beta; this one is {{state}}.',
+      afterwards:
+        'Grade {{grade}} is deployed first and approved afterwards: deploy it instead.',
+      failed: 'Could not ask for approval',
+    },
     deploy: {
       title: 'Deploy',
       placeholder:
@@ -260,6 +274,8 @@ export const releaseMessages = {
     unavailable: 'The release backend did not answer',
     reload: 'Reload',
     retry: 'Try again',
+    nextWindow:
+      'The next release window opens {{at}} your time ({{relative}}).',
   },
   backend: {
     connected: 'Release backend connected: {{product}} ({{environments}})',

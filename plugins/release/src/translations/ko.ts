@@ -197,6 +197,19 @@ const ko = {
     'Argo CD, GitLab, Grafana 링크를 만들지 못했습니다',
   'releasePage.links.notLinked': '연결되지 않음',
   'releasePage.links.loading': 'Argo CD, GitLab, Grafana 링크를 만드는 중',
+  'releasePage.requestApproval.title': '승인 요청',
+  'releasePage.requestApproval.button': '승인 요청',
+  'releasePage.requestApproval.willAsk': '배포 전 승인을 요청할 대상:',
+  'releasePage.requestApproval.askService':
+    '해당 서비스의 {{role}}: {{apps}}을(를) 맡은 팀의 {{group}} 구성원',
+  'releasePage.requestApproval.askAny': '{{role}}: {{group}} 구성원',
+  'releasePage.requestApproval.notAuthor':
+    '작성자({{author}})만 승인을 요청할 수 있습니다.',
+  'releasePage.requestApproval.wrongState':
+    '준비됨 또는 베타 상태의 배포만 승인을 요청할 수 있습니다. 지금 상태는 {{state}}입니다.',
+  'releasePage.requestApproval.afterwards':
+    '{{grade}} 등급은 먼저 배포하고 나중에 승인받습니다. 승인 요청 대신 배포하세요.',
+  'releasePage.requestApproval.failed': '승인을 요청하지 못했습니다',
   'releasePage.deploy.title': '배포 실행',
   'releasePage.deploy.placeholder':
     '배포 계획과 실행 버튼(배포, 일시정지, 재개, 중단, 롤백)이 여기에 표시됩니다.',
@@ -218,6 +231,8 @@ const ko = {
   'releaseErrors.unavailable': '배포 백엔드가 응답하지 않습니다',
   'releaseErrors.reload': '새로 고침',
   'releaseErrors.retry': '다시 시도',
+  'releaseErrors.nextWindow':
+    '다음 배포 가능 시간은 내 시간대로 {{at}}입니다 ({{relative}}).',
   'backend.connected': '배포 백엔드 연결됨: {{product}} ({{environments}})',
   'backend.unreachable': '배포 백엔드가 응답하지 않습니다: {{message}}',
   'liveStatus.updatedLive': '실시간 · {{time}} 갱신',

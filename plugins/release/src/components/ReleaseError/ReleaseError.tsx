@@ -2,6 +2,7 @@ import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { ResponseError } from '@backstage/errors';
 import { Box, Button, Typography } from '@material-ui/core';
 import { releaseTranslationRef } from '../../translation';
+import { useFormatters } from '../formatters';
 
 /** What a person can do about a failed call, by the backend's status. */
 export type ReleaseErrorKind =
@@ -32,6 +33,21 @@ export function describeReleaseError(error: Error): {
 }
 
 /**
+ * When the next release window opens, from a refusal to deploy outside the windows (the backend
+ * puts it in the error body as nextWindow.opensAt, an ISO time).
+ */
+export function nextWindowOf(error: Error): Date | undefined {
+  if (!ResponseError.is(error)) return undefined;
+  const next = error.body.error.nextWindow;
+  if (!next || typeof next !== 'object' || Array.isArray(next)) {
+    return undefined;
+  }
+  const opensAt =
+    typeof next.opensAt === 'string' ? new Date(next.opensAt) : undefined;
+  return opensAt && !Number.isNaN(opensAt.getTime()) ? opensAt : undefined;
+}
+
+/**
  * A failed call shown as something to act on: a 409 offers to reload, a 403 says why, anything
  * else says what failed and offers to try again.
  */
@@ -43,7 +59,9 @@ export const ReleaseErrorMessage = (props: {
   onRetry?: () => void;
 }) => {
   const { t } = useTranslationRef(releaseTranslationRef);
+  const { formatDateTime, formatRelative } = useFormatters();
   const { kind, message } = describeReleaseError(props.error);
+  const nextWindow = nextWindowOf(props.error);
   const titles: Record<ReleaseErrorKind, string> = {
     conflict: t('releaseErrors.conflict'),
     forbidden: t('releaseErrors.forbidden'),
@@ -69,6 +87,22 @@ export const ReleaseErrorMessage = (props: {
       </Typography>
       {props.title && <Typography variant="body2">{titles[kind]}</Typography>}
       <Typography variant="body2">{message}</Typography>
+      {nextWindow && (
+        <Typography variant="body2" data-testid="kop-next-window">
+          {t('releaseErrors.nextWindow', {
+            // The reader's own zone, named, beside the backend's wall clock of the window's zone.
+            at: formatDateTime(nextWindow, {
+              weekday: 'short',
+              day: 'numeric',
+              month: 'short',
+              hour: '2-digit',
+              minute: '2-digit',
+              timeZoneName: 'short',
+            }),
+            relative: formatRelative(nextWindow),
+          })}
+        </Typography>
+      )}
       {kind === 'conflict' && (
         <Typography variant="body2">
           {t('releaseErrors.conflictHint')}
