@@ -1,4 +1,5 @@
-import { useCallback } from 'react';
+import { useCallback, useMemo } from 'react';
+import { configApiRef, useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import {
   isReleaseState,
@@ -6,6 +7,27 @@ import {
 } from '@internal/plugin-release-common';
 import { releaseTranslationRef } from '../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from './timeout';
+
+/**
+ * release.product and release.environments as the app's config gives them to the front end
+ * (declared in plugins/release/config.d.ts); the defaults only serve an app that sets neither.
+ */
+export function useReleaseConfig(): {
+  product: string;
+  environments: string[];
+} {
+  const config = useApi(configApiRef);
+  return useMemo(
+    () => ({
+      product: config.getOptionalString('release.product') ?? 'kop',
+      environments: config.getOptionalStringArray('release.environments') ?? [
+        'beta',
+        'prod',
+      ],
+    }),
+    [config],
+  );
+}
 
 /** States in which a release has not gone past beta yet. */
 const betaStates: ReleaseState[] = ['draft', 'prepared', 'beta'];

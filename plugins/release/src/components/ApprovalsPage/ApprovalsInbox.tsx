@@ -11,6 +11,7 @@ import { releaseTranslationRef } from '../../translation';
 import { DecisionControls } from '../DecisionControls';
 import { ReleaseErrorMessage } from '../ReleaseError';
 import { personOf, useStateLabel, useTimedLoad } from '../releaseView';
+import { useReleaseSignal } from '../releaseSignals';
 
 const PendingItem = (props: {
   item: PendingApproval;
@@ -74,6 +75,8 @@ export const ApprovalsInbox = () => {
     [api],
   );
   const [decided, setDecided] = useState<Release>();
+  // Another approver's decision or a new request changes what waits for me.
+  useReleaseSignal(() => pending.retry());
 
   const onDecided = (release: Release) => {
     setDecided(release);

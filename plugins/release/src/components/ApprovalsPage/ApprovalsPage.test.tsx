@@ -1,6 +1,14 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { signalApiRef, type SignalApi } from '@backstage/plugin-signals-react';
+import { releaseSignalChannel } from '@internal/plugin-release-common';
 import {
   releaseApiRef,
   type PendingApproval,
@@ -14,13 +22,19 @@ import {
   responseError,
 } from '../../__testUtils__/releaseFixtures';
 import { ReleasesPage } from '../ReleasesPage';
+import { fakeSignals } from '../testing/fakeSignals';
 
 // MUI cards and the test app take seconds to render on a busy two-core machine.
 jest.setTimeout(30_000);
 
-function renderInbox(api: ReleaseApi) {
+function renderInbox(api: ReleaseApi, signals?: SignalApi) {
   return renderInTestApp(
-    <TestApiProvider apis={[[releaseApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [releaseApiRef, api],
+        ...(signals ? ([[signalApiRef, signals]] as const) : []),
+      ]}
+    >
       <Routes>
         <Route path="/releases/*" element={<ReleasesPage />} />
       </Routes>
@@ -167,5 +181,31 @@ describe('Approvals inbox', () => {
     api.listPendingApprovals.mockResolvedValue({ items: [waiting] });
     fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
     expect(await item()).toBeInTheDocument();
+  });
+
+  it('drops what someone else decided meanwhile, without a reload', async () => {
+    const signals = fakeSignals();
+    const api = fakeReleaseApi({
+      listPendingApprovals: jest.fn(async () => ({ items: [waiting] })),
+    });
+    await renderInbox(api, signals.api);
+    expect(await item()).toBeInTheDocument();
+    await waitFor(() =>
+      expect(signals.subscribers(releaseSignalChannel)).toBeGreaterThan(0),
+    );
+
+    api.listPendingApprovals.mockResolvedValue({ items: [] });
+    act(() =>
+      signals.emit(releaseSignalChannel, {
+        releaseId,
+        state: 'approved',
+        revision: 3,
+        action: 'release.approve',
+      }),
+    );
+    expect(
+      await screen.findByText('Nothing waits for you'),
+    ).toBeInTheDocument();
+    expect(api.listPendingApprovals).toHaveBeenCalledTimes(2);
   });
 });

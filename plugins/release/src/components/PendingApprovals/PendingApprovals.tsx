@@ -6,6 +6,7 @@ import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
+import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef } from '../../api';
 import { approvalsRouteRef, releaseRouteRef } from '../../routes';
@@ -13,6 +14,7 @@ import { releaseTranslationRef } from '../../translation';
 import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
 import { LoadError } from '../LoadError';
 import { useStateLabel } from '../releaseView';
+import { useReleaseSignal } from '../releaseSignals';
 
 /** The releases waiting for the signed-in user's approval or sign-off, each linked to its page. */
 export const PendingApprovals = () => {
@@ -21,7 +23,10 @@ export const PendingApprovals = () => {
   const releaseLink = useRouteRef(releaseRouteRef);
   const inboxLink = useRouteRef(approvalsRouteRef);
   const stateLabel = useStateLabel();
-  const { value, loading, error } = useAsync(
+  // Any release's change may add or settle an approval of mine: read the list again.
+  const [refresh, setRefresh] = useState(0);
+  useReleaseSignal(() => setRefresh(n => n + 1));
+  const { value, error } = useAsync(
     () =>
       withTimeout(
         api.listPendingApprovals(),
@@ -31,12 +36,12 @@ export const PendingApprovals = () => {
           seconds: String(LOAD_TIMEOUT_MS / 1000),
         }),
       ),
-    [api],
+    [api, refresh],
   );
   let body;
   if (error) {
     body = <LoadError title={t('pendingApprovals.loadFailed')} error={error} />;
-  } else if (loading || !value) {
+  } else if (!value) {
     body = <Progress />;
   } else if (value.items.length === 0) {
     body = (

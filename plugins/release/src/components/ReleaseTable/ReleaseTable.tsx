@@ -15,7 +15,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Toolbar from '@material-ui/core/Toolbar';
 import Typography from '@material-ui/core/Typography';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef } from '../../api';
 import { releaseRouteRef } from '../../routes';
@@ -24,6 +24,7 @@ import { LOAD_TIMEOUT_MS, withTimeout } from '../timeout';
 import { LoadError } from '../LoadError';
 import { useStateLabel } from '../releaseView';
 import { useFormatters } from '../formatters';
+import { useReleaseSignal } from '../releaseSignals';
 
 /** Releases newest first, for the dashboard or one app's Deploy tab; each links to its page. */
 export const ReleaseTable = (props: {
@@ -41,6 +42,7 @@ export const ReleaseTable = (props: {
   const { formatDateTime } = useFormatters();
   // Compared by value: a caller's new array with the same states must not reload.
   const stateKey = props.states?.join(',');
+  const [refresh, setRefresh] = useState(0);
   const { value, loading, error } = useAsync(
     () =>
       withTimeout(
@@ -55,8 +57,14 @@ export const ReleaseTable = (props: {
           seconds: String(LOAD_TIMEOUT_MS / 1000),
         }),
       ),
-    [api, props.app, stateKey],
+    [api, props.app, stateKey, refresh],
   );
+  useReleaseSignal(signal => {
+    // A release the table already shows as it now is needs no new read.
+    const shown = value?.items.find(r => r.id === signal.releaseId);
+    if (shown && shown.revision >= signal.revision) return;
+    setRefresh(n => n + 1);
+  });
   if (error) {
     return <LoadError title={t('table.loadFailed')} error={error} />;
   }
@@ -101,7 +109,7 @@ export const ReleaseTable = (props: {
           {props.heading ?? t('table.heading')}
         </Typography>
       </Toolbar>
-      {loading && <Progress />}
+      {loading && !value && <Progress />}
       <Table size="small">
         <TableHead>
           <TableRow>

@@ -6,7 +6,7 @@ import {
   LinkButton,
   Page,
 } from '@backstage/core-components';
-import { configApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useRouteRef } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import {
   isOpenReleaseState,
@@ -19,6 +19,7 @@ import { LiveStatusPanel } from '../LiveStatus';
 import { PendingApprovals } from '../PendingApprovals';
 import { ReleaseTable } from '../ReleaseTable';
 import { newReleaseFormPath } from '../links';
+import { useReleaseConfig } from '../releaseView';
 import { setupRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 
@@ -30,8 +31,7 @@ const openStates = releaseStates.filter(isOpenReleaseState);
  */
 export const ReleasesDashboard = () => {
   const { t } = useTranslationRef(releaseTranslationRef);
-  const product =
-    useApi(configApiRef).getOptionalString('release.product') ?? 'kop';
+  const { product } = useReleaseConfig();
   const setupLink = useRouteRef(setupRouteRef);
   return (
     <Page themeId="tool">

@@ -1,4 +1,4 @@
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import {
   mockApis,
@@ -6,8 +6,10 @@ import {
   TestApiProvider,
 } from '@backstage/test-utils';
 import { configApiRef } from '@backstage/core-plugin-api';
+import { signalApiRef, type SignalApi } from '@backstage/plugin-signals-react';
 import {
   isOpenReleaseState,
+  releaseSignalChannel,
   releaseStates,
 } from '@internal/plugin-release-common';
 import { releaseApiRef, type ReleaseApi } from '../../api';
@@ -22,6 +24,7 @@ import {
   openRelease,
 } from '../../__testUtils__/dashboardFixtures';
 import { ReleasesPage } from './ReleasesPage';
+import { fakeSignals } from '../testing/fakeSignals';
 
 const health = async () => ({
   status: 'ok' as const,
@@ -43,7 +46,11 @@ function dashboardApi(overrides: Partial<ReleaseApi> = {}) {
   return { api, stream };
 }
 
-function renderPage(api: Partial<ReleaseApi>, path = '/releases') {
+function renderPage(
+  api: Partial<ReleaseApi>,
+  path = '/releases',
+  signals?: SignalApi,
+) {
   return renderInTestApp(
     <TestApiProvider
       apis={[
@@ -52,6 +59,7 @@ function renderPage(api: Partial<ReleaseApi>, path = '/releases') {
           configApiRef,
           mockApis.config({ data: { release: { product: 'kop' } } }),
         ],
+        ...(signals ? ([[signalApiRef, signals]] as const) : []),
       ]}
     >
       <Routes>
@@ -61,6 +69,9 @@ function renderPage(api: Partial<ReleaseApi>, path = '/releases') {
     { routeEntries: [path], mountedRoutes: { '/releases': rootRouteRef } },
   );
 }
+
+// The dashboard renders every card of the app at once; on a busy two-core machine that takes seconds.
+jest.setTimeout(30_000);
 
 describe('ReleasesPage', () => {
   it("shows every app's live status, the open releases and what waits for me", async () => {
@@ -185,5 +196,51 @@ describe('ReleasesPage', () => {
       within(gitlab).getByText(/give kop-release-bot Developer/),
     ).toBeInTheDocument();
     expect(api.streamStatus).not.toHaveBeenCalled();
+  });
+
+  it('shows what others did to the open releases and my approvals, without a reload', async () => {
+    const signals = fakeSignals();
+    const { api } = dashboardApi();
+    await renderPage(api, '/releases', signals.api);
+    const table = (
+      await screen.findByRole('link', {
+        name: '2026.11.25 hybris, web',
+      })
+    ).closest('table')!;
+    expect(within(table).getByText('Awaiting approval')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(signals.subscribers(releaseSignalChannel)).toBeGreaterThan(1),
+    );
+    expect(api.listReleases).toHaveBeenCalledTimes(1);
+    expect(api.listPendingApprovals).toHaveBeenCalledTimes(1);
+
+    // The table shows this revision already: only my approvals are read again.
+    act(() =>
+      signals.emit(releaseSignalChannel, {
+        releaseId: openRelease().id,
+        state: 'awaiting_approval',
+        revision: 2,
+        action: 'release.request-approval',
+      }),
+    );
+    await waitFor(() =>
+      expect(api.listPendingApprovals).toHaveBeenCalledTimes(2),
+    );
+    expect(api.listReleases).toHaveBeenCalledTimes(1);
+
+    (api.listReleases as jest.Mock).mockResolvedValue({
+      items: [openRelease({ state: 'approved', revision: 3 })],
+    });
+    act(() =>
+      signals.emit(releaseSignalChannel, {
+        releaseId: openRelease().id,
+        state: 'approved',
+        revision: 3,
+        action: 'release.approve',
+      }),
+    );
+    expect(await within(table).findByText('Approved')).toBeInTheDocument();
+    expect(api.listReleases).toHaveBeenCalledTimes(2);
+    expect(api.listPendingApprovals).toHaveBeenCalledTimes(3);
   });
 });
