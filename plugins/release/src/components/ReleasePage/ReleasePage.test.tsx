@@ -11,7 +11,9 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { configApiRef } from '@backstage/core-plugin-api';
+import { configApiRef, identityApiRef } from '@backstage/core-plugin-api';
+import { signalApiRef, type SignalApi } from '@backstage/plugin-signals-react';
+import { releaseSignalChannel } from '@internal/plugin-release-common';
 import { releaseApiRef, type ReleaseApi } from '../../api';
 import { rootRouteRef } from '../../routes';
 import {
@@ -24,8 +26,13 @@ import {
   responseError,
 } from '../../__testUtils__/releaseFixtures';
 import { ReleasesPage } from '../ReleasesPage';
+import { fakeSignals } from '../testing/fakeSignals';
 
-function renderReleasePage(api: ReleaseApi, path = `/releases/${releaseId}`) {
+function renderReleasePage(
+  api: ReleaseApi,
+  options: { user?: string; signals?: SignalApi } = {},
+) {
+  const path = `/releases/${releaseId}`;
   return renderInTestApp(
     <TestApiProvider
       apis={[
@@ -38,6 +45,15 @@ function renderReleasePage(api: ReleaseApi, path = `/releases/${releaseId}`) {
             },
           }),
         ],
+        [
+          identityApiRef,
+          mockApis.identity({
+            userEntityRef: options.user ?? 'user:default/kim.minjun',
+          }),
+        ],
+        ...(options.signals
+          ? ([[signalApiRef, options.signals]] as const)
+          : []),
       ]}
     >
       <Routes>
@@ -579,5 +595,182 @@ describe('ReleasePage', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('ReleasePage: asking for approval', () => {
+  const prepared = () => releaseFixture({ state: 'prepared' });
+  const preparedApprovals = () =>
+    approvalsFixture(authorRefused, { state: 'prepared' });
+  const askCard = () => screen.findByTestId('kop-request-approval');
+
+  it('lets the author ask, naming who will be asked, and shows the release awaiting approval', async () => {
+    const asked = releaseFixture({ state: 'awaiting_approval', revision: 3 });
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () => prepared()),
+      getApprovals: jest.fn(async () => preparedApprovals()),
+      requestApproval: jest.fn(async () => asked),
+    });
+    await renderReleasePage(api);
+    const card = await askCard();
+    expect(
+      await within(card).findByText(
+        'pl of the service: a member of role-pl in a team that owns hybris, web',
+      ),
+    ).toBeInTheDocument();
+    const button = within(card).getByRole('button', {
+      name: 'Ask for approval',
+    });
+    await waitFor(() => expect(button).toBeEnabled());
+    expect(
+      within(card).queryByTestId('kop-request-approval-refusal'),
+    ).toBeNull();
+
+    api.getRelease.mockResolvedValue(asked);
+    api.getApprovals.mockResolvedValue(
+      approvalsFixture(authorRefused, { state: 'awaiting_approval' }),
+    );
+    fireEvent.click(button);
+
+    await waitFor(() =>
+      expect(api.requestApproval).toHaveBeenCalledWith(releaseId),
+    );
+    expect(
+      await screen.findByText('Awaiting approval · grade B · by kim.minjun'),
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId('kop-request-approval')).toBeNull();
+  });
+
+  it('gives anyone but the author the button disabled, saying who may ask', async () => {
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () => prepared()),
+      getApprovals: jest.fn(async () =>
+        approvalsFixture(plMayApprove, { state: 'prepared' }),
+      ),
+      requestApproval: jest.fn(async () => prepared()),
+    });
+    await renderReleasePage(api, { user: 'user:default/choi.yuna' });
+    const card = await askCard();
+    expect(
+      await within(card).findByTestId('kop-request-approval-refusal'),
+    ).toHaveTextContent('Only the author, kim.minjun, may ask for approval.');
+    const button = within(card).getByRole('button', {
+      name: 'Ask for approval',
+    });
+    expect(button).toBeDisabled();
+    fireEvent.click(button);
+    expect(api.requestApproval).not.toHaveBeenCalled();
+  });
+
+  it('says why a draft cannot be sent for approval yet', async () => {
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () => releaseFixture({ state: 'draft' })),
+      getApprovals: jest.fn(async () =>
+        approvalsFixture(authorRefused, { state: 'draft' }),
+      ),
+    });
+    await renderReleasePage(api);
+    const card = await askCard();
+    expect(
+      await within(card).findByTestId('kop-request-approval-refusal'),
+    ).toHaveTextContent(
+      'Approval is asked for a release that is prepared or on beta; this one is Draft.',
+    );
+    expect(
+      within(card).getByRole('button', { name: 'Ask for approval' }),
+    ).toBeDisabled();
+  });
+
+  it('is not offered once the release waits for approval', async () => {
+    const api = fakeReleaseApi();
+    await renderReleasePage(api);
+    await approvalBox();
+    expect(screen.queryByTestId('kop-request-approval')).toBeNull();
+  });
+
+  it("shows the backend's refusal, naming its reason", async () => {
+    const api = fakeReleaseApi({
+      getRelease: jest.fn(async () => prepared()),
+      getApprovals: jest.fn(async () => preparedApprovals()),
+      requestApproval: jest.fn(async () => {
+        throw await responseError(
+          409,
+          'Conflict',
+          'ConflictError',
+          'state: a release cannot go from aborted to awaiting_approval',
+        );
+      }),
+    });
+    await renderReleasePage(api);
+    const card = await askCard();
+    const button = within(card).getByRole('button', {
+      name: 'Ask for approval',
+    });
+    await waitFor(() => expect(button).toBeEnabled());
+    fireEvent.click(button);
+    const alert = await within(card).findByRole('alert');
+    expect(alert).toHaveTextContent('Could not ask for approval');
+    expect(alert).toHaveTextContent('The release changed meanwhile');
+    expect(alert).toHaveTextContent(
+      'state: a release cannot go from aborted to awaiting_approval',
+    );
+    expect(within(alert).getByRole('button', { name: 'Reload' })).toBeEnabled();
+  });
+});
+
+describe('ReleasePage: changes made by others', () => {
+  it('reads the release again when a signal says it changed, and shows its new state', async () => {
+    const signals = fakeSignals();
+    const api = fakeReleaseApi();
+    await renderReleasePage(api, { signals: signals.api });
+    expect(
+      await screen.findByText('Awaiting approval · grade B · by kim.minjun'),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(signals.subscribers(releaseSignalChannel)).toBeGreaterThan(0),
+    );
+    expect(api.getRelease).toHaveBeenCalledTimes(1);
+
+    // Another release, and this release at the revision shown: nothing to read again.
+    act(() =>
+      signals.emit(releaseSignalChannel, {
+        releaseId: 'another-release',
+        state: 'approved',
+        revision: 9,
+        action: 'release.approve',
+      }),
+    );
+    act(() =>
+      signals.emit(releaseSignalChannel, {
+        releaseId,
+        state: 'awaiting_approval',
+        revision: 2,
+        action: 'release.request-approval',
+      }),
+    );
+    expect(api.getRelease).toHaveBeenCalledTimes(1);
+
+    api.getRelease.mockResolvedValue(
+      releaseFixture({ state: 'approved', revision: 3 }),
+    );
+    api.getApprovals.mockResolvedValue(
+      approvalsFixture(plMayApprove, { state: 'approved' }),
+    );
+    act(() =>
+      signals.emit(releaseSignalChannel, {
+        releaseId,
+        state: 'approved',
+        revision: 3,
+        action: 'release.approve',
+      }),
+    );
+    expect(
+      await screen.findByText('Approved · grade B · by kim.minjun'),
+    ).toBeInTheDocument();
+    expect(api.getRelease).toHaveBeenCalledTimes(2);
+    expect(api.getApprovals).toHaveBeenCalledTimes(2);
+    expect(
+      screen.getByText('Nothing to decide now: the release is Approved.'),
+    ).toBeInTheDocument();
   });
 });

@@ -7,7 +7,7 @@ import {
   Page,
   Progress,
 } from '@backstage/core-components';
-import { configApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { Box, Grid } from '@material-ui/core';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -22,12 +22,18 @@ import { DeployControlsSlot } from './DeployControlsSlot';
 import {
   environmentOf,
   personOf,
+  useReleaseConfig,
   useStateLabel,
   useTimedLoad,
 } from '../releaseView';
+import { useReleaseSignal } from '../releaseSignals';
 import { GradeCard } from './GradeCard';
 import { IacDiffCard } from './IacDiffCard';
 import { LinksCard } from './LinksCard';
+import {
+  RequestApprovalCard,
+  showsRequestApproval,
+} from './RequestApprovalCard';
 import { VersionsCard } from './VersionsCard';
 import { WhatShipsCard } from './WhatShipsCard';
 
@@ -39,9 +45,7 @@ export const ReleasePage = () => {
   const { id = '' } = useParams();
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
-  const environments = useApi(configApiRef).getOptionalStringArray(
-    'release.environments',
-  ) ?? ['beta', 'prod'];
+  const { environments } = useReleaseConfig();
   const releasesLink = useRouteRef(rootRouteRef);
   const approvalsLink = useRouteRef(approvalsRouteRef);
   const stateLabel = useStateLabel();
@@ -62,6 +66,12 @@ export const ReleasePage = () => {
     [api, id, refresh],
   );
   const current = release.value;
+  // Someone else acted on this release: read it again, unless this page already shows that revision.
+  useReleaseSignal(signal => {
+    if (signal.releaseId !== id) return;
+    if (current && signal.revision <= current.revision) return;
+    reload();
+  });
 
   return (
     <Page themeId="tool">
@@ -111,6 +121,15 @@ export const ReleasePage = () => {
             <Grid item xs={12} md={4}>
               <Box display="flex" flexDirection="column" style={{ gap: 24 }}>
                 <GradeCard release={current} approvals={approvals.value} />
+                {showsRequestApproval(current.state) && (
+                  <RequestApprovalCard
+                    release={current}
+                    approvals={approvals.value}
+                    onRequested={reload}
+                    onReload={reload}
+                    onFailed={refusalAudited}
+                  />
+                )}
                 <ApprovalsCard
                   release={current}
                   approvals={approvals.value}
