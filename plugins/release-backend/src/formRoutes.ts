@@ -1,5 +1,7 @@
 import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import {
+  createReleaseRequestSchema,
+  iacPreviewRequestSchema,
   releaseApps,
   renderReleaseNotes,
   type ReleaseAppVersion,
@@ -17,30 +19,12 @@ import { z } from 'zod';
 import { listCandidates } from './service/candidates';
 import type { Actor } from './service/doors';
 import { publicView, type ReleaseService } from './service/ReleaseService';
-import { createReleaseSchema, parse, releaseIdSchema } from './schemas';
+import { parse, releaseIdSchema } from './schemas';
 
 const candidatesQuerySchema = z
   .object({
     app: z.enum(releaseApps),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-  })
-  .strict();
-
-const iacPreviewSchema = z
-  .object({
-    environment: z.string().min(1).max(40),
-    changes: z
-      .array(
-        z
-          .object({
-            argocdApp: z.string().min(1).max(100),
-            key: z.string().min(1).max(200),
-            value: z.union([z.string().max(500), z.number(), z.boolean()]),
-          })
-          .strict(),
-      )
-      .min(1, 'must name at least one key')
-      .max(50),
   })
   .strict();
 
@@ -109,7 +93,7 @@ export function addFormRoutes(
 
   router.post('/preview', async (req, res) => {
     const actor = await options.actorOf(req);
-    const body = parse(createReleaseSchema, req.body, 'body');
+    const body = parse(createReleaseRequestSchema, req.body, 'body');
     const { environment, dryRun } = parse(
       previewQuerySchema,
       req.query,
@@ -170,7 +154,7 @@ export function addFormRoutes(
   // Reads the IaC branch as it is now; the commit itself is the kop:iac:update action's.
   router.post('/iac/preview', async (req, res) => {
     await options.actorOf(req);
-    const body = parse(iacPreviewSchema, req.body, 'body');
+    const body = parse(iacPreviewRequestSchema, req.body, 'body');
     const plan = await planIacEdit({
       gitlab: integrations.gitlab,
       layout,

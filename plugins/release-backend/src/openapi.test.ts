@@ -9,12 +9,14 @@ import {
   readReleasePortalConfig,
 } from '@internal/plugin-release-node';
 import { ConfigReader } from '@backstage/config';
+import { openapiFile, renderOpenapi } from '../scripts/openapi';
 import { createRouter } from './router';
 import type { ReleaseService } from './service/ReleaseService';
 
-const spec = parse(
-  readFileSync(resolve(__dirname, '../openapi.yaml'), 'utf8'),
-) as { paths: Record<string, Record<string, unknown>> };
+const committed = readFileSync(resolve(__dirname, '../openapi.yaml'), 'utf8');
+const spec = parse(committed) as {
+  paths: Record<string, Record<string, unknown>>;
+};
 
 const methods = ['get', 'post', 'put', 'patch', 'delete'];
 
@@ -52,5 +54,26 @@ describe('openapi.yaml', () => {
       )
       .sort();
     expect(served).toEqual(documented());
+  });
+
+  it('has the component schemas the release-common zod schemas give (yarn workspace @internal/plugin-release-backend openapi:generate)', () => {
+    expect(openapiFile).toBe(resolve(__dirname, '../openapi.yaml'));
+    expect(renderOpenapi(committed)).toBe(committed);
+  });
+
+  it('refers only to components it has', () => {
+    const refs = [...committed.matchAll(/\$ref: '([^']+)'/g)].map(m => m[1]);
+    expect(refs.length).toBeGreaterThan(20);
+    const missing = refs.filter(ref => {
+      const target = ref
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce<unknown>(
+          (node, key) => (node as Record<string, unknown> | undefined)?.[key],
+          spec,
+        );
+      return target === undefined;
+    });
+    expect(missing).toEqual([]);
   });
 });

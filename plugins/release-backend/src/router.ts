@@ -10,12 +10,19 @@ import type { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import type { BasicPermission } from '@backstage/plugin-permission-common';
 import {
+  addLinkRequestSchema,
+  changeGradeRequestSchema,
+  createReleaseRequestSchema,
   releaseAbortPermission,
   releaseApprovePermission,
   releaseCreatePermission,
   releaseDeployPermission,
   releaseRollbackPermission,
+  releaseDecisionSchema,
   renderReleaseNotes,
+  retroApprovalRequestSchema,
+  transitionRequestSchema,
+  whatShipsRequestSchema,
   type ReleaseState,
 } from '@internal/plugin-release-common';
 import {
@@ -38,16 +45,9 @@ import type { StatusCache } from './status/StatusCache';
 import { publicView, type ReleaseService } from './service/ReleaseService';
 import {
   auditQuerySchema,
-  createReleaseSchema,
-  decisionSchema,
-  gradeSchema,
-  linkSchema,
   listQuerySchema,
   parse,
   releaseIdSchema,
-  retroSchema,
-  transitionSchema,
-  whatShipsSchema,
 } from './schemas';
 
 export interface RouterOptions {
@@ -137,7 +137,7 @@ export async function createRouter(
   // POST, not GET: the release items are a list of objects, awkward and unbounded in a query string.
   router.post('/what-ships', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user'] });
-    const body = parse(whatShipsSchema, req.body, 'body');
+    const body = parse(whatShipsRequestSchema, req.body, 'body');
     const context = whatShipsContext(integrations, {
       layout,
       policy: releases.policy,
@@ -176,7 +176,7 @@ export async function createRouter(
 
   router.post('/releases', async (req, res) => {
     const actor = await actorOf(req, releaseCreatePermission);
-    const body = parse(createReleaseSchema, req.body, 'body');
+    const body = parse(createReleaseRequestSchema, req.body, 'body');
     const release = await audited(req, 'release-create', {}, ctx =>
       releases.create(actor, body, ctx),
     );
@@ -234,7 +234,7 @@ export async function createRouter(
   router.post('/releases/:id/grade', async (req, res) => {
     const actor = await actorOf(req, releaseCreatePermission);
     const id = idOf(req);
-    const body = parse(gradeSchema, req.body, 'body');
+    const body = parse(changeGradeRequestSchema, req.body, 'body');
     const release = await audited(
       req,
       'release-grade',
@@ -247,7 +247,7 @@ export async function createRouter(
   router.post('/releases/:id/links', async (req, res) => {
     const actor = await actorOf(req, releaseCreatePermission);
     const id = idOf(req);
-    const body = parse(linkSchema, req.body, 'body');
+    const body = parse(addLinkRequestSchema, req.body, 'body');
     const release = await audited(req, 'release-link', { releaseId: id }, ctx =>
       releases.addLink(actor, id, body, ctx),
     );
@@ -269,7 +269,7 @@ export async function createRouter(
   router.post('/releases/:id/approvals', async (req, res) => {
     const actor = await actorOf(req, releaseApprovePermission);
     const id = idOf(req);
-    const body = parse(decisionSchema, req.body, 'body');
+    const body = parse(releaseDecisionSchema, req.body, 'body');
     const release = await audited(
       req,
       `release-${body.decision}`,
@@ -282,7 +282,7 @@ export async function createRouter(
   router.post('/releases/:id/retro-approval', async (req, res) => {
     const actor = await actorOf(req, releaseApprovePermission);
     const id = idOf(req);
-    const body = parse(retroSchema, req.body, 'body');
+    const body = parse(retroApprovalRequestSchema, req.body, 'body');
     const release = await audited(
       req,
       'release-retro-approve',
@@ -294,7 +294,7 @@ export async function createRouter(
 
   router.post('/releases/:id/transition', async (req, res) => {
     const id = idOf(req);
-    const body = parse(transitionSchema, req.body, 'body');
+    const body = parse(transitionRequestSchema, req.body, 'body');
     const permission =
       transitionPermissions[body.to] ?? releaseCreatePermission;
     const actor = await actorOf(req, permission);

@@ -13,4 +13,6 @@ export * from './signals';
 export * from './states';
 export * from './status';
 export * from './forms';
+export * from './requests';
+export * from './responses';
 export * from './plan';

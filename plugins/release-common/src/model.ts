@@ -1,20 +1,7 @@
-import type { ReleaseApp } from './apps';
-import type { ApprovalStage, ReleaseGrade } from './policy';
-import type { ReleaseState } from './states';
-
-/** Where a release item comes from. @public */
-export type ReleaseItemSource =
-  | { type: 'mr'; project: string; iid: number; url?: string }
-  | { type: 'commit'; project: string; sha: string; url?: string }
-  | { type: 'asana'; gid: string; url?: string };
-
-/** One change that ships, as announced. @public */
-export interface ReleaseItem {
-  /** As announced, e.g. "[CMS] KS 템플릿 업데이트". */
-  title: string;
-  app?: ReleaseApp;
-  source: ReleaseItemSource;
-}
+import { z } from 'zod';
+import { releaseApps, type ReleaseApp } from './apps';
+import { releaseGrades } from './policy';
+import { releaseStates } from './states';
 
 /** @public */
 export const releaseStrategies = [
@@ -26,35 +13,115 @@ export const releaseStrategies = [
 /** @public */
 export type ReleaseStrategy = (typeof releaseStrategies)[number];
 
+/*
+ * The release as the API serves it, defined once: the types below are inferred from these
+ * schemas, and openapi.yaml's component schemas are generated from them.
+ */
+
+/** @public */
+export const releaseAppSchema = z.enum(releaseApps);
+/** @public */
+export const releaseGradeSchema = z.enum(releaseGrades);
+/** @public */
+export const releaseStateSchema = z.enum(releaseStates);
+/** @public */
+export const approvalStageSchema = z.enum(['approval', 'signoff']);
+
+/** @public */
+export const releaseUrlSchema = z
+  .string()
+  .max(2000)
+  .regex(/^https?:\/\//, 'must be an http(s) URL');
+
+/** Where a release item comes from. @public */
+export const releaseItemSourceSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('mr'),
+    project: z.string().min(1).max(200),
+    iid: z.number().int().positive(),
+    url: releaseUrlSchema.optional(),
+  }),
+  z.object({
+    type: z.literal('commit'),
+    project: z.string().min(1).max(200),
+    sha: z.string().regex(/^[0-9a-f]{7,40}$/, 'must be a commit SHA'),
+    url: releaseUrlSchema.optional(),
+  }),
+  z.object({
+    type: z.literal('asana'),
+    gid: z.string().regex(/^\d{1,30}$/, 'must be an Asana gid'),
+    url: releaseUrlSchema.optional(),
+  }),
+]);
+
+/** @public */
+export type ReleaseItemSource = z.infer<typeof releaseItemSourceSchema>;
+
+/** One change that ships, as announced. @public */
+export const releaseItemSchema = z
+  .object({
+    title: z
+      .string()
+      .trim()
+      .min(1)
+      .max(300)
+      .describe('As announced, e.g. "[CMS] KS 템플릿 업데이트"'),
+    app: releaseAppSchema.optional(),
+    source: releaseItemSourceSchema,
+  })
+  .strict();
+
+/** @public */
+export type ReleaseItem = z.infer<typeof releaseItemSchema>;
+
 /** One app in a release and the version it goes to. @public */
-export interface ReleaseAppVersion {
-  app: ReleaseApp;
-  version: string;
-  /** What runs now, when known. */
-  previousVersion?: string;
-  strategy: ReleaseStrategy;
-  /** blue-green-steps: replica counts of the idle colour, one step each (e.g. 3, 6, 9). */
-  steps?: number[];
-}
+export const releaseAppVersionSchema = z.object({
+  app: releaseAppSchema,
+  version: z
+    .string()
+    .describe(
+      'hybris: deploy-YYYY-MM-DD; cms/web: commit SHA; or a semver tag',
+    ),
+  previousVersion: z.string().optional().describe('What runs now, when known'),
+  strategy: z.enum(releaseStrategies),
+  steps: z
+    .array(z.number().int())
+    .optional()
+    .describe(
+      'blue-green-steps: replica counts of the idle colour, one step each (e.g. 3, 6, 9)',
+    ),
+});
 
 /** @public */
-export interface ReleaseApproval {
-  id: string;
-  stage: ApprovalStage;
-  /** The requirement it fills, e.g. `approval:pl`; empty for a rejection. */
-  requirement: string;
-  role: string;
-  approver: string;
-  decision: 'approve' | 'reject';
-  comment?: string;
-  createdAt: string;
-}
+export type ReleaseAppVersion = z.infer<typeof releaseAppVersionSchema>;
 
 /** @public */
-export interface ReleaseLink {
-  title: string;
-  url: string;
-}
+export const releaseApprovalSchema = z.object({
+  id: z.string(),
+  stage: approvalStageSchema,
+  requirement: z
+    .string()
+    .describe(
+      'The requirement it fills, e.g. approval:pl; unique for a rejection',
+    ),
+  role: z.string(),
+  approver: z.string().describe('User entity ref'),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().optional(),
+  createdAt: z.string().datetime(),
+});
+
+/** @public */
+export type ReleaseApproval = z.infer<typeof releaseApprovalSchema>;
+
+/** @public */
+export const releaseLinkSchema = z.object({
+  title: z.string(),
+  url: z.string(),
+});
+
+/** @public */
+export type ReleaseLink = z.infer<typeof releaseLinkSchema>;
 
 /** A page of another system where a person follows the release, built from config. */
 export interface ReleaseLinkOut extends ReleaseLink {
@@ -70,47 +137,45 @@ export interface ReleaseLinksOut {
 }
 
 /** A release as stored and served. @public */
-export interface Release {
-  id: string;
-  product: string;
-  title: string;
-  state: ReleaseState;
-  grade: ReleaseGrade;
-  /** Required when the grade is below the floor the changes set. */
-  gradeReason?: string;
-  minimumGrade: ReleaseGrade;
-  /** Classes of change found or declared, e.g. dbChange, infraChange. */
-  changeClasses: string[];
-  dbUpdate: boolean;
-  apps: ReleaseAppVersion[];
-  items: ReleaseItem[];
-  /** User entity ref of the author. */
-  author: string;
-  links: ReleaseLink[];
-  approvals: ReleaseApproval[];
-  /** A team lead's reason for releasing outside the windows. */
-  windowOverride?: { by: string; reason: string };
-  /** Grade E that went out before approval and still waits for it. */
-  retroApprovalPending: boolean;
-  createdAt: string;
-  updatedAt: string;
-  /** Increases with every change; guards against lost updates. */
-  revision: number;
-}
+export const releaseSchema = z.object({
+  id: z.string().uuid(),
+  product: z.string(),
+  title: z.string(),
+  state: releaseStateSchema,
+  grade: releaseGradeSchema,
+  gradeReason: z
+    .string()
+    .optional()
+    .describe('Required when the grade is below the floor the changes set'),
+  minimumGrade: releaseGradeSchema,
+  changeClasses: z
+    .array(z.string())
+    .describe(
+      'Classes of change found or declared, e.g. dbChange, infraChange',
+    ),
+  dbUpdate: z.boolean(),
+  apps: z.array(releaseAppVersionSchema),
+  items: z.array(releaseItemSchema),
+  author: z.string().describe('User entity ref of the author'),
+  links: z.array(releaseLinkSchema),
+  approvals: z.array(releaseApprovalSchema),
+  windowOverride: z
+    .object({ by: z.string(), reason: z.string() })
+    .optional()
+    .describe("A team lead's reason for releasing outside the windows"),
+  retroApprovalPending: z
+    .boolean()
+    .describe('Grade E that went out before approval and still waits for it'),
+  createdAt: z.string().datetime(),
+  updatedAt: z.string().datetime(),
+  revision: z
+    .number()
+    .int()
+    .describe('Increases with every change; guards against lost updates'),
+});
 
-/** What the release form sends to create a release. @public */
-export interface CreateReleaseRequest {
-  title?: string;
-  grade: ReleaseGrade;
-  gradeReason?: string;
-  dbUpdate: boolean;
-  changeClasses?: string[];
-  apps: Array<
-    Omit<ReleaseAppVersion, 'strategy'> & { strategy?: ReleaseStrategy }
-  >;
-  items: ReleaseItem[];
-  links?: ReleaseLink[];
-}
+/** @public */
+export type Release = z.infer<typeof releaseSchema>;
 
 const DEPLOY_BRANCH = /^deploy-(\d{4})-(\d{2})-(\d{2})(?:[-.]\d{1,3})?$/;
 const SHA = /^[0-9a-f]{7,40}$/;

@@ -1,5 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type {
+  AuditVerification,
+  ReleaseAuditRecord,
+} from '@internal/plugin-release-common';
 
 /** One thing that happened: a state change, a decision, a refused attempt, an external action. */
 export interface AuditEntry {
@@ -13,22 +17,10 @@ export interface AuditEntry {
   meta?: Record<string, unknown>;
 }
 
-/** An audit row as served. */
-export interface AuditRecord extends AuditEntry {
-  seq: number;
-  id: string;
-  at: string;
-  prevHash: string;
-  hash: string;
-}
+/** An audit row as served: the API's shape, defined once in release-common. */
+export type AuditRecord = ReleaseAuditRecord;
 
-export interface AuditVerification {
-  ok: boolean;
-  rows: number;
-  /** The first row that does not match its hash or its predecessor, if any. */
-  firstBadSeq?: number;
-  problem?: string;
-}
+export type { AuditVerification };
 
 const GENESIS = '0'.repeat(64);
 

@@ -5,20 +5,26 @@ import {
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
-  ApprovalCheck,
   CandidateList,
   ApprovalRequirement,
-  ApprovalStage,
   CreateReleaseRequest,
   GradePolicy,
+  IacPreviewRequest,
+  PendingApproval,
   Release,
   ReleaseApp,
+  ReleaseApprovals,
+  ReleaseAuditRecord,
+  ReleaseDecision,
   ReleaseGrade,
   ReleaseItem,
   ReleaseLinksOut,
   ReleaseNotes,
+  ReleasePage,
   ReleaseState,
   ReleaseStatus,
+  RetroApprovalRequest,
+  WhatShipsRequestBody,
 } from '@internal/plugin-release-common';
 import {
   followStatusStream,
@@ -28,7 +34,13 @@ import {
 
 export type {
   CandidateList,
+  IacPreviewRequest,
+  PendingApproval,
+  ReleaseApprovals,
+  ReleaseApprovalStage,
+  ReleaseAuditRecord,
   ReleaseCandidate,
+  ReleaseDecision,
 } from '@internal/plugin-release-common';
 
 /** @public */
@@ -97,16 +109,6 @@ export interface IacEditTargets {
   }>;
 }
 
-/** An on-screen IaC edit to preview. @public */
-export interface IacPreviewRequest {
-  environment: string;
-  changes: Array<{
-    argocdApp: string;
-    key: string;
-    value: string | number | boolean;
-  }>;
-}
-
 /** The IaC diff a release ends with in an environment, or why it cannot be shown. @public */
 export interface ReleaseIacDiff {
   environment: string;
@@ -122,52 +124,6 @@ export interface IacPreview {
   changed: boolean;
 }
 
-/** One stage's approvals (GET /releases/:id/approvals). @public */
-export interface ReleaseApprovalStage {
-  stage: ApprovalStage;
-  requirements: Array<ApprovalRequirement & { givenBy?: string }>;
-  /** Whether the signed-in user may give a missing approval, and why not. */
-  you: ApprovalCheck;
-}
-
-/** @public */
-export interface ReleaseApprovals {
-  releaseId: string;
-  state: ReleaseState;
-  stages: ReleaseApprovalStage[];
-}
-
-/** An approval or rejection (POST /releases/:id/approvals); a rejection needs a comment. @public */
-export interface ReleaseDecision {
-  decision: 'approve' | 'reject';
-  stage: ApprovalStage;
-  comment?: string;
-}
-
-/** A release waiting for the signed-in user (GET /approvals/pending). @public */
-export interface PendingApproval {
-  release: Release;
-  stage: ApprovalStage;
-  requirement: ApprovalRequirement;
-}
-
-/** One row of the append-only audit trail. @public */
-export interface ReleaseAuditRecord {
-  seq: number;
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  releaseId?: string;
-  outcome: 'success' | 'failure';
-  before?: unknown;
-  after?: unknown;
-  requestId?: string;
-  meta?: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
 /**
  * The release backend as the front end sees it.
  *
@@ -180,15 +136,10 @@ export interface ReleaseApi {
     state?: ReleaseState[];
     limit?: number;
     cursor?: string;
-  }): Promise<{ items: Release[]; nextCursor?: string }>;
+  }): Promise<ReleasePage>;
   getPolicy(): Promise<GradePolicy>;
   listCandidates(app: ReleaseApp): Promise<CandidateList>;
-  whatShips(request: {
-    app: ReleaseApp;
-    environment: string;
-    candidate: string;
-    items?: ReleaseItem[];
-  }): Promise<WhatShips>;
+  whatShips(request: WhatShipsRequestBody): Promise<WhatShips>;
   previewRelease(
     draft: CreateReleaseRequest,
     environment?: string,
@@ -205,7 +156,7 @@ export interface ReleaseApi {
   requestApproval(id: string): Promise<Release>;
   decide(id: string, decision: ReleaseDecision): Promise<Release>;
   /** Approves a grade E release after it was deployed. */
-  retroApprove(id: string, request: { comment?: string }): Promise<Release>;
+  retroApprove(id: string, request: RetroApprovalRequest): Promise<Release>;
   getNotes(id: string): Promise<ReleaseNotes>;
   getAudit(
     id: string,
@@ -249,7 +200,7 @@ export class ReleaseClient implements ReleaseApi {
       limit?: number;
       cursor?: string;
     } = {},
-  ): Promise<{ items: Release[]; nextCursor?: string }> {
+  ): Promise<ReleasePage> {
     const query = new URLSearchParams();
     if (options.app) query.set('app', options.app);
     if (options.state?.length) query.set('state', options.state.join(','));
@@ -267,12 +218,7 @@ export class ReleaseClient implements ReleaseApi {
     return this.get(`/candidates?app=${encodeURIComponent(app)}`);
   }
 
-  async whatShips(request: {
-    app: ReleaseApp;
-    environment: string;
-    candidate: string;
-    items?: ReleaseItem[];
-  }): Promise<WhatShips> {
+  async whatShips(request: WhatShipsRequestBody): Promise<WhatShips> {
     return this.post('/what-ships', request);
   }
 
@@ -330,7 +276,7 @@ export class ReleaseClient implements ReleaseApi {
 
   async retroApprove(
     id: string,
-    request: { comment?: string },
+    request: RetroApprovalRequest,
   ): Promise<Release> {
     return this.post(
       `/releases/${encodeURIComponent(id)}/retro-approval`,

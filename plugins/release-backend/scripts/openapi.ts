@@ -1,0 +1,116 @@
+/**
+ * Writes openapi.yaml's component schemas from release-common's zod schemas, the one definition of
+ * the release API's request and response shapes; the paths and operations stay hand-written.
+ *
+ *   yarn workspace @internal/plugin-release-backend openapi:generate
+ */
+/// <reference path="./prettier.d.ts" />
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import prettier from 'prettier';
+import { parseDocument } from 'yaml';
+import { z, type ZodTypeAny } from 'zod';
+import { zodToJsonSchema } from 'zod-to-json-schema';
+import {
+  addLinkRequestSchema,
+  approvalCheckSchema,
+  approvalRequirementSchema,
+  approvalStageSchema,
+  releaseAppVersionSchema,
+  releaseApprovalSchema,
+  releaseItemSourceSchema,
+  releaseLinkSchema,
+  releaseUrlSchema,
+  auditVerificationSchema,
+  changeGradeRequestSchema,
+  createReleaseRequestSchema,
+  iacPreviewRequestSchema,
+  pendingApprovalsSchema,
+  releaseAppSchema,
+  releaseApprovalsSchema,
+  releaseAuditPageSchema,
+  releaseAuditRecordSchema,
+  releaseDecisionSchema,
+  releaseGradeSchema,
+  releaseItemSchema,
+  releasePageSchema,
+  releaseSchema,
+  releaseStateSchema,
+  retroApprovalRequestSchema,
+  transitionRequestSchema,
+  whatShipsRequestSchema,
+} from '@internal/plugin-release-common';
+
+export const openapiFile = resolve(__dirname, '../openapi.yaml');
+
+/** Each generated component by its name in openapi.yaml; a schema used inside another becomes a $ref. */
+export const generatedComponents: Record<string, ZodTypeAny> = {
+  App: releaseAppSchema,
+  Grade: releaseGradeSchema,
+  State: releaseStateSchema,
+  ApprovalStage: approvalStageSchema,
+  Url: releaseUrlSchema,
+  ItemSource: releaseItemSourceSchema,
+  Item: releaseItemSchema,
+  AppVersion: releaseAppVersionSchema,
+  Approval: releaseApprovalSchema,
+  Link: releaseLinkSchema,
+  Release: releaseSchema,
+  ReleasePage: releasePageSchema,
+  CreateRelease: createReleaseRequestSchema,
+  ChangeGrade: changeGradeRequestSchema,
+  AddLink: addLinkRequestSchema,
+  Decision: releaseDecisionSchema,
+  RetroApproval: retroApprovalRequestSchema,
+  Transition: transitionRequestSchema,
+  ApprovalRequirement: approvalRequirementSchema,
+  ApprovalCheck: approvalCheckSchema,
+  ReleaseApprovals: releaseApprovalsSchema,
+  PendingApprovals: pendingApprovalsSchema,
+  AuditRecord: releaseAuditRecordSchema,
+  AuditPage: releaseAuditPageSchema,
+  AuditVerification: auditVerificationSchema,
+  WhatShipsRequest: whatShipsRequestSchema,
+  IacPreviewRequest: iacPreviewRequestSchema,
+};
+
+/** Every component at once, so each one inside another is a $ref to it, not a copy. */
+function componentSchemas(): Record<string, object> {
+  const { schemas } = zodToJsonSchema(z.object({}), {
+    target: 'openApi3',
+    definitions: generatedComponents,
+    basePath: ['#', 'components'],
+    definitionPath: 'schemas',
+    $refStrategy: 'root',
+    // Requests are documented as sent (before defaults and trimming); responses are not parsed.
+    effectStrategy: 'input',
+    pipeStrategy: 'input',
+    // Only bodies that refuse unknown keys say so; a response may gain fields.
+    removeAdditionalStrategy: 'strict',
+  }) as { schemas: Record<string, object> };
+  return schemas;
+}
+
+/** openapi.yaml as given, with every generated component written anew and formatted as the repo does. */
+export function renderOpenapi(current: string): string {
+  const doc = parseDocument(current);
+  for (const [name, schema] of Object.entries(componentSchemas())) {
+    doc.setIn(['components', 'schemas', name], doc.createNode(schema));
+  }
+  // No folding: long lines are prettier's to keep as they are.
+  return prettier.format(doc.toString({ lineWidth: 0 }), {
+    ...prettier.resolveConfig.sync(openapiFile),
+    filepath: openapiFile,
+  });
+}
+
+if (require.main === module) {
+  const before = readFileSync(openapiFile, 'utf8');
+  const after = renderOpenapi(before);
+  writeFileSync(openapiFile, after);
+  process.stdout.write(
+    before === after
+      ? 'openapi.yaml was up to date\n'
+      : 'openapi.yaml written\n',
+  );
+}
