@@ -13,6 +13,11 @@ import { z, type ZodTypeAny } from 'zod';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import {
   addLinkRequestSchema,
+  iacEditTargetsSchema,
+  iacPreviewSchema,
+  releaseBackendHealthSchema,
+  releaseIacDiffSchema,
+  releasePreviewSchema,
   approvalCheckSchema,
   approvalRequirementSchema,
   approvalStageSchema,
@@ -72,6 +77,11 @@ export const generatedComponents: Record<string, ZodTypeAny> = {
   AuditVerification: auditVerificationSchema,
   WhatShipsRequest: whatShipsRequestSchema,
   IacPreviewRequest: iacPreviewRequestSchema,
+  Health: releaseBackendHealthSchema,
+  ReleaseIacDiff: releaseIacDiffSchema,
+  ReleasePreview: releasePreviewSchema,
+  IacEditTargets: iacEditTargetsSchema,
+  IacPreview: iacPreviewSchema,
 };
 
 /** Every component at once, so each one inside another is a $ref to it, not a copy. */

@@ -4,7 +4,11 @@ import {
   iacPreviewRequestSchema,
   releaseApps,
   renderReleaseNotes,
+  type IacEditTargets,
+  type IacPreview,
   type ReleaseAppVersion,
+  type ReleaseIacDiff,
+  type ReleasePreview,
 } from '@internal/plugin-release-common';
 import {
   iacTargets,
@@ -66,7 +70,7 @@ export function addFormRoutes(
   async function iacAfter(
     apps: ReleaseAppVersion[],
     environment: string,
-  ): Promise<{ environment: string; diff?: string; error?: string }> {
+  ): Promise<ReleaseIacDiff> {
     try {
       // Only the switch keys are read: the idle colour is the one they do not name.
       // An unknown environment is left to planIacEdit, whose error names it.
@@ -115,7 +119,7 @@ export function addFormRoutes(
           teams: r.scope === 'service' ? draft.serviceTeams : [],
         })),
       ),
-    });
+    } satisfies ReleasePreview);
   });
 
   const environmentQuerySchema = z
@@ -148,7 +152,7 @@ export function addFormRoutes(
         file: target.file,
         keys: [...target.keys.keys()],
       })),
-    });
+    } satisfies IacEditTargets);
   });
 
   // Reads the IaC branch as it is now; the commit itself is the kop:iac:update action's.
@@ -166,6 +170,6 @@ export function addFormRoutes(
       expectedBlobs: plan.expectedBlobs,
       baseSha: plan.baseSha,
       changed: plan.changed,
-    });
+    } satisfies IacPreview);
   });
 }

@@ -23,6 +23,10 @@ import {
   retroApprovalRequestSchema,
   transitionRequestSchema,
   whatShipsRequestSchema,
+  type PendingApprovals,
+  type ReleaseApprovals,
+  type ReleaseBackendHealth,
+  type ReleasePage,
   type ReleaseState,
 } from '@internal/plugin-release-common';
 import {
@@ -117,7 +121,7 @@ export async function createRouter(
       status: 'ok',
       product: portal.product,
       environments: portal.environments,
-    });
+    } satisfies ReleaseBackendHealth);
   });
 
   router.get('/demo-users', async (_req, res) => {
@@ -171,7 +175,7 @@ export async function createRouter(
     res.json({
       items: page.items.map(publicView),
       nextCursor: page.nextCursor,
-    });
+    } satisfies ReleasePage);
   });
 
   router.post('/releases', async (req, res) => {
@@ -218,7 +222,11 @@ export async function createRouter(
       })),
       you: releases.approvalCheck(release, stage, actor),
     }));
-    res.json({ releaseId: release.id, state: release.state, stages });
+    res.json({
+      releaseId: release.id,
+      state: release.state,
+      stages,
+    } satisfies ReleaseApprovals);
   });
 
   router.get('/releases/:id/notes', async (req, res) => {
@@ -316,7 +324,7 @@ export async function createRouter(
         stage: p.stage,
         requirement: p.requirement,
       })),
-    });
+    } satisfies PendingApprovals);
   });
 
   router.get('/releases/:id/audit', async (req, res) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApprovalCheck, ApprovalRequirement } from './policy';
-import { approvalStageSchema, releaseSchema } from './model';
+import { approvalStageSchema, releaseAppSchema, releaseSchema } from './model';
 
 /*
  * What the release API answers besides a release, defined once: the backend and the front end
@@ -86,6 +86,9 @@ export const pendingApprovalsSchema = z.object({
   items: z.array(pendingApprovalSchema),
 });
 
+/** @public */
+export type PendingApprovals = z.infer<typeof pendingApprovalsSchema>;
+
 /** One row of the append-only audit trail. @public */
 export const releaseAuditRecordSchema = z.object({
   seq: z.number().int(),
@@ -128,6 +131,89 @@ export const auditVerificationSchema = z.object({
 
 /** @public */
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;
+
+/** Whether the backend answers, and for which product (GET /health). @public */
+export const releaseBackendHealthSchema = z.object({
+  status: z.literal('ok'),
+  product: z.string(),
+  environments: z.array(z.string()),
+});
+
+/** @public */
+export type ReleaseBackendHealth = z.infer<typeof releaseBackendHealthSchema>;
+
+/** The IaC diff a release ends with in an environment, or why it cannot be shown. @public */
+export const releaseIacDiffSchema = z.object({
+  environment: z.string(),
+  diff: z.string().optional().describe('Unified diff, as git prints it'),
+  error: z.string().optional().describe('Why the diff cannot be shown'),
+});
+
+/** @public */
+export type ReleaseIacDiff = z.infer<typeof releaseIacDiffSchema>;
+
+/** The review page's view of a release that is not stored yet (POST /preview). @public */
+export const releasePreviewSchema = z.object({
+  release: releaseSchema,
+  iac: releaseIacDiffSchema
+    .optional()
+    .describe(
+      'With an environment: the IaC diff the release ends with there, or why it cannot be shown',
+    ),
+  notes: z.object({
+    announcement: z.string(),
+    asana: z.string(),
+    commitMessage: z.string(),
+  }),
+  approvals: z.array(
+    approvalRequirementSchema.and(
+      z.object({
+        group: z.string().optional().describe("The role's catalog group"),
+        teams: z
+          .array(z.string())
+          .describe(
+            'For a service-scoped role: the teams whose member may act',
+          ),
+      }),
+    ),
+  ),
+});
+
+/** @public */
+export type ReleasePreview = z.infer<typeof releasePreviewSchema>;
+
+/** Where the config-change form may edit (GET /iac/targets). @public */
+export const iacEditTargetsSchema = z.object({
+  environments: z.array(z.string()),
+  targets: z.array(
+    z.object({
+      argocdApp: z.string(),
+      app: releaseAppSchema,
+      file: z.string().describe('The values file in the IaC repository'),
+      keys: z.array(z.string()).describe('The dotted keys the form may set'),
+    }),
+  ),
+});
+
+/** @public */
+export type IacEditTargets = z.infer<typeof iacEditTargetsSchema>;
+
+/** The exact change an IaC edit makes, stored nowhere (POST /iac/preview). @public */
+export const iacPreviewSchema = z.object({
+  diff: z
+    .string()
+    .describe('Unified diff, as git prints it (empty when nothing changes)'),
+  expectedBlobs: z
+    .record(z.string())
+    .describe('File → git blob id the diff was made from'),
+  baseSha: z
+    .string()
+    .describe('Commit of the IaC branch the files were read at'),
+  changed: z.boolean(),
+});
+
+/** @public */
+export type IacPreview = z.infer<typeof iacPreviewSchema>;
 
 /** Fails to compile when the policy's own types and these schemas drift apart. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

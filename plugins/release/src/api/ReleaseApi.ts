@@ -6,21 +6,25 @@ import {
 import { ResponseError } from '@backstage/errors';
 import type {
   CandidateList,
-  ApprovalRequirement,
   CreateReleaseRequest,
   GradePolicy,
+  IacEditTargets,
+  IacPreview,
   IacPreviewRequest,
   PendingApproval,
   Release,
   ReleaseApp,
   ReleaseApprovals,
   ReleaseAuditRecord,
+  ReleaseBackendHealth,
   ReleaseDecision,
   ReleaseGrade,
+  ReleaseIacDiff,
   ReleaseItem,
   ReleaseLinksOut,
   ReleaseNotes,
   ReleasePage,
+  ReleasePreview,
   ReleaseState,
   ReleaseStatus,
   RetroApprovalRequest,
@@ -34,21 +38,19 @@ import {
 
 export type {
   CandidateList,
+  IacEditTargets,
+  IacPreview,
   IacPreviewRequest,
   PendingApproval,
   ReleaseApprovals,
   ReleaseApprovalStage,
   ReleaseAuditRecord,
+  ReleaseBackendHealth,
   ReleaseCandidate,
   ReleaseDecision,
+  ReleaseIacDiff,
+  ReleasePreview,
 } from '@internal/plugin-release-common';
-
-/** @public */
-export interface ReleaseBackendHealth {
-  status: 'ok';
-  product: string;
-  environments: string[];
-}
 
 /** One merged MR between what runs and the candidate. @public */
 export interface ShippingMergeRequest {
@@ -87,41 +89,6 @@ export interface WhatShips {
   /** Indexes of the given items that nothing shipping matches. */
   missingItems?: number[];
   warnings?: string[];
-}
-
-/** The review page's view of a release that is not stored yet. @public */
-export interface ReleasePreview {
-  release: Release;
-  /** With an environment: the IaC diff the release ends with there, or why it cannot be shown. */
-  iac?: ReleaseIacDiff;
-  notes: { announcement: string; asana: string; commitMessage: string };
-  approvals: Array<ApprovalRequirement & { group?: string; teams: string[] }>;
-}
-
-/** Where the config-change form may edit. @public */
-export interface IacEditTargets {
-  environments: string[];
-  targets: Array<{
-    argocdApp: string;
-    app: ReleaseApp;
-    file: string;
-    keys: string[];
-  }>;
-}
-
-/** The IaC diff a release ends with in an environment, or why it cannot be shown. @public */
-export interface ReleaseIacDiff {
-  environment: string;
-  diff?: string;
-  error?: string;
-}
-
-/** The exact change an IaC edit makes, stored nowhere. @public */
-export interface IacPreview {
-  diff: string;
-  expectedBlobs: Record<string, string>;
-  baseSha: string;
-  changed: boolean;
 }
 
 /**
