@@ -569,6 +569,40 @@ export class GitlabClient {
   }
 
   /**
+   * Merge requests from a branch (into any branch unless `targetBranch` says), newest first, in any
+   * state unless `state` says. List answers carry no pipeline: read one with
+   * {@link GitlabClient.mergeRequest} for that.
+   */
+  async listMergeRequests(
+    project: string,
+    options: {
+      sourceBranch: string;
+      targetBranch?: string;
+      state?: 'opened' | 'merged' | 'closed';
+      limit?: number;
+    },
+  ): Promise<GitlabMergeRequest[]> {
+    const limit = options.limit ?? 20;
+    const list = (await this.call(
+      `list merge requests from ${options.sourceBranch} in ${project}`,
+      () =>
+        this.api.MergeRequests.all({
+          projectId: project,
+          sourceBranch: options.sourceBranch,
+          ...(options.targetBranch
+            ? { targetBranch: options.targetBranch }
+            : {}),
+          ...(options.state ? { state: options.state } : {}),
+          orderBy: 'created_at',
+          sort: 'desc',
+          perPage: Math.min(limit, 100),
+          maxPages: 1,
+        }),
+    )) as Json[];
+    return list.slice(0, limit).map(toMergeRequest);
+  }
+
+  /**
    * Opens a merge request. When one is already open for the same branches (a retry after a lost
    * answer) that one is returned.
    */

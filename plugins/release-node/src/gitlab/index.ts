@@ -15,3 +15,19 @@ export {
 } from './GitlabClient';
 export { EditConflictError, setYamlValues, type YamlScalar } from './yamlEdit';
 export { readYamlValues } from './yamlRead';
+export {
+  checkCmsRelease,
+  checkHybrisCut,
+  cutReleaseBranch,
+  ensureReleaseBranch,
+  findReleaseMergeRequest,
+  mergedSha,
+  mergeReleaseMergeRequest,
+  mergeRequestPipeline,
+  mergeRequestReadiness,
+  openReleaseMergeRequest,
+  ReleaseBranchError,
+  resolveReleaseRef,
+  waitUntilMergeable,
+  type MergeRequestReadiness,
+} from './releaseBranch';

@@ -1,11 +1,18 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type {
-  ReleaseIntegrations,
-  ReleaseLayout,
+import {
+  checkCmsRelease,
+  checkHybrisCut,
+  cutReleaseBranch,
+  mergedSha,
+  openReleaseMergeRequest,
+  ReleaseBranchError,
+  resolveReleaseRef,
+  waitUntilMergeable,
+  type ReleaseIntegrations,
+  type ReleaseLayout,
 } from '@internal/plugin-release-node';
 import { branchFromPattern, parseDateInput, seoulDate } from '../lib/dates';
-import { waitUntilMergeable } from '../lib/mergeRequests';
 import { realActionClock, type ActionClock } from '../lib/waiting';
 import { examples } from './gitlabReleaseBranch.examples';
 
@@ -129,242 +136,228 @@ export function createGitlabReleaseBranchAction(options: {
       },
     },
     async handler(ctx) {
-      const { app, mergeFrom } = ctx.input;
-      const date = ctx.input.date ?? seoulDate(options.now?.() ?? new Date());
-      parseDateInput(date, 'date');
-      const gitlab = options.integrations.gitlab;
-      const wait = (project: string, iid: number) =>
-        waitUntilMergeable(gitlab, project, iid, {
-          clock,
-          pollMs,
-          timeoutMs: (ctx.input.pipelineTimeoutMinutes ?? 60) * 60_000,
-          signal: ctx.signal,
-          logger: ctx.logger,
-        });
-      const resolve = async (project: string, ref: string) => {
-        const sha = await gitlab.resolveRef(project, ref);
-        if (!sha) throw new InputError(`ref '${ref}' is not in ${project}`);
-        return sha;
-      };
+      try {
+        await releaseBranch(ctx);
+      } catch (e) {
+        // What the inputs ask cannot be done: the form is at fault, not GitLab.
+        if (e instanceof ReleaseBranchError) throw new InputError(e.message);
+        throw e;
+      }
 
-      if (app === 'hybris') {
-        const project = layout.apps.hybris.repo;
-        const name =
-          ctx.input.branch ??
-          branchFromPattern(
-            layout.apps.hybris.build.branchPattern,
-            date,
-            'date',
-          );
-        checkBranchName(name, 'branch');
-        const ref = ctx.input.ref ?? 'master';
-        ctx.output('project', project);
-        ctx.output('branch', name);
-        ctx.output('version', name);
-        const [from, existing] = await Promise.all([
-          resolve(project, ref),
-          gitlab.branch(project, name),
-        ]);
-        if (mergeFrom) {
-          checkBranchName(mergeFrom, 'mergeFrom');
-          if (!(await gitlab.branch(project, ref))) {
-            throw new InputError(
-              `ref '${ref}' must be a branch of ${project} to merge ${mergeFrom} into`,
+      async function releaseBranch(c: typeof ctx) {
+        const { app, mergeFrom } = c.input;
+        const date = c.input.date ?? seoulDate(options.now?.() ?? new Date());
+        parseDateInput(date, 'date');
+        const gitlab = options.integrations.gitlab;
+        const wait = (project: string, iid: number) =>
+          waitUntilMergeable(gitlab, project, iid, {
+            clock,
+            pollMs,
+            timeoutMs: (c.input.pipelineTimeoutMinutes ?? 60) * 60_000,
+            signal: c.signal,
+            logger: c.logger,
+          });
+
+        if (app === 'hybris') {
+          const project = layout.apps.hybris.repo;
+          const name =
+            c.input.branch ??
+            branchFromPattern(
+              layout.apps.hybris.build.branchPattern,
+              date,
+              'date',
             );
-          }
-          await resolve(project, mergeFrom);
-        }
-        if (existing && existing.sha !== from) {
-          throw new InputError(
-            `branch ${name} already exists in ${project} at ${short(
-              existing.sha,
-            )}, not at ${ref} (${short(
-              from,
-            )}); pick another branch name or date`,
-          );
-        }
+          checkBranchName(name, 'branch');
+          if (mergeFrom) checkBranchName(mergeFrom, 'mergeFrom');
+          const ref = c.input.ref ?? 'master';
+          c.output('project', project);
+          c.output('branch', name);
+          c.output('version', name);
+          const { sha: from } = await checkHybrisCut(gitlab, {
+            project,
+            branch: name,
+            ref,
+            mergeFrom,
+          });
 
-        if (ctx.isDryRun) {
-          const incoming = mergeFrom
-            ? (await gitlab.compare(project, ref, mergeFrom)).commits.length
-            : 0;
-          ctx.logger.info(
-            `Dry run: would ${
-              mergeFrom
-                ? `merge ${mergeFrom} (${incoming} commits) into ${ref}, then `
-                : ''
-            }cut ${name} from ${ref} (${short(from)}) in ${project}`,
-          );
-          ctx.output('sha', from);
+          if (c.isDryRun) {
+            const incoming = mergeFrom
+              ? (await gitlab.compare(project, ref, mergeFrom)).commits.length
+              : 0;
+            c.logger.info(
+              `Dry run: would ${
+                mergeFrom
+                  ? `merge ${mergeFrom} (${incoming} commits) into ${ref}, then `
+                  : ''
+              }cut ${name} from ${ref} (${short(from)}) in ${project}`,
+            );
+            c.output('sha', from);
+            return;
+          }
+
+          let mergeSha: string | undefined;
+          if (mergeFrom) {
+            const opened = await c.checkpoint({
+              key: 'hybris-merge-request',
+              fn: async () => {
+                const incoming = await gitlab.compare(project, ref, mergeFrom);
+                if (incoming.commits.length === 0)
+                  return { iid: 0, webUrl: '' };
+                const { mergeRequest } = await openReleaseMergeRequest(
+                  gitlab,
+                  project,
+                  {
+                    sourceBranch: mergeFrom,
+                    targetBranch: ref,
+                    title:
+                      c.input.title ??
+                      `Merge ${mergeFrom} into ${ref} for ${name}`,
+                    description: c.input.description,
+                    removeSourceBranch: false,
+                  },
+                );
+                return { iid: mergeRequest.iid, webUrl: mergeRequest.webUrl };
+              },
+            });
+            if (opened.iid) {
+              c.output('mergeRequestUrl', opened.webUrl);
+              c.output('mergeRequestIid', opened.iid);
+              const ready = await wait(project, opened.iid);
+              const merged = await c.checkpoint({
+                key: 'hybris-merge',
+                fn: async () => {
+                  const mr = await gitlab.mergeMergeRequest(
+                    project,
+                    opened.iid,
+                    { sha: ready.sha, removeSourceBranch: false },
+                  );
+                  return { sha: mergedSha(mr) };
+                },
+              });
+              mergeSha = merged.sha;
+              c.output('mergeSha', mergeSha);
+            } else {
+              c.logger.info(
+                `${ref} already holds everything on ${mergeFrom}; nothing to merge`,
+              );
+            }
+          }
+          // The cut point is fixed once, so a retried create lands on the same commit.
+          const cutFrom = await c.checkpoint({
+            key: 'hybris-cut-from',
+            fn: async () => ({
+              sha: mergeSha ?? (await resolveReleaseRef(gitlab, project, ref)),
+            }),
+          });
+          const cut = await c.checkpoint({
+            key: 'hybris-branch',
+            fn: async () => {
+              const { branch } = await cutReleaseBranch(
+                gitlab,
+                project,
+                name,
+                cutFrom.sha,
+              );
+              return { name: branch.name, sha: branch.sha };
+            },
+          });
+          c.logger.info(`Cut ${name} at ${short(cut.sha)} in ${project}`);
+          c.output('sha', cut.sha);
           return;
         }
 
-        let mergeSha: string | undefined;
+        // cms
+        const cms = layout.apps.cms;
+        const project = cms.repo;
+        const { from: fromBranch, into } = cms.branch;
+        const name = c.input.branch ?? `release/${date}`;
+        checkBranchName(name, 'branch');
         if (mergeFrom) {
-          const opened = await ctx.checkpoint({
-            key: 'hybris-merge-request',
-            fn: async () => {
-              const incoming = await gitlab.compare(project, ref, mergeFrom);
-              if (incoming.commits.length === 0) return { iid: 0, webUrl: '' };
-              const mr = await gitlab.createMergeRequest(project, {
-                sourceBranch: mergeFrom,
-                targetBranch: ref,
-                title:
-                  ctx.input.title ??
-                  `Merge ${mergeFrom} into ${ref} for ${name}`,
-                description: ctx.input.description,
-                removeSourceBranch: false,
-              });
-              return { iid: mr.iid, webUrl: mr.webUrl };
-            },
-          });
-          if (opened.iid) {
-            ctx.output('mergeRequestUrl', opened.webUrl);
-            ctx.output('mergeRequestIid', opened.iid);
-            const ready = await wait(project, opened.iid);
-            const merged = await ctx.checkpoint({
-              key: 'hybris-merge',
-              fn: async () => {
-                const mr = await gitlab.mergeMergeRequest(project, opened.iid, {
-                  sha: ready.sha,
-                  removeSourceBranch: false,
-                });
-                return { sha: mr.mergeCommitSha ?? mr.squashCommitSha ?? '' };
-              },
-            });
-            mergeSha = merged.sha;
-            ctx.output('mergeSha', mergeSha);
-          } else {
-            ctx.logger.info(
-              `${ref} already holds everything on ${mergeFrom}; nothing to merge`,
-            );
-          }
+          throw new InputError(
+            'mergeFrom is for hybris; cms releases what is on its from-branch',
+          );
         }
-        // The cut point is fixed once, so a retried create lands on the same commit.
-        const cutFrom = await ctx.checkpoint({
-          key: 'hybris-cut-from',
-          fn: async () => ({ sha: mergeSha ?? (await resolve(project, ref)) }),
+        const ref = c.input.ref ?? fromBranch;
+        c.output('project', project);
+        c.output('branch', name);
+        const candidate = () =>
+          checkCmsRelease(gitlab, {
+            project,
+            ref,
+            from: fromBranch,
+            into,
+            branch: name,
+          });
+
+        if (c.isDryRun) {
+          const { sha, ships } = await candidate();
+          c.logger.info(
+            `Dry run: would cut ${name} at ${short(
+              sha,
+            )}, open a merge request to ${into} with ${
+              ships.mergeRequests.length
+            } merge requests (${ships.mergeRequests
+              .map(m => `!${m.iid} ${m.title}`)
+              .join('; ')}), wait for its pipeline and merge it`,
+          );
+          // The version is the merge commit, which only the merge makes.
+          c.output('sha', sha);
+          return;
+        }
+
+        const from = await c.checkpoint({
+          key: 'cms-cut-from',
+          fn: async () => ({ sha: (await candidate()).sha }),
         });
-        const cut = await ctx.checkpoint({
-          key: 'hybris-branch',
+        await c.checkpoint({
+          key: 'cms-branch',
           fn: async () => {
-            const created = await gitlab.createBranch(
+            const { branch } = await cutReleaseBranch(
+              gitlab,
               project,
               name,
-              cutFrom.sha,
+              from.sha,
             );
-            return { name: created.name, sha: created.sha };
+            return { sha: branch.sha };
           },
         });
-        ctx.logger.info(`Cut ${name} at ${short(cut.sha)} in ${project}`);
-        ctx.output('sha', cut.sha);
-        return;
-      }
-
-      // cms
-      const cms = layout.apps.cms;
-      const project = cms.repo;
-      const { from: fromBranch, into } = cms.branch;
-      const name = ctx.input.branch ?? `release/${date}`;
-      checkBranchName(name, 'branch');
-      if (mergeFrom) {
-        throw new InputError(
-          'mergeFrom is for hybris; cms releases what is on its from-branch',
-        );
-      }
-      const ref = ctx.input.ref ?? fromBranch;
-      ctx.output('project', project);
-      ctx.output('branch', name);
-
-      /** The commit to release: on the from-branch, with something master lacks. */
-      const candidate = async () => {
-        const sha = await resolve(project, ref);
-        if (ref !== fromBranch) {
-          const beyond = await gitlab.compare(project, fromBranch, sha);
-          if (beyond.commits.length > 0) {
-            throw new InputError(
-              `ref '${ref}' is not on ${fromBranch} of ${project}; only ${fromBranch} is released`,
+        c.output('sha', from.sha);
+        const opened = await c.checkpoint({
+          key: 'cms-merge-request',
+          fn: async () => {
+            const { mergeRequest } = await openReleaseMergeRequest(
+              gitlab,
+              project,
+              {
+                sourceBranch: name,
+                targetBranch: into,
+                title: c.input.title ?? `Release ${date}`,
+                description: c.input.description,
+              },
             );
-          }
-        }
-        const existing = await gitlab.branch(project, name);
-        if (existing && existing.sha !== sha) {
-          throw new InputError(
-            `branch ${name} already exists in ${project} at ${short(
-              existing.sha,
-            )}, not at ${short(sha)}; pick another branch name or date`,
-          );
-        }
-        const ships = await gitlab.compare(project, into, sha);
-        if (ships.commits.length === 0) {
-          throw new InputError(
-            `${ref} (${short(
-              sha,
-            )}) holds nothing that ${into} of ${project} lacks`,
-          );
-        }
-        return { sha, ships };
-      };
-
-      if (ctx.isDryRun) {
-        const { sha, ships } = await candidate();
-        ctx.logger.info(
-          `Dry run: would cut ${name} at ${short(
-            sha,
-          )}, open a merge request to ${into} with ${
-            ships.mergeRequests.length
-          } merge requests (${ships.mergeRequests
-            .map(m => `!${m.iid} ${m.title}`)
-            .join('; ')}), wait for its pipeline and merge it`,
+            return { iid: mergeRequest.iid, webUrl: mergeRequest.webUrl };
+          },
+        });
+        c.output('mergeRequestUrl', opened.webUrl);
+        c.output('mergeRequestIid', opened.iid);
+        const ready = await wait(project, opened.iid);
+        const merged = await c.checkpoint({
+          key: 'cms-merge',
+          fn: async () => {
+            const mr = await gitlab.mergeMergeRequest(project, opened.iid, {
+              sha: ready.sha,
+            });
+            return { sha: mergedSha(mr) };
+          },
+        });
+        c.logger.info(
+          `Merged !${opened.iid} into ${into} of ${project} as ${short(
+            merged.sha,
+          )}`,
         );
-        // The version is the merge commit, which only the merge makes.
-        ctx.output('sha', sha);
-        return;
+        c.output('mergeSha', merged.sha);
+        c.output('version', short(merged.sha));
       }
-
-      const from = await ctx.checkpoint({
-        key: 'cms-cut-from',
-        fn: async () => ({ sha: (await candidate()).sha }),
-      });
-      await ctx.checkpoint({
-        key: 'cms-branch',
-        fn: async () => {
-          const created = await gitlab.createBranch(project, name, from.sha);
-          return { sha: created.sha };
-        },
-      });
-      ctx.output('sha', from.sha);
-      const opened = await ctx.checkpoint({
-        key: 'cms-merge-request',
-        fn: async () => {
-          const mr = await gitlab.createMergeRequest(project, {
-            sourceBranch: name,
-            targetBranch: into,
-            title: ctx.input.title ?? `Release ${date}`,
-            description: ctx.input.description,
-          });
-          return { iid: mr.iid, webUrl: mr.webUrl };
-        },
-      });
-      ctx.output('mergeRequestUrl', opened.webUrl);
-      ctx.output('mergeRequestIid', opened.iid);
-      const ready = await wait(project, opened.iid);
-      const merged = await ctx.checkpoint({
-        key: 'cms-merge',
-        fn: async () => {
-          const mr = await gitlab.mergeMergeRequest(project, opened.iid, {
-            sha: ready.sha,
-          });
-          return { sha: mr.mergeCommitSha ?? mr.squashCommitSha ?? '' };
-        },
-      });
-      ctx.logger.info(
-        `Merged !${opened.iid} into ${into} of ${project} as ${short(
-          merged.sha,
-        )}`,
-      );
-      ctx.output('mergeSha', merged.sha);
-      ctx.output('version', short(merged.sha));
     },
   });
 }

@@ -9,10 +9,3 @@ export const realActionClock: ActionClock = {
   now: () => Date.now(),
   sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
 };
-
-/** Stops a wait when the task was cancelled. */
-export function throwIfAborted(signal: AbortSignal | undefined, what: string) {
-  if (signal?.aborted) {
-    throw new Error(`${what}: stopped because the task was cancelled`);
-  }
-}
