@@ -13,6 +13,10 @@ import { z, type ZodTypeAny } from 'zod';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import {
   addLinkRequestSchema,
+  candidateListSchema,
+  releaseCandidateSchema,
+  releaseLinkOutSchema,
+  releaseLinksOutSchema,
   iacEditTargetsSchema,
   iacPreviewSchema,
   releaseBackendHealthSchema,
@@ -82,6 +86,10 @@ export const generatedComponents: Record<string, ZodTypeAny> = {
   ReleasePreview: releasePreviewSchema,
   IacEditTargets: iacEditTargetsSchema,
   IacPreview: iacPreviewSchema,
+  Candidate: releaseCandidateSchema,
+  CandidateList: candidateListSchema,
+  LinkOut: releaseLinkOutSchema,
+  LinksOut: releaseLinksOutSchema,
 };
 
 /** Every component at once, so each one inside another is a $ref to it, not a copy. */

@@ -1,32 +1,52 @@
-import type { ReleaseApp } from './apps';
+import { z } from 'zod';
+import { releaseAppSchema } from './model';
 
-/** A version the release form offers for an app, newest first. @public */
-export interface ReleaseCandidate {
-  /** What the release records as the app's version: a deploy branch or a commit sha. */
-  version: string;
-  /** One line for the picker, e.g. "deploy-2026-01-08 · #12 SUCCESS". */
-  label: string;
-  source: 'branch' | 'commit';
-  sha: string;
-  date?: string;
-  author?: string;
-  title?: string;
-  webUrl?: string;
-  /** The newest Jenkins build of this version, when the app is built by Jenkins. */
-  build?: {
-    number: number;
-    result: string | null;
-    building: boolean;
-    url: string;
-  };
-}
+/** A version the release form offers for an app, newest first (GET /candidates). @public */
+export const releaseCandidateSchema = z.object({
+  version: z
+    .string()
+    .describe(
+      'What the release records as the app version: a deploy branch or a commit sha',
+    ),
+  label: z
+    .string()
+    .describe(
+      'One line for the picker, e.g. "deploy-2026-01-08 · #12 SUCCESS"',
+    ),
+  source: z.enum(['branch', 'commit']),
+  sha: z.string(),
+  date: z.string().optional(),
+  author: z.string().optional(),
+  title: z.string().optional(),
+  webUrl: z.string().optional(),
+  build: z
+    .object({
+      number: z.number().int(),
+      result: z.string().nullable(),
+      building: z.boolean(),
+      url: z.string(),
+    })
+    .optional()
+    .describe(
+      'The newest Jenkins build of this version, when the app is built by Jenkins',
+    ),
+});
+
+/** @public */
+export type ReleaseCandidate = z.infer<typeof releaseCandidateSchema>;
 
 /** The versions of one app, and where they come from. @public */
-export interface CandidateList {
-  app: ReleaseApp;
-  /** e.g. "branches ^deploy- of kop/hybris". */
-  from: string;
-  candidates: ReleaseCandidate[];
-  /** Set when the build list could not be read; the versions are still offered. */
-  buildsError?: string;
-}
+export const candidateListSchema = z.object({
+  app: releaseAppSchema,
+  from: z.string().describe('e.g. "branches ^deploy- of kop/hybris"'),
+  candidates: z.array(releaseCandidateSchema),
+  buildsError: z
+    .string()
+    .optional()
+    .describe(
+      'Set when the build list could not be read; the versions are still offered',
+    ),
+});
+
+/** @public */
+export type CandidateList = z.infer<typeof candidateListSchema>;

@@ -124,17 +124,29 @@ export const releaseLinkSchema = z.object({
 export type ReleaseLink = z.infer<typeof releaseLinkSchema>;
 
 /** A page of another system where a person follows the release, built from config. */
-export interface ReleaseLinkOut extends ReleaseLink {
-  system: 'argocd' | 'gitlab' | 'grafana';
-  /** Absent for what is the same in every environment (the app's version in GitLab). */
-  environment?: string;
-}
+export const releaseLinkOutSchema = z.object({
+  title: z.string(),
+  url: z.string(),
+  system: z.enum(['argocd', 'gitlab', 'grafana']),
+  environment: z
+    .string()
+    .optional()
+    .describe(
+      "Absent for what is the same in every environment (the app's version in GitLab)",
+    ),
+});
 
-/** The release page's links out, and which systems could not be linked and why. */
-export interface ReleaseLinksOut {
-  links: ReleaseLinkOut[];
-  problems?: string[];
-}
+/** @public */
+export type ReleaseLinkOut = z.infer<typeof releaseLinkOutSchema>;
+
+/** The release page's links out, and which systems could not be linked and why. @public */
+export const releaseLinksOutSchema = z.object({
+  links: z.array(releaseLinkOutSchema),
+  problems: z.array(z.string()).optional(),
+});
+
+/** @public */
+export type ReleaseLinksOut = z.infer<typeof releaseLinksOutSchema>;
 
 /** A release as stored and served. @public */
 export const releaseSchema = z.object({
