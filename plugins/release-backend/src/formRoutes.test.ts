@@ -1,6 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import type { Server } from 'node:http';
-import { seedFacts } from 'sandbox';
+import { seededJenkinsBuilds, seedFacts } from 'sandbox';
 import request from 'supertest';
 import { JenkinsClient } from '@internal/plugin-release-node';
 import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
@@ -47,27 +47,45 @@ describe('the release form routes against the sandbox', () => {
       apiToken: 'jenkins-sandbox-token',
       buildToken: 'kop-build-token',
     });
+    // The sandbox's Jenkins built each deploy branch once, oldest first; the candidate is built again.
     const { queueId } = await jenkins.triggerBuild('kop/hybris-build', {
       BRANCH: seedFacts.hybris.candidate,
     });
-    expect(await jenkins.waitForBuildNumber(queueId)).toBe(1);
+    const rebuilt = seededJenkinsBuilds.length + 1;
+    expect(await jenkins.waitForBuildNumber(queueId)).toBe(rebuilt);
 
     const res = await request(server)
       .get('/api/release/candidates?app=hybris')
       .set('authorization', as('kim.minjun'));
     expect(res.status).toBe(200);
     expect(res.body.from).toBe('branches ^deploy- of kop/hybris');
+    const branches = [...seedFacts.hybris.deployBranches].reverse();
     expect(
-      res.body.candidates.map((c: { version: string }) => c.version),
-    ).toEqual([...seedFacts.hybris.deployBranches].reverse());
+      res.body.candidates.map(
+        (c: { version: string; build?: { number: number } }) => [
+          c.version,
+          c.build?.number,
+        ],
+      ),
+    ).toEqual(
+      branches.map((branch, i) => [
+        branch,
+        i === 0 ? rebuilt : branches.length - i,
+      ]),
+    );
     const newest = res.body.candidates[0];
     expect(newest).toMatchObject({
       version: seedFacts.hybris.candidate,
       source: 'branch',
-      build: { number: 1 },
+      build: { number: rebuilt },
     });
-    expect(newest.label).toMatch(/^deploy-2026-01-08 · #1 /);
-    expect(res.body.candidates[1].build).toBeUndefined();
+    expect(newest.label).toMatch(
+      new RegExp(`^deploy-2026-01-08 · #${rebuilt} `),
+    );
+    expect(res.body.candidates[1]).toMatchObject({
+      label: `${branches[1]} · #${branches.length - 1} SUCCESS`,
+      build: { result: 'SUCCESS', building: false },
+    });
   });
 
   it('offers cms commits of pre-release and web commits of master, newest first', async () => {

@@ -45,21 +45,17 @@ let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
 let systems: ReturnType<typeof sandboxSystemsConfig>;
 let gitlab: GitlabClient;
 
+/** A deploy branch cut in GitLab that Jenkins has not built. */
+const unbuilt = 'deploy-2026-01-15';
+
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   systems = sandboxSystemsConfig(sandbox);
-  const jenkins = new JenkinsClient(systems.jenkins);
-  const { queueId } = await jenkins.triggerBuild('kop/hybris-build', {
-    BRANCH: seedFacts.hybris.candidate,
-  });
-  await jenkins.waitForBuild(
-    'kop/hybris-build',
-    await jenkins.waitForBuildNumber(queueId),
-  );
   gitlab = new GitlabClient({
     apiBaseUrl: `${sandbox.url}/gitlab/api/v4`,
     token: sandboxGitlabTokens.maintainer,
   });
+  await gitlab.createBranch(seedFacts.hybris.project, unbuilt, 'master');
   const [web] = await gitlab.listCommits(seedFacts.web.project, {
     ref: seedFacts.web.branch,
     limit: 1,
@@ -642,6 +638,27 @@ describe('release API', () => {
       ]);
     });
 
+    it('stores a rollback to a deploy branch built before the newest 100 builds', async () => {
+      const jenkins = new JenkinsClient(systems.jenkins);
+      let last = 0;
+      for (let i = 0; i < 100; i++) {
+        ({ queueId: last } = await jenkins.triggerBuild('kop/hybris-build', {
+          BRANCH: seedFacts.hybris.candidate,
+        }));
+      }
+      await jenkins.waitForBuildNumber(last);
+      const newest = await jenkins.listBuilds('kop/hybris-build', 100);
+      const [oldest] = seedFacts.hybris.deployBranches;
+      expect(newest.filter(b => b.parameters.BRANCH === oldest)).toEqual([]);
+
+      const { server } = await start();
+      const res = await create(server, [{ app: 'hybris', version: oldest }]);
+      expect([res.status, res.body.error?.message]).toEqual([201, undefined]);
+      expect(res.body.apps.map((a: { version: string }) => a.version)).toEqual([
+        oldest,
+      ]);
+    });
+
     it.each([
       [
         'a cms commit GitLab does not have',
@@ -653,8 +670,8 @@ describe('release API', () => {
       ],
       [
         'a hybris deploy branch Jenkins never built',
-        [{ app: 'hybris', version: seedFacts.hybris.deployBranches[0] }],
-        `apps[0].version: '${seedFacts.hybris.deployBranches[0]}' has no Jenkins build among the newest 100 of kop/hybris-build`,
+        [{ app: 'hybris', version: unbuilt }],
+        `apps[0].version: '${unbuilt}' has no Jenkins build among the newest 1000 of kop/hybris-build`,
       ],
       [
         'a hybris deploy branch GitLab does not have',

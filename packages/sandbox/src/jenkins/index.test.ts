@@ -1,5 +1,9 @@
-import { startSandbox, type RunningSandbox } from '../index';
-import { createJenkinsService, jenkinsSandboxDefaults as d } from './index';
+import { seedFacts, startSandbox, type RunningSandbox } from '../index';
+import {
+  createJenkinsService,
+  jenkinsSandboxDefaults as d,
+  seededJenkinsBuilds,
+} from './index';
 
 const basic = `Basic ${Buffer.from(`${d.username}:${d.apiToken}`).toString(
   'base64',
@@ -156,10 +160,9 @@ describe('Jenkins stand-in', () => {
       ).json();
       expect([build.building, build.result]).toEqual([false, 'FAILURE']);
       expect(
-        (await instant.services[0].describe!()).map(r => [
-          r.parameters,
-          r.status,
-        ]),
+        (await instant.services[0].describe!())
+          .filter(r => r.job === 'kop/payment-tests')
+          .map(r => [r.parameters, r.status]),
       ).toEqual([
         ['BRAND=ks ENVIRONMENT=beta', 'SUCCESS'],
         ['BRAND=g4 ENVIRONMENT=beta', 'FAILURE'],
@@ -174,5 +177,154 @@ describe('Jenkins stand-in', () => {
     } finally {
       await instant.close();
     }
+  });
+});
+
+describe('Jenkins stand-in history', () => {
+  let sandbox: RunningSandbox;
+  beforeEach(async () => {
+    sandbox = await startSandbox({
+      timeScale: 0,
+      services: [createJenkinsService({ crumbs: false })],
+    });
+  });
+  afterEach(() => sandbox.close());
+
+  const read = async (path: string) => {
+    const res = await fetch(`${sandbox.url}/jenkins${path}`, {
+      headers: { authorization: basic },
+    });
+    expect(res.status).toBe(200);
+    return res.json();
+  };
+  const buildHybris = async (branch: string) => {
+    const res = await fetch(
+      `${sandbox.url}/jenkins/job/kop/job/hybris-build/buildWithParameters`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: basic,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `BRANCH=${branch}`,
+      },
+    );
+    expect(res.status).toBe(201);
+  };
+
+  it('starts with a successful hybris build of each seeded deploy branch, on the day it is named for', async () => {
+    const job = await read(
+      '/job/kop/job/hybris-build/api/json?tree=nextBuildNumber,builds[number,building,result,timestamp,description,artifacts[fileName],actions[parameters[name,value]]]',
+    );
+    const branches = [...seedFacts.hybris.deployBranches].reverse();
+    expect(job.nextBuildNumber).toBe(branches.length + 1);
+    expect(
+      job.builds.map(
+        (b: {
+          number: number;
+          building: boolean;
+          result: string;
+          description: string;
+          artifacts: Array<{ fileName: string }>;
+          actions: Array<{
+            parameters?: Array<{ name: string; value: string }>;
+          }>;
+        }) => [
+          b.number,
+          b.building,
+          b.result,
+          b.actions.flatMap(a => a.parameters ?? []),
+          b.description,
+          b.artifacts.map(a => a.fileName),
+        ],
+      ),
+    ).toEqual(
+      branches.map((branch, i) => [
+        branches.length - i,
+        false,
+        'SUCCESS',
+        [
+          {
+            _class: 'hudson.model.StringParameterValue',
+            name: 'BRANCH',
+            value: branch,
+          },
+        ],
+        `image ${branch}-${branches.length - i}`,
+        ['image-tag.txt'],
+      ]),
+    );
+    for (const b of job.builds) {
+      const branch = branches[branches.length - b.number];
+      const day = new Date(b.timestamp).toLocaleDateString('sv', {
+        timeZone: 'Asia/Seoul',
+      });
+      expect(`deploy-${day}`).toBe(branch);
+    }
+    expect(seededJenkinsBuilds.map(b => b.parameters.BRANCH)).toEqual(
+      seedFacts.hybris.deployBranches,
+    );
+    const tag = await fetch(
+      `${sandbox.url}/jenkins/job/kop/job/hybris-build/4/artifact/image-tag.txt`,
+      { headers: { authorization: basic } },
+    );
+    expect(await tag.text()).toBe(`${branches[0]}-4\n`);
+  });
+
+  it('keeps what happened since when it starts again on the same data directory', async () => {
+    await buildHybris('deploy-2026-11-25');
+    const again = await startSandbox({
+      dataDir: sandbox.context.dataDir,
+      timeScale: 0,
+      services: [createJenkinsService({ crumbs: false })],
+    });
+    try {
+      const res = await fetch(
+        `${again.url}/jenkins/job/kop/job/hybris-build/api/json?tree=builds[number]`,
+        { headers: { authorization: basic } },
+      );
+      expect(
+        (await res.json()).builds.map((b: { number: number }) => b.number),
+      ).toEqual([5, 4, 3, 2, 1]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('lists the newest 100 builds as builds, and all of them as allBuilds only when a tree names it', async () => {
+    const total = 101;
+    for (let i = seededJenkinsBuilds.length; i < total; i++) {
+      await buildHybris('deploy-2026-11-25');
+    }
+    const numbers = (builds: Array<{ number: number }>) =>
+      builds.map(b => b.number);
+    const plain = await read('/job/kop/job/hybris-build/api/json');
+    expect(plain.allBuilds).toBeUndefined();
+    expect(numbers(plain.builds)).toEqual(
+      Array.from({ length: 100 }, (_, i) => total - i),
+    );
+    const all = await read(
+      '/job/kop/job/hybris-build/api/json?tree=allBuilds[number]',
+    );
+    expect(numbers(all.allBuilds)).toEqual(
+      Array.from({ length: total }, (_, i) => total - i),
+    );
+    const oldest = await read(
+      '/job/kop/job/hybris-build/api/json?tree=allBuilds[number,actions[parameters[value]]]{100,1000}',
+    );
+    expect(oldest.allBuilds).toEqual([
+      expect.objectContaining({
+        number: 1,
+        actions: expect.arrayContaining([
+          expect.objectContaining({
+            parameters: [
+              expect.objectContaining({
+                value: seedFacts.hybris.deployBranches[0],
+              }),
+            ],
+          }),
+        ]),
+      }),
+    ]);
   });
 });

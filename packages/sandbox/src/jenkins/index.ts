@@ -3,7 +3,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxContext, SandboxService } from '../types';
+import { seededJenkinsBuilds } from './seed';
 import { applyTree, parseTree, TreeSyntaxError } from './tree';
+
+export { seededJenkinsBuilds, type SeededJenkinsBuild } from './seed';
 
 export interface JenkinsSandboxOptions {
   /** User the API token belongs to; default `kop-bot`. */
@@ -79,7 +82,8 @@ const today = () => new Date().toISOString().slice(0, 10);
  * `hybris-build` and `payment-tests`, basic auth with the API token, crumbs, the remote trigger
  * token, `buildWithParameters` → queue item → build that runs for a simulated (timeScale'd) time.
  * The hybris build's image tag is `<BRANCH>-<build number>` (e.g. deploy-2026-11-25-3), in the
- * artifact `image-tag.txt` and the build description.
+ * artifact `image-tag.txt` and the build description. A new data directory starts with
+ * `seededJenkinsBuilds`: a successful hybris build of each deploy branch the GitLab seed has.
  */
 export function createJenkinsService(
   options: JenkinsSandboxOptions = {},
@@ -91,7 +95,8 @@ export function createJenkinsService(
     const crumbs = options.crumbs ?? true;
     const crumbKey = randomBytes(16);
     const file = join(ctx.dataDir, 'jenkins.json');
-    const state: State = existsSync(file)
+    const loaded = existsSync(file);
+    const state: State = loaded
       ? JSON.parse(readFileSync(file, 'utf8'))
       : { queueSeq: 0, next: {}, builds: [] };
     const save = () => writeFileSync(file, JSON.stringify(state));
@@ -106,10 +111,12 @@ export function createJenkinsService(
         .map(s => `job/${encodeURIComponent(s)}/`)
         .join('');
 
-    function trigger(
+    /** A build of `job` with `params` over the job's defaults, run from `queuedAt` to the end. */
+    function run(
       job: string,
       params: Record<string, string>,
       cause: string,
+      times: Pick<Build, 'queuedAt' | 'startAt' | 'endAt'>,
     ): Build {
       const definition = jobs[job];
       const parameters: Record<string, string> = {};
@@ -119,23 +126,13 @@ export function createJenkinsService(
       const number = (state.next[job] ?? 1) as number;
       state.next[job] = number + 1;
       state.queueSeq += 1;
-      const queuedAt = Date.now();
-      const startAt =
-        queuedAt + Math.round((options.queueMs ?? 1_000) * ctx.timeScale);
-      const endAt =
-        startAt +
-        Math.round(
-          (options.buildMs?.[job] ?? definition.buildMs) * ctx.timeScale,
-        );
       const build: Build = {
         job,
         number,
         queueId: state.queueSeq,
         parameters,
         cause,
-        queuedAt,
-        startAt,
-        endAt,
+        ...times,
         result: 'SUCCESS',
         log: [cause],
         artifacts: {},
@@ -181,8 +178,37 @@ export function createJenkinsService(
       }
       build.log.push(`Finished: ${build.result}`);
       state.builds.push(build);
+      return build;
+    }
+
+    function trigger(
+      job: string,
+      params: Record<string, string>,
+      cause: string,
+    ): Build {
+      const queuedAt = Date.now();
+      const startAt =
+        queuedAt + Math.round((options.queueMs ?? 1_000) * ctx.timeScale);
+      const endAt =
+        startAt +
+        Math.round(
+          (options.buildMs?.[job] ?? jobs[job].buildMs) * ctx.timeScale,
+        );
+      const build = run(job, params, cause, { queuedAt, startAt, endAt });
       save();
       return build;
+    }
+
+    if (!loaded) {
+      for (const seeded of seededJenkinsBuilds) {
+        const startAt = Date.parse(seeded.startedAt);
+        run(seeded.job, seeded.parameters, `Started by user ${username}`, {
+          queuedAt: startAt - 5_000,
+          startAt,
+          endAt: startAt + seeded.durationMs,
+        });
+      }
+      save();
     }
 
     const started = (b: Build) => Date.now() >= b.startAt;
@@ -280,7 +306,9 @@ export function createJenkinsService(
         buildable: true,
         inQueue: state.builds.some(b => b.job === job && !started(b)),
         nextBuildNumber: state.next[job] ?? 1,
-        builds: builds.slice(0, 50).map(ref),
+        // As Jenkins core: `builds` is the newest 100, `allBuilds` only when a tree names it.
+        builds: builds.slice(0, 100).map(ref),
+        ...(deep ? { allBuilds: builds.map(ref) } : {}),
         lastBuild: ref(builds[0]),
         lastCompletedBuild: ref(builds.find(b => !building(b))),
         property: [

@@ -1,6 +1,7 @@
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import type { ReleaseApp } from '@internal/plugin-release-common';
 import type {
+  JenkinsBuild,
   ReleaseIntegrations,
   ReleaseLayout,
 } from '@internal/plugin-release-node';
@@ -14,10 +15,13 @@ export type VersionCheck = (
   apps: ReadonlyArray<{ app: ReleaseApp; version: string }>,
 ) => Promise<void>;
 
-/** How far back a hybris version's build is looked for; one call, newest first. */
-const BUILDS_SCANNED = 100;
+/** How far back a hybris version's build is looked for, newest first (a rollback may be old). */
+const BUILDS_SCANNED = 1000;
 
 const DEPLOY_BRANCH = /^deploy-/;
+
+/** A build a release can ship: it succeeded, or is still running. */
+const usable = (b: JenkinsBuild) => b.building || b.result === 'SUCCESS';
 
 /** The system could not answer, so the version is neither known nor refused. */
 class Unreachable extends Error {}
@@ -58,7 +62,11 @@ export function releaseVersionCheck(
           : Boolean(await integrations.gitlab.resolveRef(repo, version)),
       ),
       ask('Jenkins', () =>
-        integrations.jenkins.listBuilds(build.jenkinsJob, BUILDS_SCANNED),
+        integrations.jenkins.searchBuilds(
+          build.jenkinsJob,
+          b => isBuildOf(b, version) && usable(b),
+          BUILDS_SCANNED,
+        ),
       ),
     ]);
     if (!found) return `'${version}' is not a branch or tag of ${repo}`;
@@ -66,7 +74,7 @@ export function releaseVersionCheck(
     if (ofVersion.length === 0) {
       return `'${version}' has no Jenkins build among the newest ${BUILDS_SCANNED} of ${build.jenkinsJob}`;
     }
-    if (!ofVersion.some(b => b.building || b.result === 'SUCCESS')) {
+    if (!ofVersion.some(usable)) {
       const newest = ofVersion[0];
       return `no Jenkins build of '${version}' in ${build.jenkinsJob} succeeded (the newest, #${newest.number}, is ${newest.result})`;
     }

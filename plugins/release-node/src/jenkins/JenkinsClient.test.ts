@@ -1,12 +1,20 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { startSandbox, type RunningSandbox } from 'sandbox';
-import { createJenkinsService, jenkinsSandboxDefaults } from 'sandbox';
+import {
+  createJenkinsService,
+  jenkinsSandboxDefaults,
+  seededJenkinsBuilds,
+} from 'sandbox';
 import { inspect } from 'node:util';
 import { SystemError } from '../http/SystemError';
 import { captureLogger, recordingClock } from '../__testUtils__/clients';
 import { realClock, type CallClock } from '../http/retryingCaller';
-import { JenkinsClient, type JenkinsClientOptions } from './JenkinsClient';
+import {
+  JenkinsClient,
+  type JenkinsBuild,
+  type JenkinsClientOptions,
+} from './JenkinsClient';
 import {
   bufferedFetch,
   createJenkinsHandlers,
@@ -353,7 +361,7 @@ describe('JenkinsClient secrets (RELIABILITY 8)', () => {
   });
 });
 
-describe('JenkinsClient.listBuilds against the sandbox', () => {
+describe('JenkinsClient.listBuilds and searchBuilds against the sandbox', () => {
   let sandbox: RunningSandbox;
   beforeAll(async () => {
     sandbox = await startSandbox({
@@ -383,22 +391,108 @@ describe('JenkinsClient.listBuilds against the sandbox', () => {
         { pollMs: 20 },
       );
     }
-    const one = await jenkins.getBuild('kop/hybris-build', 1);
+    const one = await jenkins.getBuild(
+      'kop/hybris-build',
+      seededJenkinsBuilds.length - 2,
+    );
     urls.length = 0;
     const builds = await jenkins.listBuilds('kop/hybris-build', 5);
     expect(urls).toHaveLength(1);
     expect(decodeURIComponent(urls[0])).toContain(
       '/job/kop/job/hybris-build/api/json?tree=builds[number,building,result,',
     );
+    // Ours, then the newest of the builds the sandbox starts with (one per seeded deploy branch).
+    const seeded = seededJenkinsBuilds.length;
     expect(builds.map(b => [b.number, b.parameters.BRANCH, b.result])).toEqual([
-      [2, 'deploy-2026-11-25', 'SUCCESS'],
-      [1, 'deploy-2026-11-24', 'SUCCESS'],
+      [seeded + 2, 'deploy-2026-11-25', 'SUCCESS'],
+      [seeded + 1, 'deploy-2026-11-24', 'SUCCESS'],
+      ...[...seededJenkinsBuilds]
+        .reverse()
+        .slice(0, 3)
+        .map((b, i) => [seeded - i, b.parameters.BRANCH, 'SUCCESS']),
     ]);
     // The same build as read alone.
-    expect(builds[1]).toEqual(one);
+    expect(builds[builds.length - 1]).toEqual(one);
     expect(await jenkins.listBuilds('kop/hybris-build', 1)).toEqual([
       builds[0],
     ]);
+  });
+
+  it('looks past the newest 100 builds, with allBuilds, only when none of them is wanted', async () => {
+    const urls: string[] = [];
+    const jenkins = new JenkinsClient({
+      baseUrl: `${sandbox.url}/jenkins`,
+      username: jenkinsSandboxDefaults.username,
+      apiToken: jenkinsSandboxDefaults.apiToken,
+      buildToken: jenkinsSandboxDefaults.buildToken,
+      clock: realClock,
+      fetch: (input, init) => {
+        urls.push(decodeURIComponent(String(input)));
+        return fetch(input, init);
+      },
+    });
+    const oldest = seededJenkinsBuilds[0].parameters.BRANCH;
+    const calls = async (search: () => Promise<unknown>) => {
+      urls.length = 0;
+      await search();
+      return urls.map(u =>
+        u.replace(/^.*\/api\/json\?tree=(\w+)\[.*\](\{.*\})$/, '$1$2'),
+      );
+    };
+
+    // Fewer than 100 builds: nothing older to ask for.
+    expect(
+      await calls(() =>
+        jenkins.searchBuilds(
+          'kop/hybris-build',
+          b => b.parameters.BRANCH === 'x',
+        ),
+      ),
+    ).toEqual(['builds{0,100}']);
+
+    let last = 0;
+    for (let i = 0; i < 100; i++) {
+      ({ queueId: last } = await jenkins.triggerBuild('kop/hybris-build', {
+        BRANCH: 'deploy-2026-11-27',
+      }));
+    }
+    const total = await jenkins.waitForBuildNumber(last, { pollMs: 20 });
+
+    let found: JenkinsBuild[] = [];
+    expect(
+      await calls(async () => {
+        found = await jenkins.searchBuilds(
+          'kop/hybris-build',
+          b => b.parameters.BRANCH === 'deploy-2026-11-27',
+        );
+      }),
+    ).toEqual(['builds{0,100}']);
+    expect(found.map(b => b.number)).toEqual(
+      Array.from({ length: 100 }, (_, i) => total - i),
+    );
+
+    expect(
+      await calls(async () => {
+        found = await jenkins.searchBuilds(
+          'kop/hybris-build',
+          b => b.parameters.BRANCH === oldest,
+        );
+      }),
+    ).toEqual(['builds{0,100}', 'allBuilds{0,1000}']);
+    expect(found).toHaveLength(total);
+    expect(found[found.length - 1]).toEqual(
+      expect.objectContaining({
+        number: 1,
+        result: 'SUCCESS',
+        parameters: { BRANCH: oldest },
+      }),
+    );
+
+    // At most `limit`, newest first.
+    found = await jenkins.searchBuilds('kop/hybris-build', () => false, 102);
+    expect(found.map(b => b.number)).toEqual(
+      Array.from({ length: 102 }, (_, i) => total - i),
+    );
   });
 
   it('answers a malformed tree with 400 naming where it broke', async () => {

@@ -22,6 +22,9 @@ interface RawBuild {
   }>;
 }
 
+/** Jenkins' `builds` lists a job's newest 100 builds; only `allBuilds` goes further back. */
+const NEWEST_BUILDS = 100;
+
 /** The fields of RawBuild, as Jenkins' `tree` names them. */
 const BUILD_TREE =
   'number,building,result,description,duration,artifacts[fileName,relativePath],actions[parameters[name,value]]';
@@ -366,16 +369,35 @@ export class JenkinsClient {
     return this.toBuild(job, raw);
   }
 
-  /** The job's newest builds, newest first, each whole (parameters, result, artifacts), in one call. */
+  /** The job's newest builds (up to `limit`), newest first, each whole (parameters, result, artifacts), in one call. */
   async listBuilds(job: string, limit = 10): Promise<JenkinsBuild[]> {
-    const raw = await this.json<{ builds?: RawBuild[] }>(
+    const field = limit > NEWEST_BUILDS ? 'allBuilds' : 'builds';
+    const raw = await this.json<{
+      builds?: RawBuild[];
+      allBuilds?: RawBuild[];
+    }>(
       `list builds of ${job}`,
-      `${this.jobPath(job)}/api/json?tree=builds[${BUILD_TREE}]{0,${limit}}`,
+      `${this.jobPath(job)}/api/json?tree=${field}[${BUILD_TREE}]{0,${limit}}`,
     );
-    return (raw.builds ?? [])
+    return (raw[field] ?? [])
       .sort((a, b) => b.number - a.number)
       .slice(0, limit)
       .map(b => this.toBuild(job, b));
+  }
+
+  /**
+   * The job's builds, newest first: the newest 100 when one of them is `wanted` (or there are no
+   * more), else the newest `limit`. Jenkins reads every build of a job from disk to answer
+   * `allBuilds`, whatever its range, so the older ones are asked for only when needed.
+   */
+  async searchBuilds(
+    job: string,
+    wanted: (build: JenkinsBuild) => boolean,
+    limit = 1000,
+  ): Promise<JenkinsBuild[]> {
+    const newest = await this.listBuilds(job, Math.min(limit, NEWEST_BUILDS));
+    if (newest.length < NEWEST_BUILDS || limit <= NEWEST_BUILDS) return newest;
+    return newest.some(wanted) ? newest : this.listBuilds(job, limit);
   }
 
   private toBuild(job: string, raw: RawBuild): JenkinsBuild {

@@ -5,7 +5,7 @@ import {
 } from '@internal/plugin-release-node';
 import { ConfigReader } from '@backstage/config';
 import { http, HttpResponse } from 'msw';
-import { createJenkinsService } from 'sandbox';
+import { createJenkinsService, seededJenkinsBuilds } from 'sandbox';
 import {
   actionContext,
   CheckpointStore,
@@ -186,16 +186,18 @@ describe('kop:jenkins:build against the sandbox Jenkins', () => {
     });
     await action.handler(ctx);
     const out = outputsOf(ctx);
+    // The build after those the sandbox's Jenkins already ran.
+    const number = seededJenkinsBuilds.length + 1;
     expect(out).toEqual({
       job: 'kop/hybris-build',
-      buildNumber: 1,
-      buildUrl: `${kop.url}/jenkins/job/kop/job/hybris-build/1/`,
+      buildNumber: number,
+      buildUrl: `${kop.url}/jenkins/job/kop/job/hybris-build/${number}/`,
       result: 'SUCCESS',
-      imageTag: 'deploy-2026-01-08-1',
+      imageTag: `deploy-2026-01-08-${number}`,
     });
     const build = await kop.integrations.jenkins.getBuild(
       'kop/hybris-build',
-      1,
+      number,
     );
     expect(build.parameters).toEqual({ BRANCH: 'deploy-2026-01-08' });
   });
