@@ -23,3 +23,4 @@ export * from './liveColour';
 export * from './whatShips';
 export * from './iac';
 export * from './plan';
+export * from './engine';

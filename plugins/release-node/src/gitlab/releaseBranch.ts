@@ -189,16 +189,16 @@ export async function resolveReleaseRef(
 }
 
 /**
- * The merge request from `sourceBranch` into `targetBranch` that a release made: the open one, or
- * else the newest merged one whose source is gone or still at what it merged (a source branch that
- * moved on since is a new merge, not that one). Read whole, with its head pipeline.
+ * The merge request from `sourceBranch` (into `targetBranch`, when given) that a release made: the
+ * open one, or else the newest merged one whose source is gone or still at what it merged (a source
+ * branch that moved on since is a new merge, not that one). Read whole, with its head pipeline.
  *
  * @public
  */
 export async function findReleaseMergeRequest(
   gitlab: Pick<GitlabClient, 'listMergeRequests' | 'mergeRequest' | 'branch'>,
   project: string,
-  branches: { sourceBranch: string; targetBranch: string },
+  branches: { sourceBranch: string; targetBranch?: string },
 ): Promise<GitlabMergeRequest | undefined> {
   const [open] = await gitlab.listMergeRequests(project, {
     ...branches,
