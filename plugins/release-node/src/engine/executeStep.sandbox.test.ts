@@ -797,4 +797,53 @@ describe('executeStep against the sandbox (real git, Argo CD syncing from it, hy
       );
     });
   });
+  describe('a web release', () => {
+    it('never lets two writers both win: a commit landing on its file while its own is in flight fails the step, committing nothing of it', async () => {
+      const plan = await planFor(
+        release({
+          id: '3c4d5e6f-3333-4444-8555-a66677778888',
+          apps: [{ app: 'web', version: 'abc1234', strategy: 'sync' }],
+        }),
+      );
+      const step = stepOf(plan, 'web.version');
+      const path = Object.keys(step.git!.files)[0];
+      // The engine's commit request is held back while a person commits to the same file.
+      await fault({
+        path: `/gitlab/api/v4/projects/${enc(PROD)}/repository/commits`,
+        method: 'POST',
+        count: 1,
+        status: 0,
+        delayMs: 1_500,
+      });
+      const before = commits();
+      const running = executeStep(step, context(plan));
+      for (let i = 0; sandbox.context.faults.pending().length; i++) {
+        if (i > 200) throw new Error('the engine never sent its commit');
+        await sleep(10);
+      }
+      await gitlab.commitEdits({
+        project: PROD,
+        branch: 'main',
+        message: 'web to 4 by hand',
+        paths: [path],
+        edit: files => ({
+          [path]: setYamlValues(files[path]!, { replicaCount: 4 }),
+        }),
+      });
+
+      const progress = await running;
+
+      expect(progress).toMatchObject({
+        status: 'failed',
+        conflict: true,
+        retryable: false,
+        error: expect.stringMatching(
+          /^IaC kop\/kop-deploy-prod: someone else changed web\/values\.yaml since the plan was approved: it is blob [0-9a-f]{8}, the plan was made from [0-9a-f]{8}; nothing was committed, approve the plan again$/,
+        ),
+      });
+      expect(commits()).toBe(before + 1);
+      const head = await gitlab.listCommits(PROD, { ref: 'main', limit: 1 });
+      expect(head[0].title).toBe('web to 4 by hand');
+    });
+  });
 });
