@@ -13,7 +13,8 @@ import {
 import { SystemError } from '../http/SystemError';
 import { createFakeGitlab, type FakeFault } from './__testUtils__/fakeGitlab';
 import { GitlabClient, type GitlabFiles } from './GitlabClient';
-import { EditConflictError, setYamlValues, type YamlScalar } from './yamlEdit';
+import { spliceYamlValues } from '../iac/spliceYamlValues';
+import { EditConflictError, type YamlScalar } from './yamlEdit';
 
 const enc = encodeURIComponent;
 const IAC = 'kop/kop-deploy-prod';
@@ -151,7 +152,7 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
       if (text === undefined)
         throw new EditConflictError(`${GREEN} is missing`);
       return {
-        [GREEN]: setYamlValues(text, values, { file: GREEN, expected }),
+        [GREEN]: spliceYamlValues(text, values, { file: GREEN, expected }),
       };
     };
   const greenNow = async () =>

@@ -13,7 +13,7 @@ export {
   type GitlabMergeRequest,
   type GitlabPipeline,
 } from './GitlabClient';
-export { EditConflictError, setYamlValues, type YamlScalar } from './yamlEdit';
+export { EditConflictError, type YamlScalar } from './yamlEdit';
 export { readYamlValues } from './yamlRead';
 export {
   checkCmsRelease,

@@ -22,7 +22,7 @@ export type YamlScalar = string | number | boolean;
  * A key that is absent or not a plain value, or whose current value differs from `expected`, is an
  * {@link EditConflictError}.
  *
- * @public
+ * @deprecated It re-serialises the whole file; edit values files with `spliceYamlValues` (byte-exact).
  */
 export function setYamlValues(
   text: string,

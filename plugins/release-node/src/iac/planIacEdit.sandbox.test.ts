@@ -9,10 +9,10 @@ import {
   type RunningSandbox,
 } from 'sandbox';
 import { GitlabClient } from '../gitlab/GitlabClient';
-import { setYamlValues } from '../gitlab/yamlEdit';
 import { readReleaseLayout } from '../layout';
 import { gitBlobId } from './gitBlob';
 import { planIacEdit, type IacChange } from './planIacEdit';
+import { spliceYamlValues } from './spliceYamlValues';
 
 jest.setTimeout(120_000);
 
@@ -44,7 +44,7 @@ describe('planIacEdit against the sandbox IaC repositories', () => {
       branch: 'main',
       message: 'by hand',
       paths: [path],
-      edit: files => ({ [path]: setYamlValues(files[path]!, values) }),
+      edit: files => ({ [path]: spliceYamlValues(files[path]!, values) }),
     });
 
   beforeAll(async () => {

@@ -13,7 +13,7 @@ import {
 } from 'sandbox';
 import { ArgoCdClients } from '../argocd/clients';
 import { GitlabClient } from '../gitlab/GitlabClient';
-import { setYamlValues } from '../gitlab/yamlEdit';
+import { spliceYamlValues } from '../iac/spliceYamlValues';
 import { readReleaseLayout } from '../layout';
 import { whatShips, type WhatShipsContext } from './whatShips';
 
@@ -386,7 +386,7 @@ describe('whatShips against the sandbox (real git repositories, Argo CD synced f
       message: '[kop] web (not synced)',
       paths: ['web/values.yaml'],
       edit: files => ({
-        'web/values.yaml': setYamlValues(files['web/values.yaml']!, {
+        'web/values.yaml': spliceYamlValues(files['web/values.yaml']!, {
           'image.tag': master.slice(0, 8),
         }),
       }),

@@ -4,7 +4,7 @@ import {
   countPods,
   readArgoCdSettings,
   type ReleaseIntegrations,
-  setYamlValues,
+  spliceYamlValues,
 } from '@internal/plugin-release-node';
 import type { ArgoCdSandbox } from 'sandbox';
 import {
@@ -70,14 +70,14 @@ describe('kop:argocd:sync against the sandbox Argo CD and GitLab', () => {
       message: '[kop] prod: hybris-green 3, web 4',
       paths: ['hybris/values-green.yaml', 'web/values.yaml'],
       edit: files => ({
-        'hybris/values-green.yaml': setYamlValues(
+        'hybris/values-green.yaml': spliceYamlValues(
           files['hybris/values-green.yaml']!,
           {
             'image.tag': 'deploy-2026-01-08-3',
             replicaCount: 3,
           },
         ),
-        'web/values.yaml': setYamlValues(files['web/values.yaml']!, {
+        'web/values.yaml': spliceYamlValues(files['web/values.yaml']!, {
           replicaCount: 4,
         }),
       }),

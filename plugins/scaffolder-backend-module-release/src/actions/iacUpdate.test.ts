@@ -2,7 +2,7 @@ import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
 import {
   readReleaseLayout,
-  setYamlValues,
+  spliceYamlValues,
 } from '@internal/plugin-release-node';
 import { gitlabService, sandboxGitlabTokens } from 'sandbox';
 import {
@@ -60,7 +60,7 @@ describe('kop:iac:update against the sandbox GitLab', () => {
       branch: 'main',
       message: 'by hand',
       paths: [path],
-      edit: files => ({ [path]: setYamlValues(files[path]!, values) }),
+      edit: files => ({ [path]: spliceYamlValues(files[path]!, values) }),
     });
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { ReleaseStatus } from '@internal/plugin-release-common';
 import {
   ReleaseIntegrations,
   readReleaseLayout,
-  setYamlValues,
+  spliceYamlValues,
   type GitlabClient,
 } from '@internal/plugin-release-node';
 import { rmSync } from 'node:fs';
@@ -148,7 +148,7 @@ export async function commitValues(
     branch: 'main',
     message: `test: set ${Object.keys(values).join(', ')} in ${file}`,
     paths: [file],
-    edit: files => ({ [file]: setYamlValues(files[file] ?? '', values) }),
+    edit: files => ({ [file]: spliceYamlValues(files[file] ?? '', values) }),
   });
   return result.sha;
 }
