@@ -81,6 +81,32 @@ describe('renderReleaseNotes', () => {
     );
   });
 
+  it("lists Asana's versions as the announcement does: hybris, web, cms, SHAs cut to 8 characters", () => {
+    const picked: Release = {
+      ...release,
+      apps: [
+        {
+          app: 'cms',
+          version: '6e27011f3c9a4b5d8e7f60123456789abcdef012',
+          strategy: 'branch-merge-sync',
+        },
+        {
+          app: 'web',
+          version: 'a7ed4db19c0d2e3f4a5b6c7d8e9f0a1b2c3d4e5f',
+          strategy: 'sync',
+        },
+        release.apps[0],
+      ],
+    };
+    const { asana, announcement } = renderReleaseNotes(
+      picked,
+      defaultGradePolicy,
+    );
+    const versions = 'hybris(deploy-2026-01-08), web(a7ed4db1), cms(6e27011f)';
+    expect(asana.split('\n')[0]).toBe(`배포버전: ${versions}`);
+    expect(announcement.split('\n')[1]).toBe(`- 배포버전: ${versions}`);
+  });
+
   it('puts the announcement and a Release-Id trailer in the commit message', () => {
     const lines = notes.commitMessage.split('\n');
     expect(lines[0]).toBe(

@@ -1,4 +1,4 @@
-import { renderAnnouncement } from './announcement';
+import { announcedVersions, renderAnnouncement } from './announcement';
 import type { Release } from './model';
 import type { GradePolicy } from './policy';
 
@@ -38,7 +38,7 @@ export function renderReleaseNotes(
     return `- ${item.title}${link}`;
   });
   const asana = [
-    `배포버전: ${release.apps.map(a => `${a.app}(${a.version})`).join(', ')}`,
+    `배포버전: ${announcedVersions(release.apps)}`,
     `배포등급: ${release.grade}(${rule.label}) — ${rule.criteria}`,
     ...(release.gradeReason ? [`등급 사유: ${release.gradeReason}`] : []),
     `DB 업데이트 여부: ${release.dbUpdate ? 'Y' : 'N'}`,

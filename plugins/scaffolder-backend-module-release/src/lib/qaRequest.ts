@@ -1,4 +1,8 @@
-import type { GradePolicy, Release } from '@internal/plugin-release-common';
+import {
+  announcedVersions,
+  type GradePolicy,
+  type Release,
+} from '@internal/plugin-release-common';
 
 /**
  * The QA request for a release on beta, in the team's words: what ships, the payment tests to run
@@ -11,7 +15,7 @@ export function renderQaRequest(
 ): string {
   return [
     `[${release.product}] 베타 배포 완료, QA 요청드립니다.`,
-    `- 배포버전: ${release.apps.map(a => `${a.app}(${a.version})`).join(', ')}`,
+    `- 배포버전: ${announcedVersions(release.apps)}`,
     `- 배포등급: ${release.grade}(${policy.grades[release.grade].label})`,
     `- DB 업데이트 여부: ${release.dbUpdate ? 'Y' : 'N'}`,
     '- 배포내역',
