@@ -167,12 +167,30 @@ export interface Config {
       /** The payment tests run on beta: the Jenkins job and the brands tested (default ks, tc, g4). */
       paymentTests?: { jenkinsJob?: string; brands?: string[] };
     };
+    /** The deploy plan: the order apps deploy in and what each step is expected to take. */
+    plan?: {
+      /** Every app once, in the order they deploy (default [hybris, cms, web]). */
+      order?: Array<'hybris' | 'cms' | 'web'>;
+      /** Estimates a step's expected time is made of; durations like 30s, 2m or ms as a number. */
+      expectedTimes?: {
+        /** A commit, its Argo CD sync and a plain app turning Healthy (default 1m). */
+        sync?: string | number;
+        /** One direct call: a branch, a merge request, a merge, a message (default 10s). */
+        call?: string | number;
+        /** A merge request's pipeline (default 15m). */
+        pipeline?: string | number;
+        /** hybris pods of one step starting and joining the JGroups view (default 5m). */
+        hybrisPodStart?: string | number;
+      };
+    };
     apps?: {
       hybris?: {
         /** GitLab project of the code, e.g. kop/hybris. */
         repo?: string;
         /** Replicas taken off the old colour per step after the switch. */
         scaleDownBy?: number;
+        /** The most replicas a step may raise a colour to, 1 to 60 (default 30). */
+        maxReplicas?: number;
         colours?: {
           [colour: string]: {
             argocdApp?: string;
@@ -185,7 +203,15 @@ export interface Config {
           };
         };
         /** The traffic switch: keys that name the live colour. */
-        switch?: { argocdApp?: string; values?: string; keys?: string[] };
+        switch?: {
+          argocdApp?: string;
+          values?: string;
+          keys?: string[];
+          /** How long the error metrics are watched after the switch, e.g. 5m (default 5m). */
+          watch?: string | number;
+          /** Names of `gates.metrics` watched after the switch (default [error-rate]). */
+          watchMetrics?: string[];
+        };
         gates?: {
           clusterStatus?: { path?: string };
           /** PromQL queries that must stay within max/min; $colour and $environment are filled in. */
