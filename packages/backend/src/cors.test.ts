@@ -13,13 +13,17 @@ import { DEMO_USER_HEADER, demoSignInModule } from './modules/demoSignIn';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
-/** app-config.yaml as the backend reads it with `./kop start`. */
-async function localAppConfig(): Promise<JsonObject> {
+/** The config the backend reads from these files (by default app-config.yaml, as `./kop start`). */
+async function localAppConfig(
+  files = ['app-config.yaml'],
+  env: Record<string, string> = {},
+): Promise<JsonObject> {
   const config = await ConfigSources.toConfig(
     ConfigSources.default({
       rootDir: REPO_ROOT,
-      argv: ['--config', resolve(REPO_ROOT, 'app-config.yaml')],
+      argv: files.flatMap(f => ['--config', resolve(REPO_ROOT, f)]),
       env: {},
+      substitutionFunc: async name => env[name],
       watch: false,
     }),
   );
@@ -134,5 +138,20 @@ describe('the backend answers the front end from localhost and from 127.0.0.1', 
       .set('origin', origin)
       .set(DEMO_USER_HEADER, 'choi.yuna');
     expect(signIn.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('in production', () => {
+  it("allows only the portal's own origin, with the local methods and credentials", async () => {
+    const portal = 'https://release.kop.example';
+    const data = await localAppConfig(
+      ['app-config.yaml', 'app-config.production.yaml'],
+      { PORTAL_BASE_URL: portal },
+    );
+    expect((data.backend as JsonObject).cors).toEqual({
+      origin: [portal],
+      methods: ['GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'DELETE'],
+      credentials: true,
+    });
   });
 });
