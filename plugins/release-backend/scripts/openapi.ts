@@ -48,6 +48,10 @@ import {
   retroApprovalRequestSchema,
   transitionRequestSchema,
   whatShipsRequestSchema,
+  deployedVersionSchema,
+  whatShipsCommitSchema,
+  whatShipsMergeRequestSchema,
+  whatShipsSchema,
 } from '@internal/plugin-release-common';
 
 export const openapiFile = resolve(__dirname, '../openapi.yaml');
@@ -80,6 +84,10 @@ export const generatedComponents: Record<string, ZodTypeAny> = {
   AuditPage: releaseAuditPageSchema,
   AuditVerification: auditVerificationSchema,
   WhatShipsRequest: whatShipsRequestSchema,
+  DeployedVersion: deployedVersionSchema,
+  WhatShipsCommit: whatShipsCommitSchema,
+  WhatShipsMergeRequest: whatShipsMergeRequestSchema,
+  WhatShips: whatShipsSchema,
   IacPreviewRequest: iacPreviewRequestSchema,
   Health: releaseBackendHealthSchema,
   ReleaseIacDiff: releaseIacDiffSchema,

@@ -28,6 +28,7 @@ import {
   type ReleaseBackendHealth,
   type ReleasePage,
   type ReleaseState,
+  type WhatShips,
 } from '@internal/plugin-release-common';
 import {
   readReleaseLayout,
@@ -146,7 +147,7 @@ export async function createRouter(
       layout,
       policy: releases.policy,
     });
-    res.json(await whatShips(body, context));
+    res.json((await whatShips(body, context)) satisfies WhatShips);
   });
 
   addFormRoutes(router, {

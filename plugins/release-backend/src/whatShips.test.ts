@@ -1,4 +1,5 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
+import { whatShipsSchema } from '@internal/plugin-release-common';
 import type { Server } from 'node:http';
 import { sandboxGitlabTokens, seedFacts } from 'sandbox';
 import request from 'supertest';
@@ -70,6 +71,8 @@ describe('POST /what-ships against the sandbox', () => {
     expect(res.body.proposedItems).toEqual([
       expect.objectContaining({ title: FOOTER, app: 'hybris' }),
     ]);
+    // The answer is exactly the documented shape: parsing it drops nothing and refuses nothing.
+    expect(whatShipsSchema.parse(res.body)).toEqual(res.body);
   });
 
   it('flags a DB change and an MR no item lists as mixed in', async () => {

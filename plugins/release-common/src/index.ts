@@ -15,4 +15,5 @@ export * from './status';
 export * from './forms';
 export * from './requests';
 export * from './responses';
+export * from './whatShips';
 export * from './plan';

@@ -1,22 +1,13 @@
-import type { ReleaseApp } from '@internal/plugin-release-common';
+import type {
+  DeployedVersion,
+  ReleaseApp,
+} from '@internal/plugin-release-common';
 import { parse } from 'yaml';
 import type { ArgoCdClient } from '../argocd/ArgoCdClient';
 import type { GitlabClient } from '../gitlab/GitlabClient';
 import { SystemError } from '../http/SystemError';
 import { imageKeysOf, type ReleaseLayout } from '../layout';
 import { iacLiveColour } from '../liveColour';
-
-/** What runs now in one environment, and where that was read. @public */
-export interface DeployedVersion {
-  /** The image tag: a deploy branch (hybris) or a commit (cms, web). */
-  version: string;
-  /** `iac`: the IaC repository's values file; `argocd`: the image Argo CD reports as running. */
-  source: 'iac' | 'argocd';
-  /** The Argo CD app whose image this is (hybris: the live colour's). */
-  argocdApp: string;
-  /** Where the IaC repository keeps it. */
-  iac: { project: string; branch: string; file: string; key: string };
-}
 
 interface ValuesKeyRead {
   argocdApp: string;

@@ -1,6 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import {
   defaultGradePolicy,
+  whatShipsSchema,
   type ReleaseItem,
 } from '@internal/plugin-release-common';
 import { setupServer } from 'msw/node';
@@ -109,6 +110,8 @@ describe('whatShips against the fake GitLab', () => {
     ]);
     // The cms item is another app's; only the hybris item that matched nothing is missing.
     expect(result.missingItems).toEqual([3]);
+    // Parsing drops what the shared schema does not know: nothing may be left undocumented.
+    expect(whatShipsSchema.parse(result)).toEqual(result);
     expect(result).toMatchObject({
       dbUpdate: true,
       minimumGrade: 'D',

@@ -4,9 +4,10 @@ import {
   minimumGrade,
   releaseApps,
   type GradePolicy,
-  type ReleaseApp,
-  type ReleaseGrade,
   type ReleaseItem,
+  type WhatShips,
+  type WhatShipsCommit,
+  type WhatShipsMergeRequest,
 } from '@internal/plugin-release-common';
 import { minimatch } from 'minimatch';
 import type { ArgoCdClient } from '../argocd/ArgoCdClient';
@@ -18,7 +19,7 @@ import type {
 import { mergeRequestCommits } from '../gitlab/commitGraph';
 import type { ReleaseIntegrations } from '../integrations';
 import type { ReleaseLayout } from '../layout';
-import { readDeployedVersion, type DeployedVersion } from './deployed';
+import { readDeployedVersion } from './deployed';
 import { WhatShipsInputError, WhatShipsNotFoundError } from './errors';
 
 /** @public */
@@ -38,80 +39,6 @@ export interface WhatShipsContext {
   argocd?: (environment: string) => ArgoCdClient | undefined;
   layout: ReleaseLayout;
   policy: GradePolicy;
-}
-
-/** One commit between what runs and the candidate. @public */
-export interface WhatShipsCommit {
-  sha: string;
-  shortSha: string;
-  title: string;
-  author: string;
-  authoredDate: string;
-  url: string;
-  /** Paths it changed (a merge commit: against its first parent). */
-  paths: string[];
-  /** iid of the merge request that brought it, the innermost when several did. */
-  mergeRequest?: number;
-  /** A merge commit: what it merges is listed (and flagged) commit by commit. */
-  merge: boolean;
-  /** Index of the release item that covers it. */
-  item?: number;
-  /** Ships without an item covering it (directly or through its merge request). */
-  mixedIn: boolean;
-}
-
-/** One merged merge request between what runs and the candidate. @public */
-export interface WhatShipsMergeRequest {
-  iid: number;
-  title: string;
-  url: string;
-  author?: string;
-  mergedAt?: string;
-  sourceBranch: string;
-  targetBranch: string;
-  /** Paths it changed. */
-  paths: string[];
-  /** Index of the release item that covers it. */
-  item?: number;
-  /** Ships without an item covering it. Never set on a merge request that only carries others. */
-  mixedIn: boolean;
-  /** Change classes its paths fall in, e.g. dbChange. */
-  changeClasses: string[];
-  /** A release merge request (e.g. cms pre-release → master) that only carries these others. */
-  carries: number[];
-}
-
-/** Exactly what a release of one app ships to one environment. @public */
-export interface WhatShips {
-  app: ReleaseApp;
-  environment: string;
-  /** GitLab project of the app's code. */
-  project: string;
-  deployed: DeployedVersion & { sha: string };
-  candidate: { version: string; sha: string };
-  /** The candidate has commits that do not run, and lacks none that do. */
-  newer: boolean;
-  /** Commits in the candidate that do not run. */
-  ahead: number;
-  /** Commits that run and the candidate lacks (they would be rolled back). */
-  behind: number;
-  /** Oldest first. */
-  commits: WhatShipsCommit[];
-  /** Oldest merge first. */
-  mergeRequests: WhatShipsMergeRequest[];
-  /** Every path the shipping commits touch, sorted. */
-  changedPaths: string[];
-  /** Per configured change class, the changed paths that fall in it (empty when none). */
-  changeClasses: Record<string, string[]>;
-  dbUpdate: boolean;
-  /** The lowest grade the grade floors allow for these change classes. */
-  minimumGrade: ReleaseGrade;
-  /** One item per merge request that ships (carriers aside), to pre-fill the form. */
-  proposedItems: ReleaseItem[];
-  /** Indexes of this app's items that nothing shipping matches. */
-  missingItems: number[];
-  /** Things a person should know: versions that differ between Argo CD apps or from the IaC repo. */
-  warnings: string[];
 }
 
 const DB_CHANGE = 'dbChange';

@@ -166,38 +166,132 @@ export const authorRefused: ReleaseApprovals['stages'][number]['you'] = {
   message: 'The author of a release cannot approve it',
 };
 
+/** Where the fixture's IaC repository keeps an app's version in an environment. */
+function deployedAt(
+  app: string,
+  environment: string,
+  version: string,
+  sha: string,
+): WhatShips['deployed'] {
+  return {
+    version,
+    sha,
+    source: 'iac',
+    argocdApp: app === 'hybris' ? 'hybris-blue' : app,
+    iac: {
+      project: `kop/kop-deploy-${environment}`,
+      branch: 'main',
+      file: `${app}/values.yaml`,
+      key: 'image.tag',
+    },
+  };
+}
+
+/** hybris ships the item's MR and an unannounced DB change; any other app ships nothing new. */
 export function whatShipsFixture(
   request: Parameters<ReleaseApi['whatShips']>[0],
 ): WhatShips {
   if (request.app === 'hybris') {
+    const mrs = 'https://gitlab.example.com/kop/hybris/-/merge_requests';
     return {
       app: 'hybris',
       environment: request.environment,
       project: 'kop/hybris',
-      deployed: { version: 'deploy-2026-11-18' },
-      candidate: { version: request.candidate },
+      deployed: deployedAt(
+        'hybris',
+        request.environment,
+        'deploy-2026-11-18',
+        'b'.repeat(40),
+      ),
+      candidate: { version: request.candidate, sha: 'a'.repeat(40) },
+      newer: true,
+      ahead: 2,
+      behind: 0,
+      commits: [
+        {
+          sha: 'c1'.repeat(20),
+          shortSha: 'c1c1c1c1',
+          title: '[HYBRIS] 푸터 대표이사 성명 변경',
+          author: 'Kim Minjun',
+          authoredDate: '2026-11-20T01:00:00.000Z',
+          url: 'https://gitlab.example.com/kop/hybris/-/commit/c1c1c1c1',
+          paths: ['storefront/footer.jsp'],
+          mergeRequest: 41,
+          merge: false,
+          item: 0,
+          mixedIn: false,
+        },
+        {
+          sha: 'c2'.repeat(20),
+          shortSha: 'c2c2c2c2',
+          title: 'Add loyalty tier to Customer',
+          author: 'Lee Seoyeon',
+          authoredDate: '2026-11-21T01:00:00.000Z',
+          url: 'https://gitlab.example.com/kop/hybris/-/commit/c2c2c2c2',
+          paths: ['core/resources/core-items.xml'],
+          mergeRequest: 44,
+          merge: false,
+          mixedIn: true,
+        },
+      ],
       mergeRequests: [
         {
           iid: 41,
           title: '푸터 대표이사 성명 변경',
-          url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/41',
+          url: `${mrs}/41`,
+          author: 'kim.minjun',
+          mergedAt: '2026-11-20T02:00:00.000Z',
+          sourceBranch: 'feature/footer-ceo-name',
+          targetBranch: 'master',
+          paths: ['storefront/footer.jsp'],
           item: 0,
           mixedIn: false,
           changeClasses: [],
+          carries: [],
         },
         {
           iid: 44,
           title: 'Add loyalty tier to Customer',
-          url: 'https://gitlab.example.com/kop/hybris/-/merge_requests/44',
+          url: `${mrs}/44`,
+          author: 'lee.seoyeon',
+          mergedAt: '2026-11-21T02:00:00.000Z',
+          sourceBranch: 'feature/loyalty-tier',
+          targetBranch: 'master',
+          paths: ['core/resources/core-items.xml'],
           mixedIn: true,
           changeClasses: ['dbChange'],
+          carries: [],
         },
       ],
-      changeClasses: { dbChange: ['core/resources/core-items.xml'] },
+      changedPaths: ['core/resources/core-items.xml', 'storefront/footer.jsp'],
+      changeClasses: {
+        dbChange: ['core/resources/core-items.xml'],
+        infraChange: [],
+      },
       dbUpdate: true,
       minimumGrade: 'D',
-      newer: true,
-      proposedItems: [],
+      proposedItems: [
+        {
+          title: '[HYBRIS] 푸터 대표이사 성명 변경',
+          app: 'hybris',
+          source: {
+            type: 'mr',
+            project: 'kop/hybris',
+            iid: 41,
+            url: `${mrs}/41`,
+          },
+        },
+        {
+          title: '[HYBRIS] Add loyalty tier to Customer',
+          app: 'hybris',
+          source: {
+            type: 'mr',
+            project: 'kop/hybris',
+            iid: 44,
+            url: `${mrs}/44`,
+          },
+        },
+      ],
       missingItems: [],
       warnings: [],
     };
@@ -206,12 +300,22 @@ export function whatShipsFixture(
     app: request.app,
     environment: request.environment,
     project: `kop/${request.app}`,
-    deployed: { version: request.candidate },
-    candidate: { version: request.candidate },
-    mergeRequests: [],
-    changeClasses: {},
-    dbUpdate: false,
+    deployed: deployedAt(
+      request.app,
+      request.environment,
+      request.candidate,
+      'd'.repeat(40),
+    ),
+    candidate: { version: request.candidate, sha: 'd'.repeat(40) },
     newer: false,
+    ahead: 0,
+    behind: 0,
+    commits: [],
+    mergeRequests: [],
+    changedPaths: [],
+    changeClasses: { dbChange: [], infraChange: [] },
+    dbUpdate: false,
+    minimumGrade: 'A',
     proposedItems: [],
     missingItems: [0],
     warnings: [],

@@ -18,9 +18,7 @@ import type {
   ReleaseAuditRecord,
   ReleaseBackendHealth,
   ReleaseDecision,
-  ReleaseGrade,
   ReleaseIacDiff,
-  ReleaseItem,
   ReleaseLinksOut,
   ReleaseNotes,
   ReleasePage,
@@ -28,6 +26,7 @@ import type {
   ReleaseState,
   ReleaseStatus,
   RetroApprovalRequest,
+  WhatShips,
   WhatShipsRequestBody,
 } from '@internal/plugin-release-common';
 import {
@@ -50,46 +49,10 @@ export type {
   ReleaseDecision,
   ReleaseIacDiff,
   ReleasePreview,
+  WhatShips,
+  WhatShipsCommit,
+  WhatShipsMergeRequest,
 } from '@internal/plugin-release-common';
-
-/** One merged MR between what runs and the candidate. @public */
-export interface ShippingMergeRequest {
-  iid: number;
-  title: string;
-  url?: string;
-  author?: string;
-  paths?: string[];
-  /** Index of the release item it belongs to. */
-  item?: number;
-  /** Ships without being one of the release's items. */
-  mixedIn: boolean;
-  changeClasses: string[];
-}
-
-/** What one app's release ships. @public */
-export interface WhatShips {
-  app: ReleaseApp;
-  environment: string;
-  /** GitLab project of the app's code. */
-  project?: string;
-  deployed?: { version: string };
-  candidate?: { version: string; sha?: string };
-  mergeRequests: ShippingMergeRequest[];
-  commits?: Array<{ sha: string; title: string; mixedIn?: boolean }>;
-  changeClasses: Record<string, string[]>;
-  dbUpdate: boolean;
-  minimumGrade?: ReleaseGrade;
-  /** The candidate is ahead of what runs. */
-  newer: boolean;
-  /** Commits that run and the candidate lacks: what a rollback takes out. */
-  behind?: number;
-  /** Commits the candidate has that do not run. */
-  ahead?: number;
-  proposedItems: ReleaseItem[];
-  /** Indexes of the given items that nothing shipping matches. */
-  missingItems?: number[];
-  warnings?: string[];
-}
 
 /**
  * The release backend as the front end sees it.

@@ -71,12 +71,9 @@ function summarize(
 /** The items to start from: one per MR, or for a version going back, the rollback itself. */
 function proposedItemsOf(s: WhatShips): ReleaseItem[] {
   if (s.proposedItems.length > 0 || s.newer) return s.proposedItems;
-  if (!s.project || !s.candidate?.sha) return [];
   return [
     {
-      title: `[ROLLBACK] ${s.app} ${s.deployed?.version ?? '?'} → ${
-        s.candidate.version
-      }`,
+      title: `[ROLLBACK] ${s.app} ${s.deployed.version} → ${s.candidate.version}`,
       app: s.app,
       source: { type: 'commit', project: s.project, sha: s.candidate.sha },
     },
@@ -155,8 +152,8 @@ export const ReleaseChangesField = (
           <Typography variant="subtitle1">
             {t('fields.changes.appHeading', {
               app: s.app,
-              from: s.deployed?.version ?? '?',
-              to: s.candidate?.version ?? '?',
+              from: s.deployed.version,
+              to: s.candidate.version,
             })}
           </Typography>
           {!s.newer && (

@@ -59,8 +59,8 @@ const AppShips = (props: {
       <Typography variant="subtitle1">
         {t('releasePage.ships.heading', {
           app: app.app,
-          from: ships.deployed?.version ?? '?',
-          to: ships.candidate?.version ?? app.version,
+          from: ships.deployed.version,
+          to: ships.candidate.version,
         })}
       </Typography>
       {!ships.newer && (
@@ -128,14 +128,14 @@ const AppShips = (props: {
           ))}
         </Box>
       ))}
-      {(ships.missingItems ?? [])
+      {ships.missingItems
         .filter(i => items[i])
         .map(i => (
           <Typography key={i} variant="body2" color="error">
             {t('releasePage.ships.missingItem', { title: items[i].title })}
           </Typography>
         ))}
-      {(ships.warnings ?? []).map(w => (
+      {ships.warnings.map(w => (
         <Typography key={w} variant="body2" color="textSecondary">
           {w}
         </Typography>
