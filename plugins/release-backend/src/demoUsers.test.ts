@@ -1,4 +1,5 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
+import { demoUsersSchema } from '@internal/plugin-release-common';
 import request from 'supertest';
 import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
 
@@ -17,6 +18,8 @@ describe('demo users', () => {
       .set('authorization', mockCredentials.none.header());
     expect(res.status).toBe(200);
     expect(res.body.items).toHaveLength(13);
+    // Exactly the documented shape: parsing drops nothing and refuses nothing.
+    expect(demoUsersSchema.parse(res.body)).toEqual(res.body);
     expect(res.body.items.find((u: any) => u.name === 'choi.yuna')).toEqual({
       ref: 'user:default/choi.yuna',
       name: 'choi.yuna',

@@ -1,6 +1,10 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { releaseSignalChannel } from '@internal/plugin-release-common';
+import {
+  gradePolicySchema,
+  releaseNotesSchema,
+  releaseSignalChannel,
+} from '@internal/plugin-release-common';
 import { GitlabClient, JenkinsClient } from '@internal/plugin-release-node';
 import { sandboxGitlabTokens, seedFacts } from 'sandbox';
 import request from 'supertest';
@@ -284,6 +288,7 @@ describe('release API', () => {
       '- 배포등급: B(낮음)',
       '- DB 업데이트 여부: N',
     ]);
+    expect(releaseNotesSchema.parse(notes.body)).toEqual(notes.body);
     const verify = await request(server)
       .get('/api/release/audit/verify')
       .set('authorization', as('kim.minjun'));
@@ -520,6 +525,8 @@ describe('release API', () => {
       approve: ['pl'],
       authorIsApprover: 'team-lead',
     });
+    // Exactly the documented shape: parsing drops nothing and refuses nothing.
+    expect(gradePolicySchema.parse(res.body)).toEqual(res.body);
   });
   it('links a release out to Argo CD, GitLab and Grafana from config alone, and answers 404 for an unknown release', async () => {
     const { server } = await start({

@@ -23,11 +23,15 @@ import {
   retroApprovalRequestSchema,
   transitionRequestSchema,
   whatShipsRequestSchema,
+  type DemoUsers,
+  type GradePolicy,
   type PendingApprovals,
   type ReleaseApprovals,
   type ReleaseBackendHealth,
+  type ReleaseNotes,
   type ReleasePage,
   type ReleaseState,
+  type SetupCheckResult,
   type WhatShips,
 } from '@internal/plugin-release-common';
 import {
@@ -129,13 +133,15 @@ export async function createRouter(
     if (!isDemoSignInEnabled(config)) {
       throw new NotFoundError('Demo sign-in is not enabled');
     }
-    res.json({ items: await listDemoUsers({ catalog, auth }) });
+    res.json({
+      items: await listDemoUsers({ catalog, auth }),
+    } satisfies DemoUsers);
   });
 
   const setupCheck = createSetupCheck({ integrations, config });
   router.get('/setup-check', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user'] });
-    res.json(await setupCheck());
+    res.json((await setupCheck()) satisfies SetupCheckResult);
   });
 
   const layout = readReleaseLayout(config);
@@ -163,7 +169,7 @@ export async function createRouter(
 
   router.get('/policy', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    res.json(releases.policy);
+    res.json(releases.policy satisfies GradePolicy);
   });
 
   router.get('/releases', async (req, res) => {
@@ -236,7 +242,7 @@ export async function createRouter(
     res.json(
       renderReleaseNotes(release, releases.policy, {
         portalUrl: config.getString('app.baseUrl'),
-      }),
+      }) satisfies ReleaseNotes,
     );
   });
 

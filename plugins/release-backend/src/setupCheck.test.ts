@@ -3,6 +3,7 @@ import {
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { setupCheckResultSchema } from '@internal/plugin-release-common';
 import {
   ReleaseIntegrations,
   releaseIntegrationsServiceRef,
@@ -104,6 +105,8 @@ describe('GET /setup-check', () => {
       expect.objectContaining({ key: 'prometheus', ok: true }),
       expect.objectContaining({ key: 'hybris', ok: true }),
     ]);
+    // Exactly the documented shape: parsing drops nothing and refuses nothing.
+    expect(setupCheckResultSchema.parse(res.body)).toEqual(res.body);
   });
 
   it('turns only the failing system red, with what to fix', async () => {

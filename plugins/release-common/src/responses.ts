@@ -1,6 +1,20 @@
 import { z } from 'zod';
-import type { ApprovalCheck, ApprovalRequirement } from './policy';
-import { approvalStageSchema, releaseAppSchema, releaseSchema } from './model';
+import type { ReleaseNotes } from './notes';
+import {
+  releaseGrades,
+  type ApprovalCheck,
+  type ApprovalRequirement,
+  type GradePolicy,
+  type GradeRule,
+  type ReleaseGrade,
+  type ReleaseWindow,
+} from './policy';
+import {
+  approvalStageSchema,
+  releaseAppSchema,
+  releaseGradeSchema,
+  releaseSchema,
+} from './model';
 
 /*
  * What the release API answers besides a release, defined once: the backend and the front end
@@ -152,6 +166,15 @@ export const releaseIacDiffSchema = z.object({
 /** @public */
 export type ReleaseIacDiff = z.infer<typeof releaseIacDiffSchema>;
 
+/** A release's notes in their three forms (GET /releases/:id/notes). @public */
+export const releaseNotesSchema = z.object({
+  announcement: z
+    .string()
+    .describe("The shared-room announcement, in the team's exact format"),
+  asana: z.string().describe('The Asana task body'),
+  commitMessage: z.string().describe('The IaC commit message'),
+});
+
 /** The review page's view of a release that is not stored yet (POST /preview). @public */
 export const releasePreviewSchema = z.object({
   release: releaseSchema,
@@ -160,11 +183,7 @@ export const releasePreviewSchema = z.object({
     .describe(
       'With an environment: the IaC diff the release ends with there, or why it cannot be shown',
     ),
-  notes: z.object({
-    announcement: z.string(),
-    asana: z.string(),
-    commitMessage: z.string(),
-  }),
+  notes: releaseNotesSchema,
   approvals: z.array(
     approvalRequirementSchema.and(
       z.object({
@@ -215,10 +234,150 @@ export const iacPreviewSchema = z.object({
 /** @public */
 export type IacPreview = z.infer<typeof iacPreviewSchema>;
 
+/** One grade of the policy: who approves it, and who is told. @public */
+export const gradeRuleSchema = z.object({
+  label: z.string().describe("The risk label in the team's words, e.g. 낮음"),
+  labelEn: z.string().describe('The same in English, e.g. low'),
+  criteria: z.string().describe("The seed's criteria for the grade"),
+  approve: z
+    .array(z.string())
+    .describe('Roles that must each approve before deploying'),
+  authorIsApprover: z
+    .string()
+    .optional()
+    .describe(
+      'When the author holds one of the approve roles, that approval goes to this role instead',
+    ),
+  approveAfter: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Roles that must approve after deploying (grade E: act first, report after)',
+    ),
+  share: z.string().describe('Who is told: a key of release.notify.slack'),
+});
+
+/** When releases may go out. @public */
+export const releaseWindowSchema = z.object({
+  days: z.array(z.enum(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])),
+  from: z.string().describe('HH:MM, inclusive'),
+  to: z.string().describe('HH:MM, exclusive'),
+  tz: z.string().describe('IANA time zone of from/to and of the holidays'),
+});
+
+/** The grade policy in force (GET /policy). @public */
+export const gradePolicySchema = z.object({
+  // Every grade has a rule: an object, since z.record over an enum would make each one optional.
+  grades: z.object(
+    Object.fromEntries(releaseGrades.map(g => [g, gradeRuleSchema])) as Record<
+      ReleaseGrade,
+      typeof gradeRuleSchema
+    >,
+  ),
+  signoff: z.object({ approve: z.array(z.string()) }),
+  roles: z.record(
+    z.object({
+      group: z
+        .string()
+        .describe('The catalog group whose members hold the role'),
+      scope: z
+        .enum(['service', 'any'])
+        .describe(
+          "service: only members of a team that owns one of the release's apps may act in it",
+        ),
+    }),
+  ),
+  gradeFloors: z
+    .array(z.object({ when: z.string(), min: releaseGradeSchema }))
+    .describe('A change of class `when` needs at least grade `min`'),
+  windows: z.array(releaseWindowSchema),
+  holidays: z
+    .array(z.string())
+    .describe('YYYY-MM-DD dates on which no release window is open'),
+  windowOverride: z
+    .array(z.string())
+    .describe('Roles that may release outside the windows, with a reason'),
+});
+
+/** One person the local sign-in page offers. @public */
+export const demoUserSchema = z.object({
+  ref: z.string().describe('User entity ref'),
+  name: z.string(),
+  displayName: z.string(),
+  email: z.string().optional(),
+  roles: z.array(z.string()).describe('The release roles the person holds'),
+  teams: z.array(z.string()),
+});
+
+/** @public */
+export type DemoUser = z.infer<typeof demoUserSchema>;
+
+/** The people the local sign-in page offers (GET /demo-users). @public */
+export const demoUsersSchema = z.object({ items: z.array(demoUserSchema) });
+
+/** @public */
+export type DemoUsers = z.infer<typeof demoUsersSchema>;
+
+/** The systems the portal drives; prometheus and hybris are read by the post-deploy gate. @public */
+export const releaseSystemSchema = z.enum([
+  'argocd',
+  'gitlab',
+  'jenkins',
+  'asana',
+  'slack',
+  'prometheus',
+  'hybris',
+]);
+
+/** @public */
+export type ReleaseSystem = z.infer<typeof releaseSystemSchema>;
+
+/** One line of a system's check: what was looked at, whether it is right, what to fix. @public */
+export const systemCheckSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z
+    .string()
+    .describe('What was found, and for a failed check what to fix'),
+});
+
+/** @public */
+export type SystemCheck = z.infer<typeof systemCheckSchema>;
+
+/** A system's whole check. @public */
+export const systemCheckReportSchema = z.object({
+  system: z.string().describe('Human name, e.g. Argo CD'),
+  key: releaseSystemSchema,
+  configured: z.boolean(),
+  ok: z.boolean(),
+  checks: z.array(systemCheckSchema),
+});
+
+/** @public */
+export type SystemCheckReport = z.infer<typeof systemCheckReportSchema>;
+
+/** Whether each system the portal drives answers and lets it act (GET /setup-check). @public */
+export const setupCheckResultSchema = z.object({
+  ok: z
+    .boolean()
+    .describe(
+      'Every configured system answers and can do what the portal needs',
+    ),
+  checkedAt: z.string().datetime(),
+  systems: z.array(systemCheckReportSchema),
+});
+
+/** @public */
+export type SetupCheckResult = z.infer<typeof setupCheckResultSchema>;
+
 /** Fails to compile when the policy's own types and these schemas drift apart. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const agrees: [
   Same<z.infer<typeof approvalRequirementSchema>, ApprovalRequirement>,
   Same<z.infer<typeof approvalCheckSchema>, ApprovalCheck>,
-] = [true, true];
+  Same<z.infer<typeof releaseNotesSchema>, ReleaseNotes>,
+  Same<z.infer<typeof gradeRuleSchema>, GradeRule>,
+  Same<z.infer<typeof releaseWindowSchema>, ReleaseWindow>,
+  Same<z.infer<typeof gradePolicySchema>, GradePolicy>,
+] = [true, true, true, true, true, true];
 void agrees;

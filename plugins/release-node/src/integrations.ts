@@ -5,6 +5,11 @@ import {
   type LoggerService,
   type RootConfigService,
 } from '@backstage/backend-plugin-api';
+import type {
+  ReleaseSystem,
+  SystemCheck,
+  SystemCheckReport,
+} from '@internal/plugin-release-common';
 import { ArgoCdClients } from './argocd/clients';
 import { AsanaClient } from './asana/AsanaClient';
 import { GitlabClient } from './gitlab/GitlabClient';
@@ -13,37 +18,12 @@ import { JenkinsClient } from './jenkins/JenkinsClient';
 import { PrometheusClient } from './prometheus/PrometheusClient';
 import { SlackClient } from './slack/SlackClient';
 
-/**
- * The systems the portal drives; `prometheus` and `hybris` are read by the post-deploy gate.
- *
- * @public
- */
-export type ReleaseSystem =
-  | 'argocd'
-  | 'gitlab'
-  | 'jenkins'
-  | 'asana'
-  | 'slack'
-  | 'prometheus'
-  | 'hybris';
-
-/** One line of a system's check: what was looked at, whether it is right, what to fix. @public */
-export interface SystemCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-/** A system's whole check. @public */
-export interface SystemCheckReport {
-  /** Human name, e.g. "Argo CD". */
-  system: string;
-  /** The config key, e.g. argocd. */
-  key: ReleaseSystem;
-  configured: boolean;
-  ok: boolean;
-  checks: SystemCheck[];
-}
+// Defined in release-common with the setup-check answer; offered here beside the clients that report them.
+export type {
+  ReleaseSystem,
+  SystemCheck,
+  SystemCheckReport,
+} from '@internal/plugin-release-common';
 
 interface Checkable {
   check(): Promise<{ ok: boolean; checks: SystemCheck[] }>;

@@ -2,17 +2,8 @@ import type { Config } from '@backstage/config';
 import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
+import type { DemoUser } from '@internal/plugin-release-common';
 import { memberOfRefs } from './doors';
-
-/** One person the local sign-in page offers. */
-export interface DemoUser {
-  ref: string;
-  name: string;
-  displayName: string;
-  email?: string;
-  roles: string[];
-  teams: string[];
-}
 
 /** The demo sign-in exists only locally: never when auth.environment is production. */
 export function isDemoSignInEnabled(config: Config): boolean {

@@ -1,17 +1,9 @@
 import type { Config } from '@backstage/config';
+import type { SetupCheckResult } from '@internal/plugin-release-common';
 import {
   redactSecrets,
   type ReleaseIntegrations,
-  type SystemCheckReport,
 } from '@internal/plugin-release-node';
-
-/** The answer of `GET /setup-check`. */
-export interface SetupCheckAnswer {
-  /** Every configured system answers and can do what the portal needs. */
-  ok: boolean;
-  checkedAt: string;
-  systems: SystemCheckReport[];
-}
 
 /** Per system, unless `release.setupCheck.timeoutSeconds` says otherwise. */
 export const DEFAULT_SETUP_CHECK_TIMEOUT_SECONDS = 10;
@@ -51,7 +43,7 @@ export interface SetupCheckOptions {
  */
 export async function runSetupCheck(
   options: SetupCheckOptions,
-): Promise<SetupCheckAnswer> {
+): Promise<SetupCheckResult> {
   const { integrations, config } = options;
   const timeoutSeconds =
     config.getOptionalNumber('release.setupCheck.timeoutSeconds') ??
@@ -79,8 +71,8 @@ export async function runSetupCheck(
 /** `runSetupCheck` that lets callers arriving while a check runs share it, so reloads do not pile up calls. */
 export function createSetupCheck(
   options: SetupCheckOptions,
-): () => Promise<SetupCheckAnswer> {
-  let running: Promise<SetupCheckAnswer> | undefined;
+): () => Promise<SetupCheckResult> {
+  let running: Promise<SetupCheckResult> | undefined;
   return () => {
     running ??= runSetupCheck(options).finally(() => {
       running = undefined;

@@ -26,17 +26,16 @@ import type {
   ReleaseState,
   ReleaseStatus,
   RetroApprovalRequest,
+  SetupCheckResult,
   WhatShips,
   WhatShipsRequestBody,
 } from '@internal/plugin-release-common';
-import {
-  followStatusStream,
-  type SetupCheckResult,
-  type StatusStreamHandlers,
-} from './status';
+import { followStatusStream, type StatusStreamHandlers } from './status';
 
 export type {
   CandidateList,
+  DemoUser,
+  DemoUsers,
   IacEditTargets,
   IacPreview,
   IacPreviewRequest,
@@ -49,6 +48,9 @@ export type {
   ReleaseDecision,
   ReleaseIacDiff,
   ReleasePreview,
+  SetupCheckResult,
+  SystemCheck,
+  SystemCheckReport,
   WhatShips,
   WhatShipsCommit,
   WhatShipsMergeRequest,

@@ -1,7 +1,2 @@
 export * from './ReleaseApi';
-export type {
-  SetupCheckItem,
-  SetupCheckResult,
-  SetupCheckSystem,
-  StatusStreamHandlers,
-} from './status';
+export type { StatusStreamHandlers } from './status';

@@ -8,30 +8,6 @@ export interface StatusStreamHandlers {
   onError?(error: Error): void;
 }
 
-/** One check of one system by `GET /setup-check`. @public */
-export interface SetupCheckItem {
-  name: string;
-  ok: boolean;
-  /** What was found, and for a failed check what to fix. */
-  detail: string;
-}
-
-/** @public */
-export interface SetupCheckSystem {
-  system: string;
-  key: string;
-  configured: boolean;
-  ok: boolean;
-  checks: SetupCheckItem[];
-}
-
-/** The answer of `GET /setup-check`. @public */
-export interface SetupCheckResult {
-  ok: boolean;
-  checkedAt: string;
-  systems: SetupCheckSystem[];
-}
-
 /** One server-sent event. */
 export interface ServerSentEvent {
   event: string;

@@ -22,19 +22,11 @@ import CardContent from '@material-ui/core/CardContent';
 import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
+import type { DemoUsers } from '@internal/plugin-release';
 import useAsync from 'react-use/esm/useAsync';
 import { signInTranslationRef } from './translation';
 
 const STORAGE_KEY = 'kop-release-portal/demo-user';
-
-interface DemoUser {
-  ref: string;
-  name: string;
-  displayName: string;
-  email?: string;
-  roles: string[];
-  teams: string[];
-}
 
 function signOutClearing(identity: IdentityApi): IdentityApi {
   return {
@@ -58,7 +50,7 @@ const UserPicker = (props: {
     const base = await discoveryApi.getBaseUrl('release');
     const res = await fetch(`${base}/demo-users`);
     if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-    return ((await res.json()) as { items: DemoUser[] }).items;
+    return ((await res.json()) as DemoUsers).items;
   }, [discoveryApi]);
 
   return (

@@ -18,7 +18,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
   releaseApiRef,
   type SetupCheckResult,
-  type SetupCheckSystem,
+  type SystemCheckReport,
 } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
@@ -39,7 +39,7 @@ const useStyles = makeStyles(theme => ({
   detail: { whiteSpace: 'pre-wrap', wordBreak: 'break-word' },
 }));
 
-function SystemReport(props: { system: SetupCheckSystem }) {
+function SystemReport(props: { system: SystemCheckReport }) {
   const { system } = props;
   const classes = useStyles();
   const { t } = useTranslationRef(releaseTranslationRef);
