@@ -62,6 +62,13 @@ import {
   gradeRuleSchema,
   releaseWindowSchema,
   gradePolicySchema,
+  releaseStatusOperationSchema,
+  releaseStatusArgoAppSchema,
+  releaseStatusPointSchema,
+  releaseStatusColourSchema,
+  releaseStatusAppSchema,
+  releaseStatusEnvironmentSchema,
+  releaseStatusSchema,
 } from '@internal/plugin-release-common';
 
 export const openapiFile = resolve(__dirname, '../openapi.yaml');
@@ -109,6 +116,13 @@ export const generatedComponents: Record<string, ZodTypeAny> = {
   GradeRule: gradeRuleSchema,
   ReleaseWindow: releaseWindowSchema,
   GradePolicy: gradePolicySchema,
+  ReleaseStatusOperation: releaseStatusOperationSchema,
+  ReleaseStatusArgoApp: releaseStatusArgoAppSchema,
+  ReleaseStatusPoint: releaseStatusPointSchema,
+  ReleaseStatusColour: releaseStatusColourSchema,
+  ReleaseStatusApp: releaseStatusAppSchema,
+  ReleaseStatusEnvironment: releaseStatusEnvironmentSchema,
+  ReleaseStatus: releaseStatusSchema,
   Health: releaseBackendHealthSchema,
   ReleaseIacDiff: releaseIacDiffSchema,
   ReleasePreview: releasePreviewSchema,

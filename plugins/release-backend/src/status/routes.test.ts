@@ -1,6 +1,9 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import type { ReleaseStatus } from '@internal/plugin-release-common';
+import {
+  releaseStatusSchema,
+  type ReleaseStatus,
+} from '@internal/plugin-release-common';
 import { readReleaseLayout } from '@internal/plugin-release-node';
 import express, {
   type NextFunction,
@@ -74,7 +77,9 @@ describe('GET /status and /status/stream in the release backend, against the san
       .set('authorization', as('kim.minjun'));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    const status = res.body as ReleaseStatus;
+    // Exactly the documented shape: parsing drops nothing and refuses nothing.
+    const status = releaseStatusSchema.parse(res.body);
+    expect(status).toEqual(res.body);
     expect(
       status.environments.map(e => [e.name, e.apps.map(a => a.app)]),
     ).toEqual([
