@@ -1,7 +1,10 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { mockApis } from '@backstage/frontend-test-utils';
+import { appLanguageApiRef } from '@backstage/core-plugin-api/alpha';
 import type { Release } from '@internal/plugin-release-common';
 import { releaseApiRef, type ReleaseApi } from '../api';
+import { createFormatters } from '../components/formatters';
 import { releaseFixture } from '../__testUtils__/releaseFixtures';
 import {
   RollbackTargetField,
@@ -54,12 +57,22 @@ function fakeApi(pages: Record<string, { items: Release[]; next?: string }>) {
 /** Renders the field the way rjsf does: each onChange comes back as the new formData. */
 async function renderField(
   api: ReleaseApi,
-  props: { formData?: ReleaseVersionsValue; uiSchema?: object } = {},
+  props: {
+    formData?: ReleaseVersionsValue;
+    uiSchema?: object;
+    language?: ReturnType<typeof mockApis.appLanguage>;
+  } = {},
 ) {
   const values: ReleaseVersionsValue[] = [];
   let rerender: (ui: JSX.Element) => void = () => {};
+  const apis = props.language
+    ? ([
+        [releaseApiRef, api],
+        [appLanguageApiRef, props.language],
+      ] as const)
+    : ([[releaseApiRef, api]] as const);
   const view = (formData?: ReleaseVersionsValue) => (
-    <TestApiProvider apis={[[releaseApiRef, api]]}>
+    <TestApiProvider apis={apis}>
       <RollbackTargetField
         {...fieldProps({
           formData,
@@ -103,6 +116,37 @@ describe('RollbackTargetField', () => {
     expect(
       screen.getByText('Pick a release and at least one of its apps.'),
     ).toBeInTheDocument();
+  });
+
+  it('writes when each release was created in the language chosen in Settings, and follows a change', async () => {
+    const language = mockApis.appLanguage({
+      defaultLanguage: 'ko',
+      availableLanguages: ['en', 'ko'],
+    });
+    const { api } = fakeApi({ all: { items: [lastWeek] } });
+    await renderField(api, {
+      formData: { environment: 'beta', apps: [] },
+      language,
+    });
+    const radio = await screen.findByRole('radio', {
+      name: /2026\.11\.18 hybris, cms/,
+    });
+    const label = () => radio.closest('label')?.textContent ?? '';
+    const inKorean = createFormatters('ko-KR').formatDateTime(
+      lastWeek.createdAt,
+    );
+    expect(inKorean).toMatch(
+      /^2026\. 11\. 1[789]\. (오전|오후) \d{1,2}:\d{2}$/,
+    );
+    expect(label()).toContain(` · ${inKorean}`);
+
+    act(() => language.setLanguage('en'));
+    const inEnglish = createFormatters('en-GB').formatDateTime(
+      lastWeek.createdAt,
+    );
+    expect(inEnglish).toMatch(/^1[789] Nov 2026, \d{2}:\d{2}$/);
+    expect(label()).toContain(` · ${inEnglish}`);
+    expect(label()).not.toContain(inKorean);
   });
 
   it("takes the picked release's versions, and leaves out an app the user unticks", async () => {

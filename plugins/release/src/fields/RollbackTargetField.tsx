@@ -20,6 +20,7 @@ import {
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { releaseApiRef } from '../api';
+import { useFormatters } from '../components/formatters';
 import { releaseTranslationRef } from '../translation';
 import { ChoiceField, FieldFrame } from './FieldFrame';
 import type { ReleaseVersionsValue } from './draft';
@@ -80,6 +81,7 @@ export const RollbackTargetField = (
   const { formData, onChange, uiSchema, rawErrors, disabled } = props;
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
+  const { formatDateTime } = useFormatters();
   const options = (uiSchema?.['ui:options'] ?? {}) as RollbackTargetOptions;
   const environments = options.environments ?? ['beta', 'prod'];
   const limit = options.limit ?? 20;
@@ -211,7 +213,7 @@ export const RollbackTargetField = (
                   {t('fields.rollback.releaseLabel', {
                     title: r.title,
                     state: t(`state.${r.state}`),
-                    created: new Date(r.createdAt).toLocaleString(),
+                    created: formatDateTime(r.createdAt),
                   })}
                 </Typography>
                 <Typography
