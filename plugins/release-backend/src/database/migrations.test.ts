@@ -15,6 +15,8 @@ describe.each(databaseIds)('release migrations on %s', databaseId => {
     await migrateUp(knex);
     expect(await knex.schema.hasTable('releases')).toBe(true);
     expect(await knex.schema.hasTable('release_audit')).toBe(true);
+    expect(await knex.schema.hasTable('deploy_runs')).toBe(true);
+    expect(await knex.schema.hasTable('deploy_steps')).toBe(true);
 
     await migrateDownAll(knex);
     for (const table of [
@@ -23,6 +25,8 @@ describe.each(databaseIds)('release migrations on %s', databaseId => {
       'release_approvals',
       'release_audit',
       'release_audit_head',
+      'deploy_runs',
+      'deploy_steps',
     ]) {
       expect([table, await knex.schema.hasTable(table)]).toEqual([
         table,
@@ -34,6 +38,23 @@ describe.each(databaseIds)('release migrations on %s', databaseId => {
     expect(await knex.schema.hasTable('release_audit')).toBe(true);
     const [head] = await knex('release_audit_head').select();
     expect(Number(head.seq)).toBe(0);
+    for (const [table, columns] of [
+      [
+        'deploy_runs',
+        ['id', 'release_id', 'environment', 'kind', 'plan', 'fingerprint']
+          .concat(['state', 'started_by', 'lease_owner', 'lease_expires_at'])
+          .concat(['wake_at', 'revision', 'created_at', 'updated_at']),
+      ],
+      [
+        'deploy_steps',
+        ['run_id', 'index', 'step_id', 'kind', 'state', 'outputs', 'attempts']
+          .concat(['last_error', 'waiting_reason', 'readings', 'wake_at'])
+          .concat(['started_at', 'finished_at']),
+      ],
+    ] as const) {
+      const info = await knex(table).columnInfo();
+      expect([table, columns.filter(c => !(c in info))]).toEqual([table, []]);
+    }
   });
 
   it('make the database itself refuse to change or remove audit rows', async () => {
