@@ -65,14 +65,14 @@ async function renderField(
 ) {
   const values: ReleaseVersionsValue[] = [];
   let rerender: (ui: JSX.Element) => void = () => {};
-  const apis = props.language
-    ? ([
-        [releaseApiRef, api],
-        [appLanguageApiRef, props.language],
-      ] as const)
-    : ([[releaseApiRef, api]] as const);
+  const language = props.language ?? mockApis.appLanguage();
   const view = (formData?: ReleaseVersionsValue) => (
-    <TestApiProvider apis={apis}>
+    <TestApiProvider
+      apis={[
+        [releaseApiRef, api],
+        [appLanguageApiRef, language],
+      ]}
+    >
       <RollbackTargetField
         {...fieldProps({
           formData,
