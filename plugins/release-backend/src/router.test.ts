@@ -1,6 +1,7 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  describeWindowOpening,
   gradePolicySchema,
   releaseNotesSchema,
   releaseSignalChannel,
@@ -322,6 +323,79 @@ describe('release API', () => {
       .set('authorization', as('park.jihoon'))
       .send({ to: 'prepared' });
     expect(move.status).toBe(403);
+  });
+
+  it('refuses a deploy outside the release windows with the next opening in the error body', async () => {
+    // Open only on the weekday two days from today in Seoul, so now is outside whenever the test runs.
+    const [y, m, d] = new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Asia/Seoul',
+    })
+      .format(new Date())
+      .split('-')
+      .map(Number);
+    const opensAt = new Date(Date.UTC(y, m - 1, d + 2, 1)); // 10:00 in Seoul
+    const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][
+      opensAt.getUTCDay()
+    ];
+    const { server } = await start({
+      config: {
+        ...alwaysOpen,
+        release: {
+          windows: [
+            { days: [day], from: '10:00', to: '17:00', tz: 'Asia/Seoul' },
+          ],
+        },
+      },
+    });
+    const id = (
+      await request(server)
+        .post('/api/release/releases')
+        .set('authorization', as('kim.minjun'))
+        .send(body)
+        .expect(201)
+    ).body.id;
+    await request(server)
+      .post(`/api/release/releases/${id}/request-approval`)
+      .set('authorization', as('kim.minjun'))
+      .expect(200);
+    await request(server)
+      .post(`/api/release/releases/${id}/approvals`)
+      .set('authorization', as('choi.yuna'))
+      .send({ decision: 'approve' })
+      .expect(200);
+    const nextWindow = {
+      opensAt: opensAt.toISOString(),
+      closesAt: new Date(opensAt.getTime() + 7 * 3600_000).toISOString(),
+      tz: 'Asia/Seoul',
+    };
+
+    const refused = await request(server)
+      .post(`/api/release/releases/${id}/transition`)
+      .set('authorization', as('kim.minjun'))
+      .send({ to: 'deploying' });
+    expect(refused.status).toBe(403);
+    const opening = describeWindowOpening({
+      opensAt,
+      closesAt: new Date(nextWindow.closesAt),
+      tz: 'Asia/Seoul',
+    });
+    expect(opening).toMatch(/ 10:00 Asia\/Seoul \(/);
+    expect(refused.body.error).toEqual({
+      name: 'NotAllowedError',
+      message: `Outside the release windows only grade E deploys, or team-lead may override with a reason. The next window opens ${opening}`,
+      nextWindow,
+    });
+
+    const unreasoned = await request(server)
+      .post(`/api/release/releases/${id}/transition`)
+      .set('authorization', as('han.jisoo'))
+      .send({ to: 'deploying' });
+    expect(unreasoned.status).toBe(400);
+    expect(unreasoned.body.error).toEqual({
+      name: 'InputError',
+      message: `reason: deploying outside the release windows needs a reason of at least 10 characters. The next window opens ${opening}`,
+      nextWindow,
+    });
   });
 
   it('names the bad field for transitions, approvals and queries', async () => {

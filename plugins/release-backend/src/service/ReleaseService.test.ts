@@ -2,6 +2,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   defaultGradePolicy,
+  describeWindowOpening,
+  nextReleaseWindow,
   type CreateReleaseRequest,
   type ReleaseApp,
 } from '@internal/plugin-release-common';
@@ -494,6 +496,49 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
         reason: '결제 장애 재발 방지 긴급 반영',
       },
     });
+  });
+
+  it('refuses a deploy outside the windows naming when the next one opens, and carries that opening', async () => {
+    const s = await service();
+    const r = await s.create(dev, request(), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    await s.decide(pl, r.id, { decision: 'approve', stage: 'approval' }, ctx);
+    // Thursday 2026-11-26 17:30 in Seoul: the week's last window closed at 17:00.
+    now = new Date('2026-11-26T08:30:00Z');
+    const nextWindow = {
+      opensAt: '2026-11-30T01:00:00.000Z',
+      closesAt: '2026-11-30T08:00:00.000Z',
+      tz: 'Asia/Seoul',
+    };
+    const next = nextReleaseWindow(defaultGradePolicy, now);
+    expect(next).toEqual({
+      opensAt: new Date(nextWindow.opensAt),
+      closesAt: new Date(nextWindow.closesAt),
+      tz: 'Asia/Seoul',
+    });
+    const opening = `The next window opens ${describeWindowOpening(next!)}`;
+    expect(opening).toBe(
+      'The next window opens Mon 30 Nov 10:00 Asia/Seoul (2026-11-30T01:00:00.000Z)',
+    );
+
+    const refused = await s
+      .transition(dev, r.id, { to: 'deploying' }, ctx)
+      .catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(NotAllowedError);
+    expect((refused as Error).message).toBe(
+      `Outside the release windows only grade E deploys, or team-lead may override with a reason. ${opening}`,
+    );
+    expect(refused).toMatchObject({ nextWindow });
+
+    const unreasoned = await s
+      .transition({ ...lead, isAdmin: true }, r.id, { to: 'deploying' }, ctx)
+      .catch((e: Error) => e);
+    expect(unreasoned).toBeInstanceOf(InputError);
+    expect((unreasoned as Error).message).toBe(
+      `reason: deploying outside the release windows needs a reason of at least 10 characters. ${opening}`,
+    );
+    expect(unreasoned).toMatchObject({ nextWindow });
+    expect((await s.get(r.id)).state).toBe('approved');
   });
 
   it('refuses moves the state table does not allow, and strangers moving a release', async () => {
