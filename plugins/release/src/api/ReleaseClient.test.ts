@@ -104,6 +104,53 @@ describe('ReleaseClient (release page and approvals)', () => {
     ]);
   });
 
+  it('asks for approval with an empty POST to the release, and throws a refusal with its status and message', async () => {
+    const other = '1c2d3e4f-1111-4222-8333-944455556666';
+    const { client, calls } = fakeFetch({
+      [`POST ${base}/releases/${id}/request-approval`]: {
+        status: 200,
+        body: { id, state: 'awaiting_approval' },
+      },
+      [`POST ${base}/releases/${other}/request-approval`]: {
+        status: 409,
+        body: {
+          error: {
+            name: 'ConflictError',
+            message:
+              'grade: grade E is deployed first and approved afterwards; deploy it instead',
+          },
+          request: {
+            method: 'POST',
+            url: `/releases/${other}/request-approval`,
+          },
+          response: { statusCode: 409 },
+        },
+      },
+    });
+    expect(await client.requestApproval(id)).toEqual({
+      id,
+      state: 'awaiting_approval',
+    });
+    const error = await client.requestApproval(other).catch(e => e);
+    expect(ResponseError.is(error)).toBe(true);
+    expect(error.statusCode).toBe(409);
+    expect(error.cause.message).toBe(
+      'grade: grade E is deployed first and approved afterwards; deploy it instead',
+    );
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        url: `${base}/releases/${id}/request-approval`,
+        body: {},
+      },
+      {
+        method: 'POST',
+        url: `${base}/releases/${other}/request-approval`,
+        body: {},
+      },
+    ]);
+  });
+
   it('throws the backend error with its status and message', async () => {
     const { client } = fakeFetch({
       [`POST ${base}/releases/${id}/approvals`]: {
@@ -131,8 +178,16 @@ describe('ReleaseClient (release page and approvals)', () => {
   it('keeps an id from escaping its path segment', async () => {
     const { client, calls } = fakeFetch({
       [`GET ${base}/releases/..%2Faudit`]: { status: 200, body: {} },
+      [`POST ${base}/releases/..%2Faudit/request-approval`]: {
+        status: 200,
+        body: {},
+      },
     });
     await client.getRelease('../audit');
-    expect(calls[0].url).toBe(`${base}/releases/..%2Faudit`);
+    await client.requestApproval('../audit');
+    expect(calls.map(c => c.url)).toEqual([
+      `${base}/releases/..%2Faudit`,
+      `${base}/releases/..%2Faudit/request-approval`,
+    ]);
   });
 });
