@@ -55,8 +55,8 @@ export async function expectAllRows(page: Page, language: 'en' | 'ko' = 'en') {
   }
 }
 
-/** Creates a grade B hybris release as the signed-in author and asks for its approval. */
-export async function createReleaseAwaitingApproval(
+/** Creates a prepared grade B hybris release as the signed-in author. */
+export async function createRelease(
   page: Page,
   authorization: string,
   title: string,
@@ -78,7 +78,16 @@ export async function createReleaseAwaitingApproval(
     },
   });
   expect(created.status(), await created.text()).toBe(201);
-  const { id } = await created.json();
+  return (await created.json()).id;
+}
+
+/** Creates a grade B hybris release as the signed-in author and asks for its approval. */
+export async function createReleaseAwaitingApproval(
+  page: Page,
+  authorization: string,
+  title: string,
+): Promise<string> {
+  const id = await createRelease(page, authorization, title);
   const requested = await page.request.post(
     `/api/release/releases/${id}/request-approval`,
     { headers: { authorization } },
