@@ -39,6 +39,7 @@ import {
 } from '@internal/plugin-release-common';
 import type { SlackNotifier } from '@internal/plugin-release-node';
 import { AuditLog, type AuditEntry } from '../database/AuditLog';
+import { releaseEngineActor } from '../engine/actor';
 import type { Actor, RequestContext } from './doors';
 import type { VersionCheck } from './versions';
 import {
@@ -800,6 +801,131 @@ export class ReleaseService {
         `Could not send a release notification: ${(e as Error).message}`,
       );
     }
+  }
+
+  /**
+   * The release engine's one way to write, so that only it moves a release through the deploy
+   * states. `record` writes the run's change on the transaction and says where the release goes:
+   * forward along the deploy states by the transition table (a phase already passed is left as
+   * it is), or to paused, failed, aborted or rolled_back where the table allows it. Entering
+   * deploying is a Deploy press: approved, or grade E before approval, inside a window or
+   * overridden by `person`. One audit row names the engine and the person it acts for; the
+   * release's own row follows when it moves; all in one transaction, through mutate().
+   */
+  async engineMove(
+    id: string,
+    ctx: RequestContext,
+    change: {
+      action: string;
+      outcome?: 'success' | 'failure';
+      /** Who pressed Deploy, when the release enters deploying. */
+      person?: Actor;
+      /** Why a deploy outside the release windows goes ahead. */
+      reason?: string;
+      /** Returns false when there is nothing to record: no row is written. */
+      record(
+        tx: Knex.Transaction,
+        release: StoredRelease,
+      ): Promise<false | { to?: ReleaseState; meta?: Record<string, unknown> }>;
+    },
+  ): Promise<StoredRelease> {
+    const forward: ReleaseState[] = [
+      'deploying',
+      'verifying',
+      'awaiting_signoff',
+      'switching',
+      'announced',
+      'scaling_down',
+      'done',
+    ];
+    // paused sits where deploying does; pending_retro_approval is the end for grade E.
+    const aliases: Partial<Record<ReleaseState, ReleaseState>> = {
+      paused: 'deploying',
+      pending_retro_approval: 'done',
+    };
+    const rank = (s: ReleaseState) => forward.indexOf(aliases[s] ?? s);
+    let deployedEarly = false;
+    const release = await this.mutate(
+      releaseEngineActor,
+      id,
+      ctx,
+      'release.engine-move',
+      async (r, tx) => {
+        deployedEarly = false;
+        const recorded = await change.record(tx, r);
+        if (recorded === false) return false;
+        const from = r.state;
+        // A grade E release cannot close before its retro approval: it waits for it instead.
+        const to =
+          recorded.to === 'done' && r.retroApprovalPending
+            ? 'pending_retro_approval'
+            : recorded.to;
+        if (to === 'deploying' && rank(r.state) < 0 && r.state !== 'paused') {
+          if (r.state !== 'approved' && r.grade !== 'E') {
+            throw new ConflictError(
+              `state: grade ${r.grade} must be approved before deploying (it is ${r.state})`,
+            );
+          }
+          if (!change.person) {
+            throw new ConflictError(
+              'state: a deploy starts only when a person presses Deploy',
+            );
+          }
+          this.checkWindow(change.person, r, change.reason);
+          if (r.state !== 'approved') {
+            r.retroApprovalPending = true;
+            deployedEarly = true;
+          }
+          this.moveTo(r, 'deploying');
+        } else if (to && rank(to) >= 0 && to !== 'paused') {
+          if (r.state === 'paused' && rank(to) > rank('deploying')) {
+            this.moveTo(r, 'deploying');
+          }
+          while (rank(r.state) < rank(to)) {
+            const at = r.state;
+            // The furthest state the table allows on the way, so a phase a release skips is skipped.
+            const next = [...forward.filter(s => s !== 'done'), to]
+              .filter(s => rank(s) > rank(at) && rank(s) <= rank(to))
+              .sort((a, b) => rank(b) - rank(a))
+              .find(s => rank(at) >= 0 && canTransition(at, s));
+            if (!next) {
+              throw new ConflictError(
+                `state: the engine cannot move the release from ${at} to ${to}`,
+              );
+            }
+            if (
+              at === 'awaiting_signoff' &&
+              !isStageComplete(
+                this.requirementsFor(r, 'signoff'),
+                approvalsOf(r),
+              )
+            ) {
+              throw new ConflictError(
+                `state: the release waits for its sign-off before ${next}; nobody skips it`,
+              );
+            }
+            this.moveTo(r, next);
+          }
+        } else if (to && to !== r.state && canTransition(r.state, to)) {
+          this.moveTo(r, to);
+        }
+        await this.trail.append(tx, {
+          actor: releaseEngineActor.ref,
+          action: change.action,
+          releaseId: id,
+          outcome: change.outcome ?? 'success',
+          requestId: ctx.requestId,
+          meta: {
+            ...(ctx.onBehalfOf ? { onBehalfOf: ctx.onBehalfOf } : {}),
+            ...recorded.meta,
+            ...(r.state !== from ? { from, to: r.state } : {}),
+          },
+        });
+        return r.state !== from;
+      },
+    );
+    if (deployedEarly) await this.notifyApprovers(release, 'approval');
+    return release;
   }
 }
 
