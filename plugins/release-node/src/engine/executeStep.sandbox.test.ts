@@ -18,7 +18,7 @@ import {
 } from 'sandbox';
 import { ArgoCdClient } from '../argocd/ArgoCdClient';
 import { GitlabClient } from '../gitlab/GitlabClient';
-import { setYamlValues } from '../gitlab/yamlEdit';
+import { spliceYamlValues } from '../iac/spliceYamlValues';
 import { HybrisClusterClient } from '../hybris/HybrisClusterClient';
 import { readReleaseLayout } from '../layout';
 import { readLiveColour } from '../liveColour';
@@ -599,7 +599,9 @@ describe('executeStep against the sandbox (real git, Argo CD syncing from it, hy
         message: 'pull the image always',
         paths: [path],
         edit: files => ({
-          [path]: setYamlValues(files[path]!, { 'image.pullPolicy': 'Always' }),
+          [path]: spliceYamlValues(files[path]!, {
+            'image.pullPolicy': 'Always',
+          }),
         }),
       });
       const before = commits();
@@ -625,7 +627,7 @@ describe('executeStep against the sandbox (real git, Argo CD syncing from it, hy
         message: 'blue to 7 by hand',
         paths: [path],
         edit: files => ({
-          [path]: setYamlValues(files[path]!, { replicaCount: 7 }),
+          [path]: spliceYamlValues(files[path]!, { replicaCount: 7 }),
         }),
       });
       const byHand = commits();
@@ -827,7 +829,7 @@ describe('executeStep against the sandbox (real git, Argo CD syncing from it, hy
         message: 'web to 4 by hand',
         paths: [path],
         edit: files => ({
-          [path]: setYamlValues(files[path]!, { replicaCount: 4 }),
+          [path]: spliceYamlValues(files[path]!, { replicaCount: 4 }),
         }),
       });
 
