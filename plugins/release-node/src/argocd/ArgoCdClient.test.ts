@@ -20,6 +20,7 @@ import {
 import {
   ArgoCdClient,
   PORTAL_OPERATION_INFO,
+  argocdRollbackRefusal,
   countPods,
   portalOperationKey,
   type ArgoCdClientOptions,
@@ -577,10 +578,29 @@ describe.each([sandboxTarget(), mswTarget()])(
       const posts = count('POST');
       const refused = await c.rollback('cms-internal').catch(e => e);
       expect(refused).toMatchObject({ reason: 'auto-sync-enabled' });
-      expect(refused.message).toContain(
-        'revert the change in the IaC repository',
+      expect(refused.message).toBe(
+        'Argo CD: rollback prod/cms-internal failed: Argo CD auto-sync would undo a rollback of cms-internal; the rollback goes through a git commit instead',
       );
       expect(count('POST')).toBe(posts);
+    });
+
+    it('refuses a rollback of an app with automated sync on, and only that', async () => {
+      const c = client();
+      expect(
+        argocdRollbackRefusal(await c.getApplication('cms-internal')),
+      ).toBe(
+        'Argo CD auto-sync would undo a rollback of cms-internal; the rollback goes through a git commit instead',
+      );
+      expect(
+        argocdRollbackRefusal(await c.getApplication('cms')),
+      ).toBeUndefined();
+      // An automated block switched off is no auto-sync.
+      const off = await c.getApplication('cms');
+      off.spec = {
+        ...off.spec!,
+        syncPolicy: { automated: { enabled: false } },
+      };
+      expect(argocdRollbackRefusal(off)).toBeUndefined();
     });
 
     it('lists and runs a resource action (restart), and the app comes back Healthy', async () => {

@@ -173,6 +173,21 @@ export function isAutoSyncEnabled(app: v1alpha1Application): boolean {
 }
 
 /**
+ * Why the portal refuses an Argo CD rollback of this app, or undefined when it may roll back: with
+ * automated sync on, Argo CD puts git's revision back at once, so the rollback is a git commit.
+ *
+ * @public
+ */
+export function argocdRollbackRefusal(
+  app: v1alpha1Application,
+): string | undefined {
+  if (!isAutoSyncEnabled(app)) return undefined;
+  return `Argo CD auto-sync would undo a rollback of ${
+    app.metadata?.name ?? 'the app'
+  }; the rollback goes through a git commit instead`;
+}
+
+/**
  * Summarises one Application (from a get, a list or a watch event) for the dashboard and gates.
  *
  * @public
@@ -396,7 +411,7 @@ export class ArgoCdClient {
 
   /**
    * Rolls back to a history entry (the one before the current when `id` is absent). Refused before
-   * any write when automated sync is on, because Argo CD would undo it: revert in git instead.
+   * any write when automated sync is on ({@link argocdRollbackRefusal}): revert in git instead.
    * Argo CD's rollback request carries no `infos`, so the portal recognises this operation only by
    * the instance's username.
    */
@@ -411,13 +426,13 @@ export class ArgoCdClient {
   ): Promise<ArgoCdOperationStarted & { id: number; revision?: string }> {
     const action = `rollback ${this.label(name)}`;
     const app = await this.getApplication(name);
-    if (isAutoSyncEnabled(app)) {
+    const refusal = argocdRollbackRefusal(app);
+    if (refusal) {
       throw new ArgoCdError({
         instance: this.instance,
         action,
         reason: 'auto-sync-enabled',
-        detail:
-          'automated sync is on, so Argo CD would undo a rollback at once; revert the change in the IaC repository instead',
+        detail: refusal,
       });
     }
     const history = app.status?.history ?? [];

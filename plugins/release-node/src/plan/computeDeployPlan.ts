@@ -3,24 +3,23 @@ import {
   isReleaseVersion,
   renderReleaseNotes,
   type DeployCall,
-  type DeployGateCheck,
-  type DeployKeyChange,
   type DeployPlan,
   type DeployPlanStep,
   type GradePolicy,
   type Release,
   type ReleaseApp,
 } from '@internal/plugin-release-common';
-import { gateQuery } from '../gate/HybrisGate';
 import { readYamlValues } from '../gitlab/yamlRead';
-import { gitBlobId } from '../iac/gitBlob';
-import { toIacRequestError } from '../iac/errors';
-import { iacTargets } from '../iac/iacTargets';
-import { applyIacEdit, checkIacEdit } from '../iac/planIacEdit';
-import { unifiedDiff } from '../iac/unifiedDiff';
 import { readSwitchColour, type ReleaseLayout } from '../layout';
 import { DeployPlanConflictError, DeployPlanInputError } from './errors';
 import { deployPlanFingerprint } from './fingerprint';
+import {
+  commitMessage,
+  hybrisMetricChecks,
+  hybrisRaiseGate,
+  planGitSteps,
+  type PlanStepBase,
+} from './planSteps';
 import { defaultDeployPlanSettings, type DeployPlanSettings } from './settings';
 
 /**
@@ -238,73 +237,18 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
     }
   }
 
-  // The files as each step leaves them: step n's diff is made on top of step n-1.
-  const files: Record<string, string> = { ...world.files };
   const notes = renderReleaseNotes(release, policy);
   const product = release.product;
   const message = (subject: string, stepId: string) =>
-    `${subject}\n\n${notes.announcement}\n\nRelease-Id: ${release.id}\nRelease-Step: ${stepId}\n`;
-  const valueOf = (path: string, key: string) =>
-    readYamlValues(files[path], [key], { file: path })[key];
-  const replicasOf = (path: string, key: string) => {
-    const value = valueOf(path, key);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new DeployPlanConflictError(
-        `${key} in ${path} ${at} is ${JSON.stringify(
-          value,
-        )}, not a number of replicas`,
-      );
-    }
-    return value;
-  };
-
-  const targets = iacTargets(layout);
-  type StepBase = Omit<DeployPlanStep, 'kind' | 'git' | 'call'>;
-  const gitStep = (
-    base: StepBase & { subject: string },
-    changes: Array<{ argocdApp: string; key: string; value: string | number }>,
-  ): DeployPlanStep => {
-    const edit = checkIacEdit({ layout, environment, changes });
-    const paths = [...edit.files.keys()];
-    let next: Record<string, string>;
-    try {
-      next = applyIacEdit(edit, {})(files);
-    } catch (e) {
-      throw toIacRequestError(e);
-    }
-    const keyChanges: DeployKeyChange[] = edit.changes.map(change => {
-      const file = targets.get(change.argocdApp)!.file;
-      return {
-        argocdApp: change.argocdApp,
-        file,
-        key: change.key,
-        from: valueOf(file, change.key),
-        to: change.value,
-      };
-    });
-    const diff = paths
-      .map(path => unifiedDiff(path, files[path], next[path]))
-      .join('');
-    const before = Object.fromEntries(
-      paths.map(path => [path, gitBlobId(files[path])]),
-    );
-    paths.forEach(path => {
-      files[path] = next[path];
-    });
-    const { subject, ...step } = base;
-    return {
-      ...step,
-      kind: 'git',
-      git: {
-        message: message(subject, base.id),
-        changes: keyChanges,
-        before,
-        files: Object.fromEntries(paths.map(path => [path, next[path]])),
-        diff,
-      },
-    };
-  };
-  const callStep = (base: StepBase, call: DeployCall): DeployPlanStep => ({
+    commitMessage(subject, notes.announcement, release.id, stepId);
+  const { valueOf, replicasOf, gitStep, files } = planGitSteps({
+    layout,
+    environment,
+    files: world.files,
+    at,
+    message,
+  });
+  const callStep = (base: PlanStepBase, call: DeployCall): DeployPlanStep => ({
     ...base,
     kind: 'call',
     call,
@@ -375,13 +319,8 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
           `hybris: ${target.argocdApp}, the idle colour, runs ${running} replicas of ${image} (${target.values} ${at}); scale it to 0 before a release puts ${version} on it`,
         );
       }
-      const metricChecks = (colour: string): DeployGateCheck[] =>
-        h.gates.metrics.map(m => ({
-          name: m.name,
-          ...(m.min !== undefined ? { min: m.min } : {}),
-          ...(m.max !== undefined ? { max: m.max } : {}),
-          query: gateQuery(m.query, { environment, colour }),
-        }));
+      const metricChecks = (colour: string) =>
+        hybrisMetricChecks(h, environment, colour);
 
       steps.push(
         gitStep(
@@ -415,17 +354,7 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
               title: `Raise ${target.argocdApp} to ${n} replicas`,
               subject: `[${product}] hybris ${version} → ${idle} ${n}`,
               sync: [target.argocdApp],
-              gate: {
-                type: 'hybris',
-                colour: idle,
-                expectedNodes: n,
-                soakMs: h.gates.soakMs,
-                checks: [
-                  { name: 'pods-ready', min: n },
-                  { name: 'cluster-status', min: n, max: n },
-                  ...metricChecks(idle),
-                ],
-              },
+              gate: hybrisRaiseGate(h, environment, idle, n),
               expectedMs: t.sync + t.hybrisPodStart + h.gates.soakMs,
               hybris: { colour: idle, role: 'new', replicas: n },
             },

@@ -5,6 +5,14 @@ export {
   type DeployPlanColourReading,
   type DeployPlanWorld,
 } from './computeDeployPlan';
+export {
+  ABORT_SWITCH_BACK,
+  abortPlanFiles,
+  checkAbortPlan,
+  computeAbortPlan,
+  type AbortPlanInput,
+  type AbortPlanRunStep,
+} from './computeAbortPlan';
 export { deployPlanFingerprint } from './fingerprint';
 export {
   defaultDeployPlanSettings,
