@@ -10,6 +10,7 @@ import type {
   ReleaseAuditRecord,
   WhatShips,
 } from '../api';
+import { deployViewFixture, planFixture } from './deployFixtures';
 
 export const releaseId = '0b9c3a8e-1111-4222-8333-944455556666';
 
@@ -392,6 +393,15 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
       throw new Error('ReleaseApi.streamStatus was not expected in this test');
     }),
     getSetupCheck: unexpected('getSetupCheck'),
+    getPlan: jest.fn(async () => planFixture()),
+    getDeploy: jest.fn(async () => deployViewFixture()),
+    deploy: unexpected('deploy'),
+    controlRun: unexpected('controlRun'),
+    abort: unexpected('abort'),
+    acknowledge: unexpected('acknowledge'),
+    getStopTheLine: jest.fn(async () => ({})),
+    stopTheLine: unexpected('stopTheLine'),
+    liftStopTheLine: unexpected('liftStopTheLine'),
   } satisfies Record<keyof ReleaseApi, unknown>;
   return Object.assign(api, overrides) as unknown as jest.Mocked<ReleaseApi>;
 }

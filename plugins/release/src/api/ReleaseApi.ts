@@ -5,8 +5,15 @@ import {
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  AbortRequest,
+  AcknowledgeRequest,
   CandidateList,
   CreateReleaseRequest,
+  DeployPlan,
+  DeployRequest,
+  DeployRunView,
+  DeployStepControlRequest,
+  DeployView,
   GradePolicy,
   IacEditTargets,
   IacPreview,
@@ -27,13 +34,34 @@ import type {
   ReleaseStatus,
   RetroApprovalRequest,
   SetupCheckResult,
+  StopTheLine,
+  StopTheLineRequest,
   WhatShips,
   WhatShipsRequestBody,
 } from '@internal/plugin-release-common';
 import { followStatusStream, type StatusStreamHandlers } from './status';
 
 export type {
+  AbortRequest,
+  AcknowledgeRequest,
   CandidateList,
+  DeployAcknowledgement,
+  DeployControl,
+  DeployControlName,
+  DeployGate,
+  DeployPlan,
+  DeployPlanStep,
+  DeployReading,
+  DeployReadings,
+  DeployRequest,
+  DeployRunStepView,
+  DeployRunView,
+  DeployStepControlRequest,
+  DeployStepLink,
+  DeployView,
+  LineHalt,
+  StopTheLine,
+  StopTheLineRequest,
   DemoUser,
   DemoUsers,
   IacEditTargets,
@@ -55,6 +83,9 @@ export type {
   WhatShipsCommit,
   WhatShipsMergeRequest,
 } from '@internal/plugin-release-common';
+
+/** The run controls that act on one run of a release's deploy. @public */
+export type DeployRunAction = 'pause' | 'resume' | 'retry' | 'skip';
 
 /**
  * The release backend as the front end sees it.
@@ -100,6 +131,31 @@ export interface ReleaseApi {
   /** Follows the live status until the returned function is called; reconnects by itself. */
   streamStatus(handlers: StatusStreamHandlers): () => void;
   getSetupCheck(): Promise<SetupCheckResult>;
+  /** What a deploy of the release to the environment would do; 409 when it cannot be computed. */
+  getPlan(id: string, environment: string): Promise<DeployPlan>;
+  /** The Deploy card's state: runs newest first and which controls the signed-in user may use. */
+  getDeploy(id: string): Promise<DeployView>;
+  /** Starts the deploy of the plan with this fingerprint. */
+  deploy(id: string, request: DeployRequest): Promise<DeployRunView>;
+  /** Pauses, resumes, retries a step of, or skips a step of a run. */
+  controlRun(
+    id: string,
+    runId: string,
+    action: DeployRunAction,
+    request: DeployStepControlRequest,
+  ): Promise<DeployRunView>;
+  /** Takes the release back safely: switches back if switched, scales the new colour to 0. */
+  abort(id: string, request: AbortRequest): Promise<DeployRunView>;
+  acknowledge(id: string, request: AcknowledgeRequest): Promise<DeployView>;
+  getStopTheLine(): Promise<StopTheLine>;
+  /** Holds every release until lifted. */
+  stopTheLine(request: StopTheLineRequest): Promise<StopTheLine>;
+  liftStopTheLine(request: StopTheLineRequest): Promise<StopTheLine>;
+}
+
+/** A release's path, its id kept inside one path segment. */
+function releasePath(id: string): string {
+  return `/releases/${encodeURIComponent(id)}`;
 }
 
 /** @public */
@@ -258,6 +314,55 @@ export class ReleaseClient implements ReleaseApi {
 
   async getSetupCheck(): Promise<SetupCheckResult> {
     return this.get('/setup-check');
+  }
+
+  async getPlan(id: string, environment: string): Promise<DeployPlan> {
+    return this.get(
+      `${releasePath(id)}/plan?environment=${encodeURIComponent(environment)}`,
+    );
+  }
+
+  async getDeploy(id: string): Promise<DeployView> {
+    return this.get(`${releasePath(id)}/deploy`);
+  }
+
+  async deploy(id: string, request: DeployRequest): Promise<DeployRunView> {
+    return this.post(`${releasePath(id)}/deploy`, request);
+  }
+
+  async controlRun(
+    id: string,
+    runId: string,
+    action: DeployRunAction,
+    request: DeployStepControlRequest,
+  ): Promise<DeployRunView> {
+    return this.post(
+      `${releasePath(id)}/runs/${encodeURIComponent(runId)}/${action}`,
+      request,
+    );
+  }
+
+  async abort(id: string, request: AbortRequest): Promise<DeployRunView> {
+    return this.post(`${releasePath(id)}/abort`, request);
+  }
+
+  async acknowledge(
+    id: string,
+    request: AcknowledgeRequest,
+  ): Promise<DeployView> {
+    return this.post(`${releasePath(id)}/acknowledgements`, request);
+  }
+
+  async getStopTheLine(): Promise<StopTheLine> {
+    return this.get('/stop-the-line');
+  }
+
+  async stopTheLine(request: StopTheLineRequest): Promise<StopTheLine> {
+    return this.post('/stop-the-line', request);
+  }
+
+  async liftStopTheLine(request: StopTheLineRequest): Promise<StopTheLine> {
+    return this.post('/stop-the-line/lift', request);
   }
 
   private async get<T>(path: string): Promise<T> {

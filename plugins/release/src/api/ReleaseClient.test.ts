@@ -191,3 +191,200 @@ describe('ReleaseClient (release page and approvals)', () => {
     ]);
   });
 });
+
+describe('ReleaseClient (deploy engine)', () => {
+  const fingerprint = 'f'.repeat(64);
+  const run = { id: 'run-1', releaseId: id, state: 'running' };
+
+  it('reads the plan for an environment and the deploy view', async () => {
+    const { client, calls } = fakeFetch({
+      [`GET ${base}/releases/${id}/plan?environment=prod`]: {
+        status: 200,
+        body: { releaseId: id, environment: 'prod', fingerprint },
+      },
+      [`GET ${base}/releases/${id}/deploy`]: {
+        status: 200,
+        body: { runs: [run], twoVersionsLive: false },
+      },
+    });
+    expect((await client.getPlan(id, 'prod')).fingerprint).toBe(fingerprint);
+    expect((await client.getDeploy(id)).runs).toEqual([run]);
+    expect(calls.map(c => `${c.method} ${c.url}`)).toEqual([
+      `GET ${base}/releases/${id}/plan?environment=prod`,
+      `GET ${base}/releases/${id}/deploy`,
+    ]);
+  });
+
+  it('throws the reason a plan cannot be computed (409)', async () => {
+    const message =
+      'live colour: IaC says blue is live, Argo CD serves green; fix IaC first';
+    const { client } = fakeFetch({
+      [`GET ${base}/releases/${id}/plan?environment=prod`]: {
+        status: 409,
+        body: {
+          error: { name: 'ConflictError', message },
+          request: { method: 'GET', url: `/releases/${id}/plan` },
+          response: { statusCode: 409 },
+        },
+      },
+    });
+    const error = await client.getPlan(id, 'prod').catch(e => e);
+    expect(ResponseError.is(error)).toBe(true);
+    expect(error.statusCode).toBe(409);
+    expect(error.cause.message).toBe(message);
+  });
+
+  it('posts deploy, the run controls, abort and an acknowledgement with their bodies', async () => {
+    const runs = `${base}/releases/${id}/runs/run-1`;
+    const { client, calls } = fakeFetch({
+      [`POST ${base}/releases/${id}/deploy`]: { status: 200, body: run },
+      [`POST ${runs}/pause`]: { status: 200, body: run },
+      [`POST ${runs}/resume`]: { status: 200, body: run },
+      [`POST ${runs}/retry`]: { status: 200, body: run },
+      [`POST ${runs}/skip`]: { status: 200, body: run },
+      [`POST ${base}/releases/${id}/abort`]: { status: 200, body: run },
+      [`POST ${base}/releases/${id}/acknowledgements`]: {
+        status: 200,
+        body: { runs: [run] },
+      },
+    });
+    expect(
+      await client.deploy(id, {
+        environment: 'prod',
+        fingerprint,
+        reason: 'hotfix for the checkout outage',
+      }),
+    ).toEqual(run);
+    await client.controlRun(id, 'run-1', 'pause', {});
+    await client.controlRun(id, 'run-1', 'resume', {
+      reason: 'outside the window, agreed with ops',
+    });
+    await client.controlRun(id, 'run-1', 'retry', { step: 3 });
+    await client.controlRun(id, 'run-1', 'skip', {
+      step: 4,
+      reason: 'the dashboard is down, checked by hand',
+    });
+    await client.abort(id, { reason: 'error rate doubled on green' });
+    expect(
+      await client.acknowledge(id, {
+        subject: 'db-schema',
+        comment: 'blue tolerates the new loyalty column',
+      }),
+    ).toEqual({ runs: [run] });
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        url: `${base}/releases/${id}/deploy`,
+        body: {
+          environment: 'prod',
+          fingerprint,
+          reason: 'hotfix for the checkout outage',
+        },
+      },
+      { method: 'POST', url: `${runs}/pause`, body: {} },
+      {
+        method: 'POST',
+        url: `${runs}/resume`,
+        body: { reason: 'outside the window, agreed with ops' },
+      },
+      { method: 'POST', url: `${runs}/retry`, body: { step: 3 } },
+      {
+        method: 'POST',
+        url: `${runs}/skip`,
+        body: { step: 4, reason: 'the dashboard is down, checked by hand' },
+      },
+      {
+        method: 'POST',
+        url: `${base}/releases/${id}/abort`,
+        body: { reason: 'error rate doubled on green' },
+      },
+      {
+        method: 'POST',
+        url: `${base}/releases/${id}/acknowledgements`,
+        body: {
+          subject: 'db-schema',
+          comment: 'blue tolerates the new loyalty column',
+        },
+      },
+    ]);
+  });
+
+  it('sends the plan fingerprint with an approval', async () => {
+    const { client, calls } = fakeFetch({
+      [`POST ${base}/releases/${id}/approvals`]: {
+        status: 200,
+        body: { id, state: 'approved' },
+      },
+    });
+    await client.decide(id, {
+      decision: 'approve',
+      stage: 'approval',
+      fingerprint,
+    });
+    expect(calls[0].body).toEqual({
+      decision: 'approve',
+      stage: 'approval',
+      fingerprint,
+    });
+  });
+
+  it('reads, raises and lifts stop-the-line, and throws a 403 with its message', async () => {
+    const halt = {
+      by: 'user:default/lee.lead',
+      reason: 'payment provider incident',
+      at: '2026-11-25T03:00:00.000Z',
+    };
+    const { client, calls } = fakeFetch({
+      [`GET ${base}/stop-the-line`]: { status: 200, body: {} },
+      [`POST ${base}/stop-the-line`]: { status: 200, body: { halt } },
+      [`POST ${base}/stop-the-line/lift`]: {
+        status: 403,
+        body: {
+          error: {
+            name: 'NotAllowedError',
+            message: 'release.stop-the-line: only leads may lift it',
+          },
+          request: { method: 'POST', url: '/stop-the-line/lift' },
+          response: { statusCode: 403 },
+        },
+      },
+    });
+    expect(await client.getStopTheLine()).toEqual({});
+    expect(
+      await client.stopTheLine({ reason: 'payment provider incident' }),
+    ).toEqual({ halt });
+    const error = await client
+      .liftStopTheLine({ reason: 'the provider is back' })
+      .catch(e => e);
+    expect(error.statusCode).toBe(403);
+    expect(error.cause.message).toBe(
+      'release.stop-the-line: only leads may lift it',
+    );
+    expect(calls.map(c => [c.method, c.url, c.body])).toEqual([
+      ['GET', `${base}/stop-the-line`, undefined],
+      [
+        'POST',
+        `${base}/stop-the-line`,
+        { reason: 'payment provider incident' },
+      ],
+      [
+        'POST',
+        `${base}/stop-the-line/lift`,
+        { reason: 'the provider is back' },
+      ],
+    ]);
+  });
+
+  it('keeps a run id from escaping its path segment', async () => {
+    const { client, calls } = fakeFetch({
+      [`POST ${base}/releases/${id}/runs/..%2F..%2Fabort/pause`]: {
+        status: 200,
+        body: run,
+      },
+    });
+    await client.controlRun(id, '../../abort', 'pause', {});
+    expect(calls[0].url).toBe(
+      `${base}/releases/${id}/runs/..%2F..%2Fabort/pause`,
+    );
+  });
+});
