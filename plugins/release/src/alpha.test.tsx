@@ -15,6 +15,8 @@ const health = async () => ({
 
 // Pages load lazily: allow a busy machine more than the default second.
 const lazyPage = { timeout: 15_000 };
+// The lazy dashboard (with the deploy progress and stop-the-line) loads past jest's 5 s when busy.
+jest.setTimeout(30_000);
 
 describe('release plugin (new frontend system)', () => {
   it('serves the releases page at /releases', async () => {
@@ -29,6 +31,7 @@ describe('release plugin (new frontend system)', () => {
             getHealth: health,
             listReleases: async () => ({ items: [] }),
             listPendingApprovals: async () => ({ items: [] }),
+            getStopTheLine: async () => ({}),
             streamStatus: handlers => {
               handlers.onStatus(statusFixture());
               return () => {};

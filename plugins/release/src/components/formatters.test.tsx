@@ -46,6 +46,20 @@ describe('formatters', () => {
   });
 });
 
+describe('durations', () => {
+  it('write the two largest units in the language, seconds at least', () => {
+    const en = createFormatters('en-GB');
+    const ko = createFormatters('ko-KR');
+    expect(en.formatDuration(1_657_000)).toBe('27 mins 37 secs');
+    expect(ko.formatDuration(1_657_000)).toBe('27분 37초');
+    expect(en.formatDuration(3_900_000)).toBe('1 hr 5 mins');
+    expect(ko.formatDuration(3_900_000)).toBe('1시간 5분');
+    expect(en.formatDuration(120_000)).toBe('2 mins');
+    expect(en.formatDuration(400)).toBe('0 secs');
+    expect(en.formatDuration(-5_000)).toBe('0 secs');
+  });
+});
+
 describe('dates on the release pages', () => {
   async function renderTable(
     language: ReturnType<typeof mockApis.appLanguage>,

@@ -30,7 +30,15 @@ export interface Formatters {
   formatNumber(value: number, options?: Intl.NumberFormatOptions): string;
   /** How far a moment is from now, e.g. in 4 days or 4일 후. */
   formatRelative(value: string | number | Date, now?: number): string;
+  /** A length of time in its two largest units, e.g. 1 hr 5 min or 1시간 5분; seconds at least. */
+  formatDuration(ms: number): string;
 }
+
+const durationUnits: Array<[string, number]> = [
+  ['hour', 60 * 60 * 1000],
+  ['minute', 60 * 1000],
+  ['second', 1000],
+];
 
 /** Formatters for a locale, in the reader's time zone unless the options name another. */
 export function createFormatters(locale: string): Formatters {
@@ -72,6 +80,30 @@ export function createFormatters(locale: string): Formatters {
         1000,
       ];
       return relative.format(Math.round(ms / size), unit);
+    },
+    formatDuration: ms => {
+      // Intl.DurationFormat is not in Node 22 nor every browser yet: each unit is a number with a unit.
+      let left = Math.max(0, Math.round(ms / 1000)) * 1000;
+      const parts: string[] = [];
+      for (const [unit, size] of durationUnits) {
+        const count = Math.floor(left / size);
+        left -= count * size;
+        if (count > 0 || (unit === 'second' && parts.length === 0)) {
+          parts.push(
+            cached(
+              numbers,
+              { style: 'unit', unit, unitDisplay: 'short' },
+              () =>
+                new Intl.NumberFormat(locale, {
+                  style: 'unit',
+                  unit,
+                  unitDisplay: 'short',
+                }),
+            ).format(count),
+          );
+        }
+      }
+      return parts.slice(0, 2).join(' ');
     },
   };
 }

@@ -9,6 +9,7 @@ import { releaseApiRef, type PendingApproval } from '../../api';
 import { releaseRouteRef } from '../../routes';
 import { releaseTranslationRef } from '../../translation';
 import { DecisionControls } from '../DecisionControls';
+import { useDeployPlan } from '../DeployCard/useDeployPlan';
 import { ReleaseErrorMessage } from '../ReleaseError';
 import { personOf, useStateLabel, useTimedLoad } from '../releaseView';
 import { useReleaseSignal } from '../releaseSignals';
@@ -22,6 +23,8 @@ const PendingItem = (props: {
   const { t } = useTranslationRef(releaseTranslationRef);
   const releaseLink = useRouteRef(releaseRouteRef);
   const stateLabel = useStateLabel();
+  // An approval before deploying names the plan shown, as on the release page.
+  const plan = useDeployPlan(release, stage === 'approval');
   return (
     <Paper variant="outlined">
       <Box p={2} data-testid={`kop-pending-${release.id}-${stage}`}>
@@ -55,6 +58,7 @@ const PendingItem = (props: {
           check={{ ok: true, requirement }}
           onDecided={props.onDecided}
           onReload={props.onReload}
+          plan={stage === 'approval' ? plan : undefined}
         />
       </Box>
     </Paper>

@@ -21,6 +21,7 @@ import {
   releaseId,
   responseError,
 } from '../../__testUtils__/releaseFixtures';
+import { planFingerprint } from '../../__testUtils__/deployFixtures';
 import { ReleasesPage } from '../ReleasesPage';
 import { fakeSignals } from '../testing/fakeSignals';
 
@@ -77,6 +78,10 @@ describe('Approvals inbox', () => {
     );
     expect(within(row).getByText('Awaiting approval')).toBeInTheDocument();
 
+    // As on the release page, the approval names the plan shown beside Approve.
+    expect(
+      await within(row).findByTestId('kop-decision-fingerprint'),
+    ).toHaveTextContent('for plan 3f2a9c1d7e5b');
     api.listPendingApprovals.mockResolvedValue({ items: [] });
     fireEvent.change(within(row).getByLabelText('Comment'), {
       target: { value: 'ok to ship' },
@@ -88,6 +93,7 @@ describe('Approvals inbox', () => {
         decision: 'approve',
         stage: 'approval',
         comment: 'ok to ship',
+        fingerprint: planFingerprint,
       }),
     );
     expect(
@@ -150,7 +156,10 @@ describe('Approvals inbox', () => {
     });
     await renderInbox(api);
     const row = await item();
-    fireEvent.click(within(row).getByRole('button', { name: 'Approve' }));
+    const approve = within(row).getByRole('button', { name: 'Approve' });
+    // Approve waits for the plan it names.
+    await waitFor(() => expect(approve).toBeEnabled());
+    fireEvent.click(approve);
     const alert = await within(row).findByRole('alert');
     expect(alert).toHaveTextContent('The release changed meanwhile');
     expect(alert).toHaveTextContent(

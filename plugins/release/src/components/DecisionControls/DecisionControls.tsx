@@ -10,6 +10,7 @@ import { Box, Button, TextField, Typography } from '@material-ui/core';
 import { releaseApiRef } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { describeReleaseError, ReleaseErrorMessage } from '../ReleaseError';
+import { shortFingerprint } from '../DeployCard/deployModel';
 
 /** Whether a stage takes decisions now, and whether only a retro approval is possible. */
 export function stageMode(
@@ -38,6 +39,8 @@ export const DecisionControls = (props: {
   onReload: () => void;
   /** Called when the backend refused or failed; a refusal is audited, so the trail has news. */
   onFailed?: (error: Error) => void;
+  /** The deploy plan an approval is given for: its fingerprint goes with the approval. */
+  plan?: { value?: { fingerprint: string }; loading: boolean; error?: Error };
 }) => {
   const { release, stage, check } = props;
   const api = useApi(releaseApiRef);
@@ -47,6 +50,7 @@ export const DecisionControls = (props: {
   const [error, setError] = useState<Error>();
   const [commentMissing, setCommentMissing] = useState(false);
   const mode = stageMode(release, stage);
+  const plan = mode === 'decide' ? props.plan : undefined;
   // A different answer about this person (after a reload) makes an earlier failure stale.
   const checkKey = JSON.stringify(check);
   useEffect(() => setError(undefined), [checkKey]);
@@ -81,6 +85,9 @@ export const DecisionControls = (props: {
               decision,
               stage,
               comment: text || undefined,
+              ...(decision === 'approve' && plan?.value?.fingerprint
+                ? { fingerprint: plan.value.fingerprint }
+                : {}),
             });
       setComment('');
       props.onDecided(updated);
@@ -121,13 +128,26 @@ export const DecisionControls = (props: {
         <Button
           variant="contained"
           color="primary"
-          disabled={disabled}
+          // Waits for the plan, so the approval names the plan the approver saw.
+          disabled={disabled || !!plan?.loading}
           onClick={() => submit('approve')}
         >
           {mode === 'retro'
             ? t('releasePage.approvals.retroApprove')
             : t('releasePage.approvals.approve')}
         </Button>
+        {plan?.value?.fingerprint && (
+          <Typography
+            variant="body2"
+            title={plan.value.fingerprint}
+            data-testid="kop-decision-fingerprint"
+            data-fingerprint={plan.value.fingerprint}
+          >
+            {t('releasePage.approvals.planFingerprint', {
+              fingerprint: shortFingerprint(plan.value.fingerprint),
+            })}
+          </Typography>
+        )}
         {mode === 'decide' && (
           <Button
             variant="outlined"
@@ -138,6 +158,17 @@ export const DecisionControls = (props: {
           </Button>
         )}
       </Box>
+      {plan?.error && (
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          data-testid="kop-decision-plan-error"
+        >
+          {t('releasePage.approvals.planFailed', {
+            message: describeReleaseError(plan.error).message,
+          })}
+        </Typography>
+      )}
       {refusal && (
         <Typography
           variant="body2"

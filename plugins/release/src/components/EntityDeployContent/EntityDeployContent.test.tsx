@@ -9,6 +9,11 @@ import {
   statusFixture,
 } from '../../__testUtils__/statusFixtures';
 import { openRelease } from '../../__testUtils__/dashboardFixtures';
+import {
+  deployViewFixture,
+  runFixture,
+  runStepsFixture,
+} from '../../__testUtils__/deployFixtures';
 import { EntityDeployContent } from './EntityDeployContent';
 
 function tabApi(overrides: Partial<ReleaseApi> = {}) {
@@ -74,6 +79,29 @@ describe('EntityDeployContent', () => {
     expect(screen.getByText('Release history of hybris')).toBeInTheDocument();
     expect(screen.getByText('Done')).toBeInTheDocument();
     expect(api.listReleases).toHaveBeenCalledWith({ app: 'hybris', limit: 50 });
+  });
+
+  it('shows which release of the app is deploying and the step it is at', async () => {
+    const deploying = openRelease({ state: 'switching' });
+    const { api } = tabApi({
+      listReleases: jest.fn(async () => ({
+        items: [deploying, openRelease({ id: 'old', state: 'done' })],
+      })),
+      getDeploy: jest.fn(async () =>
+        deployViewFixture({
+          runs: [runFixture({ steps: runStepsFixture(4, 'waiting') })],
+        }),
+      ),
+    });
+    await renderTab(api, hybris);
+    expect(
+      await screen.findByTestId(`kop-release-deploy-step-${deploying.id}`),
+    ).toHaveTextContent('Step 5/6: Switch hybris traffic to green');
+    expect(
+      screen.getByTestId(`kop-release-deploying-${deploying.id}`),
+    ).toHaveTextContent('Switching');
+    expect(api.getDeploy).toHaveBeenCalledWith(deploying.id);
+    expect(api.getDeploy).not.toHaveBeenCalledWith('old');
   });
 
   it('says the app has no releases yet and offers the config-change form', async () => {

@@ -12,7 +12,8 @@ import { releaseTranslationRef } from '../../translation';
 
 /**
  * The Deploy tab of a kop app's entity page: its live status (as on the dashboard), its release
- * history and the config-change form. The deploy controls join this layout with the orchestrator.
+ * history (a deploying release with the step it is at; its page has the controls) and the
+ * config-change form.
  */
 export const EntityDeployContent = () => {
   const { entity } = useEntity();

@@ -6,12 +6,14 @@ import type { ReleaseApprovals } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { DecisionControls, stageMode } from '../DecisionControls';
 import { ReleaseErrorMessage } from '../ReleaseError';
+import { useDeployPlan } from '../DeployCard/useDeployPlan';
 import { personOf, useStateLabel } from '../releaseView';
 import { useFormatters } from '../formatters';
 
 /**
  * Each stage's required approvals with who gave them, the decisions so far, and Approve/Reject for
- * the stage that is open, as the backend says the signed-in user may use them.
+ * the stage that is open, as the backend says the signed-in user may use them; an approval before
+ * deploying names the fingerprint of the deploy plan shown.
  */
 export const ApprovalsCard = (props: {
   release: Release;
@@ -31,6 +33,11 @@ export const ApprovalsCard = (props: {
   };
   const anyOpen = approvals?.stages.some(
     s => stageMode(release, s.stage) !== 'closed',
+  );
+  // The approval before deploying is given for a plan: load it while that stage takes decisions.
+  const plan = useDeployPlan(
+    release,
+    stageMode(release, 'approval') === 'decide',
   );
   const decisions = [...release.approvals].sort((a, b) =>
     a.createdAt.localeCompare(b.createdAt),
@@ -86,6 +93,7 @@ export const ApprovalsCard = (props: {
                 onDecided={props.onDecided}
                 onReload={props.onReload}
                 onFailed={props.onFailed}
+                plan={s.stage === 'approval' ? plan : undefined}
               />
             </Box>
           ))}

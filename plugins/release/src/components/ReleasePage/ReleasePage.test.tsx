@@ -25,6 +25,7 @@ import {
   releaseId,
   responseError,
 } from '../../__testUtils__/releaseFixtures';
+import { planFingerprint } from '../../__testUtils__/deployFixtures';
 import { ReleasesPage } from '../ReleasesPage';
 import { fakeSignals } from '../testing/fakeSignals';
 
@@ -65,6 +66,13 @@ function renderReleasePage(
 }
 
 const approvalBox = () => screen.findByTestId('kop-decision-approval');
+
+/** Clicks Approve once the plan it names has loaded: the button waits for it. */
+async function approveIn(box: HTMLElement) {
+  const button = within(box).getByRole('button', { name: 'Approve' });
+  await waitFor(() => expect(button).toBeEnabled());
+  fireEvent.click(button);
+}
 
 // The page renders a dozen MUI cards; on a busy two-core machine that alone can take seconds.
 jest.setTimeout(30_000);
@@ -263,6 +271,11 @@ describe('ReleasePage', () => {
     });
     await renderReleasePage(api);
     const box = await approvalBox();
+    // The approval names the plan shown beside the button, by its first 12 characters.
+    expect(
+      await within(box).findByTestId('kop-decision-fingerprint'),
+    ).toHaveTextContent('for plan 3f2a9c1d7e5b');
+    expect(api.getPlan).toHaveBeenCalledWith(releaseId, 'prod');
     fireEvent.change(within(box).getByLabelText('Comment'), {
       target: { value: 'beta looked fine' },
     });
@@ -285,6 +298,7 @@ describe('ReleasePage', () => {
         decision: 'approve',
         stage: 'approval',
         comment: 'beta looked fine',
+        fingerprint: planFingerprint,
       }),
     );
     expect(
@@ -334,7 +348,7 @@ describe('ReleasePage', () => {
     });
     await renderReleasePage(api);
     const box = await approvalBox();
-    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+    await approveIn(box);
 
     const alert = await within(box).findByRole('alert');
     expect(alert).toHaveTextContent('The release changed meanwhile');
@@ -391,7 +405,7 @@ describe('ReleasePage', () => {
         },
       ],
     });
-    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+    await approveIn(box);
 
     const alert = await within(box).findByRole('alert');
     expect(alert).toHaveTextContent('Not allowed');
@@ -417,7 +431,7 @@ describe('ReleasePage', () => {
     });
     await renderReleasePage(api);
     const box = await approvalBox();
-    fireEvent.click(within(box).getByRole('button', { name: 'Approve' }));
+    await approveIn(box);
     const alert = await within(box).findByRole('alert');
     expect(alert).toHaveTextContent('The request was refused');
     expect(alert).toHaveTextContent('comment: String must contain at most');

@@ -18,7 +18,7 @@ import { ReleaseErrorMessage } from '../ReleaseError';
 import { AnnouncementCard } from './AnnouncementCard';
 import { ApprovalsCard } from './ApprovalsCard';
 import { AuditTrailCard } from './AuditTrailCard';
-import { DeployControlsSlot } from './DeployControlsSlot';
+import { DeployCard } from '../DeployCard';
 import {
   environmentOf,
   personOf,
@@ -39,7 +39,7 @@ import { WhatShipsCard } from './WhatShipsCard';
 
 /**
  * One release at /releases/:id: what it ships, its grade and approvals, its announcement and its
- * audit trail, with room for the deploy controls.
+ * audit trail, and the Deploy card that drives the release engine.
  */
 export const ReleasePage = () => {
   const { id = '' } = useParams();
@@ -105,6 +105,7 @@ export const ReleasePage = () => {
             <Grid item xs={12} md={8}>
               <Box display="flex" flexDirection="column" style={{ gap: 24 }}>
                 <VersionsCard release={current} />
+                <DeployCard release={current} onChanged={reload} />
                 <WhatShipsCard
                   release={current}
                   environment={environmentOf(current.state, environments)}
@@ -138,7 +139,6 @@ export const ReleasePage = () => {
                   onReload={reload}
                   onFailed={refusalAudited}
                 />
-                <DeployControlsSlot release={current} />
                 <LinksCard release={current} />
               </Box>
             </Grid>

@@ -25,8 +25,17 @@ import { LoadError } from '../LoadError';
 import { useStateLabel } from '../releaseView';
 import { useFormatters } from '../formatters';
 import { useReleaseSignal } from '../releaseSignals';
+// Not the card's index: the dashboard needs the progress line, not the whole Deploy card.
+import { DeployProgress } from '../DeployCard/DeployProgress';
+import { deployingStates } from '../DeployCard/deployModel';
 
-/** Releases newest first, for the dashboard or one app's Deploy tab; each links to its page. */
+/** At most this many deploying rows read their run, so a long table stays one request. */
+const MAX_PROGRESS_ROWS = 3;
+
+/**
+ * Releases newest first, for the dashboard or one app's Deploy tab; each links to its page, and a
+ * deploying one says which step its run is at.
+ */
 export const ReleaseTable = (props: {
   app?: ReleaseApp;
   /** Only releases in these states. */
@@ -77,6 +86,13 @@ export const ReleaseTable = (props: {
       />
     );
   }
+  // Where a deploy is costs a request a row: only the first few deploying rows ask.
+  const withProgress = new Set(
+    (value?.items ?? [])
+      .filter(r => deployingStates.includes(r.state))
+      .slice(0, MAX_PROGRESS_ROWS)
+      .map(r => r.id),
+  );
   const columns: Array<{ title: string; render: (r: Release) => ReactNode }> = [
     {
       title: t('table.title'),
@@ -90,7 +106,23 @@ export const ReleaseTable = (props: {
       title: t('table.grade'),
       render: r => <Chip size="small" label={r.grade} />,
     },
-    { title: t('table.state'), render: r => stateLabel(r.state) },
+    {
+      title: t('table.state'),
+      render: r =>
+        deployingStates.includes(r.state) ? (
+          <>
+            <Chip
+              size="small"
+              color="primary"
+              label={stateLabel(r.state)}
+              data-testid={`kop-release-deploying-${r.id}`}
+            />
+            {withProgress.has(r.id) && <DeployProgress release={r} />}
+          </>
+        ) : (
+          stateLabel(r.state)
+        ),
+    },
     {
       title: t('table.author'),
       render: r => r.author.replace(/^user:default\//, ''),

@@ -18,6 +18,12 @@ import { BackendStatus } from '../BackendStatus';
 import { LiveStatusPanel } from '../LiveStatus';
 import { PendingApprovals } from '../PendingApprovals';
 import { ReleaseTable } from '../ReleaseTable';
+import {
+  HaltBanner,
+  StopTheLineError,
+  StopTheLineSwitch,
+  useStopTheLine,
+} from '../StopTheLine';
 import { newReleaseFormPath } from '../links';
 import { useReleaseConfig } from '../releaseView';
 import { setupRouteRef } from '../../routes';
@@ -26,13 +32,14 @@ import { releaseTranslationRef } from '../../translation';
 const openStates = releaseStates.filter(isOpenReleaseState);
 
 /**
- * Every app's live status per environment, the open releases, what waits for me, and the way to
- * start a new release.
+ * Every app's live status per environment, the open releases, what waits for me, the way to
+ * start a new release, and the stop-the-line switch with its banner.
  */
 export const ReleasesDashboard = () => {
   const { t } = useTranslationRef(releaseTranslationRef);
   const { product } = useReleaseConfig();
   const setupLink = useRouteRef(setupRouteRef);
+  const line = useStopTheLine();
   return (
     <Page themeId="tool">
       <Header
@@ -43,6 +50,7 @@ export const ReleasesDashboard = () => {
         <ContentHeader title={t('releasesPage.title')}>
           <Box display="flex" alignItems="center" gridGap={16}>
             <Link to={setupLink()}>{t('releasesPage.setupLink')}</Link>
+            <StopTheLineSwitch line={line.value} onSwitched={line.retry} />
             {/* It navigates: a link for screen readers, though drawn as a button. */}
             <LinkButton
               variant="contained"
@@ -55,6 +63,8 @@ export const ReleasesDashboard = () => {
           </Box>
         </ContentHeader>
         <BackendStatus />
+        {line.value?.halt && <HaltBanner halt={line.value.halt} />}
+        {line.error && <StopTheLineError error={line.error} />}
         <Grid container spacing={3}>
           <Grid item xs={12} lg={8}>
             <LiveStatusPanel />

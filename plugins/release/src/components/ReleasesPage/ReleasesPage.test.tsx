@@ -1,4 +1,10 @@
-import { act, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 import {
   mockApis,
@@ -23,6 +29,10 @@ import {
   backendError,
   openRelease,
 } from '../../__testUtils__/dashboardFixtures';
+import {
+  deployViewFixture,
+  runFixture,
+} from '../../__testUtils__/deployFixtures';
 import { ReleasesPage } from './ReleasesPage';
 import { fakeSignals } from '../testing/fakeSignals';
 
@@ -41,6 +51,7 @@ function dashboardApi(overrides: Partial<ReleaseApi> = {}) {
     streamStatus: stream.streamStatus,
     getStatus: jest.fn(() => new Promise(() => {})),
     getSetupCheck: jest.fn(async () => setupCheckFixture()),
+    getStopTheLine: jest.fn(async () => ({})),
     ...overrides,
   };
   return { api, stream };
@@ -242,5 +253,106 @@ describe('ReleasesPage', () => {
     expect(await within(table).findByText('Approved')).toBeInTheDocument();
     expect(api.listReleases).toHaveBeenCalledTimes(2);
     expect(api.listPendingApprovals).toHaveBeenCalledTimes(3);
+  });
+
+  it('says stop-the-line holds every release, and lets a lead lift it with a reason', async () => {
+    const halt = {
+      by: 'user:default/lee.lead',
+      reason: 'payment provider incident',
+      at: '2026-11-25T03:30:00.000Z',
+    };
+    const { api } = dashboardApi({
+      getStopTheLine: jest.fn(async () => ({ halt })),
+      liftStopTheLine: jest.fn(async () => ({})),
+    });
+    await renderPage(api);
+    const banner = await screen.findByTestId('kop-stop-the-line-banner');
+    expect(banner).toHaveTextContent('Stop-the-line: every release is held');
+    expect(banner).toHaveTextContent(
+      /Raised by lee\.lead, .*: payment provider incident/,
+    );
+    (api.getStopTheLine as jest.Mock).mockResolvedValue({});
+    fireEvent.click(screen.getByRole('button', { name: 'Lift stop-the-line' }));
+    const dialog = await screen.findByTestId('kop-stop-the-line-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Reason'), {
+      target: { value: 'the provider is back since 12:40' },
+    });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Lift it' }));
+    await waitFor(() =>
+      expect(api.liftStopTheLine).toHaveBeenCalledWith({
+        reason: 'the provider is back since 12:40',
+      }),
+    );
+    // By test id: the page stays hidden from the accessibility tree while the dialog fades out.
+    await waitFor(() =>
+      expect(screen.getByTestId('kop-stop-the-line')).toHaveTextContent(
+        'Stop the line',
+      ),
+    );
+    expect(screen.getByTestId('kop-stop-the-line')).toBeEnabled();
+    expect(screen.queryByTestId('kop-stop-the-line-banner')).toBeNull();
+  });
+
+  it('disables the stop-the-line switch with the refusal when the backend answers 403', async () => {
+    const { api } = dashboardApi({
+      stopTheLine: jest.fn(async () => {
+        throw await backendError(
+          403,
+          'Forbidden',
+          'release.stop-the-line: only leads may stop the line',
+        );
+      }),
+    });
+    await renderPage(api);
+    const button = await screen.findByRole('button', { name: 'Stop the line' });
+    await waitFor(() => expect(button).toBeEnabled());
+    fireEvent.click(button);
+    const dialog = await screen.findByTestId('kop-stop-the-line-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Reason'), {
+      target: { value: 'payment provider incident' },
+    });
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Stop every release' }),
+    );
+    expect(
+      await screen.findByTestId('kop-stop-the-line-refusal'),
+    ).toHaveTextContent(
+      'You may not switch stop-the-line: release.stop-the-line: only leads may stop the line',
+    );
+    expect(button).toBeDisabled();
+    expect(api.stopTheLine).toHaveBeenCalledWith({
+      reason: 'payment provider incident',
+    });
+  });
+
+  it('says where each deploying release is, asking only a few rows for their run', async () => {
+    const deploying = ['r-1', 'r-2', 'r-3', 'r-4'].map(id =>
+      openRelease({ id, title: `release ${id}`, state: 'deploying' }),
+    );
+    const { api } = dashboardApi({
+      listReleases: jest.fn(async () => ({
+        items: [openRelease({ id: 'r-0', title: 'release r-0' }), ...deploying],
+      })),
+      getDeploy: jest.fn(async (id: string) =>
+        deployViewFixture({ runs: [runFixture({ releaseId: id })] }),
+      ),
+    });
+    await renderPage(api);
+    expect(
+      await screen.findByTestId('kop-release-deploy-step-r-1'),
+    ).toHaveTextContent(
+      'Step 3/6: hybris green: 6 replicas of deploy-2026-11-25',
+    );
+    expect(screen.getByTestId('kop-release-deploy-step-r-1')).toHaveAttribute(
+      'data-state',
+      'waiting',
+    );
+    expect(screen.getByTestId('kop-release-deploying-r-4')).toHaveTextContent(
+      'Deploying',
+    );
+    expect(screen.queryByTestId('kop-release-deploy-step-r-4')).toBeNull();
+    expect(screen.queryByTestId('kop-release-deploying-r-0')).toBeNull();
+    const asked = (api.getDeploy as jest.Mock).mock.calls.map(c => c[0]);
+    expect([...new Set(asked)].sort()).toEqual(['r-1', 'r-2', 'r-3']);
   });
 });

@@ -1,0 +1,1 @@
+export { DeployCard } from './DeployCard';

@@ -1,0 +1,6 @@
+export { HaltBanner } from './HaltBanner';
+export {
+  StopTheLineError,
+  StopTheLineSwitch,
+  useStopTheLine,
+} from './StopTheLineSwitch';
