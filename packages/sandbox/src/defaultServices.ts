@@ -20,6 +20,12 @@ export interface DefaultSandboxOptions {
   simulatedApps?: number;
   /** How often Argo CD re-reads git by itself (ms; default 3000, 0 = only when refreshed). */
   argocdReconcileIntervalMs?: number;
+  /** How long one pod of an Argo CD app takes to start, by app name (ms before timeScale). */
+  podStartMs?: Record<string, number>;
+  /** How long an Argo CD sync operation runs (ms before timeScale; default 1500). */
+  argocdOperationMs?: number;
+  /** How long a GitLab pipeline runs (ms before timeScale; default 30 s). */
+  pipelineMs?: number;
 }
 
 /**
@@ -58,21 +64,30 @@ export function defaultSandboxServices(
     return repos;
   };
   let hybris: HybrisSandbox | undefined;
+  const starts = options.podStartMs ?? {};
+  const apps =
+    options.simulatedApps || Object.keys(starts).length
+      ? [
+          ...kopArgoApps(),
+          ...simulatedArgoApps(options.simulatedApps ?? 0),
+        ].map(app =>
+          starts[app.name] === undefined
+            ? app
+            : { ...app, podStartMs: starts[app.name] },
+        )
+      : undefined;
   const [argocd, hybrisFactory] = argocdAndHybrisServices({
     desiredState: sharingReads((app, revision) => {
       if (!repos)
         throw new Error('the GitLab stand-in must start before Argo CD');
       return gitDesiredState(repos)(app, revision);
     }),
-    ...(options.simulatedApps
-      ? {
-          apps: [...kopArgoApps(), ...simulatedArgoApps(options.simulatedApps)],
-        }
-      : {}),
+    ...(apps ? { apps } : {}),
     reconcileIntervalMs: options.argocdReconcileIntervalMs,
+    operationMs: options.argocdOperationMs,
   });
   return [
-    ctx => gitlabService(ctx, reposOf(ctx)),
+    ctx => gitlabService(ctx, reposOf(ctx), { pipelineMs: options.pipelineMs }),
     argocd,
     ctx => {
       hybris = hybrisFactory(ctx);

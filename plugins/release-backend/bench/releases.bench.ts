@@ -8,9 +8,6 @@
  *   yarn bench [--engine sqlite|postgres] [--explain]
  *   KOP_BENCH_PG=postgresql://user@host:port  (default: the test database URL, else 127.0.0.1:5432)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
@@ -22,10 +19,11 @@ import {
   readGradePolicy,
   readReleasePortalConfig,
 } from '@internal/plugin-release-node';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { migrateUp } from '../src/database/migrate';
 import { ReleaseService } from '../src/service/ReleaseService';
 import { orgEntities, user } from '../src/__testUtils__/org';
+import { cleanUpOnExit, databases, type DatabaseId } from './databases';
 import { Client, runLoad, summarize, type Latency } from './load';
 import { LoadWorker } from './loadWorker';
 import { seedBulk, seedSample } from './seed';
@@ -45,93 +43,6 @@ const PHASE_MAX_MS = 25_000;
 
 const AUTHOR = user('kim.minjun');
 const PL = user('choi.yuna');
-
-type EngineId = 'sqlite' | 'postgres';
-
-interface Opened {
-  knex: Knex;
-  version: string;
-  where: string;
-  close(): Promise<void>;
-}
-
-/** Cleanups to run if the bench is interrupted, so no temp dir or database is left behind. */
-const cleanups = new Set<() => Promise<void>>();
-
-const engines: Record<EngineId, { label: string; open(): Promise<Opened> }> = {
-  sqlite: {
-    label: 'SQLite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'kop-bench-'));
-      const filename = join(dir, 'release.sqlite');
-      // As the Backstage SQLite connector makes it: null defaults, foreign keys on.
-      const knex = knexFactory({
-        client: 'better-sqlite3',
-        connection: { filename },
-        useNullAsDefault: true,
-        pool: {
-          afterCreate(
-            conn: { pragma(s: string): unknown },
-            done: (e: Error | null, c: unknown) => void,
-          ) {
-            conn.pragma('foreign_keys = ON');
-            done(null, conn);
-          },
-        },
-      });
-      const close = async () => {
-        cleanups.delete(close);
-        await knex.destroy();
-        rmSync(dir, { recursive: true, force: true });
-      };
-      cleanups.add(close);
-      const [{ v }] = await knex.raw('select sqlite_version() as v');
-      return { knex, version: `SQLite ${v}`, where: filename, close };
-    },
-  },
-  postgres: {
-    label: 'PostgreSQL',
-    async open() {
-      const base =
-        process.env.KOP_BENCH_PG ??
-        process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-        'postgresql://postgres@127.0.0.1:5432';
-      const urlOf = (db: string) => {
-        const url = new URL(base);
-        url.pathname = `/${db}`;
-        return url.toString();
-      };
-      const name = `kop_bench_${process.pid}_${Date.now().toString(36)}`;
-      const admin = knexFactory({
-        client: 'pg',
-        connection: urlOf('postgres'),
-        pool: { min: 0, max: 1 },
-      });
-      await admin.raw('CREATE DATABASE ??', [name]);
-      // As the Backstage PostgreSQL connector makes it: pool min 0, knex's default max of 10.
-      const knex = knexFactory({
-        client: 'pg',
-        connection: urlOf(name),
-        pool: { min: 0, max: 10 },
-      });
-      const close = async () => {
-        cleanups.delete(close);
-        await knex.destroy();
-        await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
-        await admin.destroy();
-      };
-      cleanups.add(close);
-      const { rows } = await knex.raw('show server_version');
-      const host = new URL(base).host;
-      return {
-        knex,
-        version: `PostgreSQL ${rows[0].server_version}`,
-        where: `${host}/${name}`,
-        close,
-      };
-    },
-  },
-};
 
 /** Owner teams of the apps, from the Components of the real catalog (what the catalog answers). */
 const owners = new Map(
@@ -305,10 +216,10 @@ async function explainList(
   return lines;
 }
 
-async function benchEngine(id: EngineId, explain: boolean): Promise<Figures> {
-  const { label } = engines[id];
+async function benchEngine(id: DatabaseId, explain: boolean): Promise<Figures> {
+  const { label } = databases[id];
   const engineStarted = performance.now();
-  const db = await engines[id].open();
+  const db = await databases[id].open();
   const { knex } = db;
   log(label, `${db.version} at ${db.where}`);
   try {
@@ -643,10 +554,10 @@ async function main() {
     if (a.startsWith('--engine=')) only.push(...a.slice(9).split(','));
   });
   for (const e of only) {
-    if (!(e in engines))
+    if (!(e in databases))
       throw new Error(`--engine: ${e} is not sqlite or postgres`);
   }
-  const ids = (Object.keys(engines) as EngineId[]).filter(
+  const ids = (Object.keys(databases) as DatabaseId[]).filter(
     e => only.length === 0 || only.includes(e),
   );
 
@@ -663,8 +574,8 @@ async function main() {
         text.length > 2000
           ? `${text.slice(0, 1000)} … ${text.slice(-1000)}`
           : text;
-      failures.push(engines[id].label);
-      process.stderr.write(`[${engines[id].label}] crashed: ${short}\n`);
+      failures.push(databases[id].label);
+      process.stderr.write(`[${databases[id].label}] crashed: ${short}\n`);
     }
   }
   if (figures.length) printTable(figures);
@@ -695,22 +606,8 @@ async function main() {
   if (failures.length) process.exitCode = 1;
 }
 
-/** Nothing may run away: past this, clean up and give up. */
-const WATCHDOG_MS = 10 * 60_000;
-setTimeout(() => {
-  process.stderr.write(`bench: gave up after ${secs(WATCHDOG_MS)}\n`);
-  Promise.allSettled([...cleanups].map(c => c())).finally(() =>
-    process.exit(1),
-  );
-}, WATCHDOG_MS).unref();
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    Promise.allSettled([...cleanups].map(c => c())).finally(() =>
-      process.exit(130),
-    );
-  });
-}
+// Nothing may run away: past this, clean up and give up.
+cleanUpOnExit(10 * 60_000, 'bench');
 
 main().catch(e => {
   process.stderr.write(`${(e as Error).stack ?? e}\n`);

@@ -16,7 +16,7 @@ import { hashAuditRow, type AuditRow } from '../src/database/AuditLog';
 
 /**
  * Seeding: a sample of releases goes through the real ReleaseService (create, request approval,
- * a refused self-approval, approvals, every transition up to done), then the rest are bulk-inserted
+ * a refused self-approval, approvals, the engine's moves through the deploy states up to done), then the rest are bulk-inserted
  * as clones of those rows with new ids, titles and times, continuing the same hash chain.
  */
 
@@ -201,9 +201,20 @@ export async function seedSample(
       { decision: 'approve', stage: 'approval', comment: '확인했습니다' },
       ctx(),
     );
+    // The deploy states are the engine's: it moves the release on behalf of who pressed Deploy.
+    const engineMove = (to: ReleaseState) =>
+      service.engineMove(
+        r.id,
+        { requestId: randomUUID(), onBehalfOf: actor(flow.author).ref },
+        {
+          action: to === 'deploying' ? 'deploy.start' : 'deploy.step.start',
+          person: actor(flow.author),
+          record: async () => ({ to }),
+        },
+      );
     for (const to of ['deploying', 'verifying', 'awaiting_signoff'] as const) {
       tick();
-      await service.transition(actor(flow.author), r.id, { to }, ctx());
+      await engineMove(to);
     }
     tick();
     await service.decide(
@@ -214,7 +225,7 @@ export async function seedSample(
     );
     for (const to of flow.after) {
       tick();
-      await service.transition(actor(flow.author), r.id, { to }, ctx());
+      await engineMove(to);
     }
     const final = await service.get(r.id);
     if (final.state !== 'done') {
@@ -228,21 +239,23 @@ export async function seedSample(
     const audit: AuditRow[] = (
       await knex('release_audit').where({ release_id: id }).orderBy('seq')
     ).map((row: AuditRow) => ({ ...row, seq: Number(row.seq) }));
+    // The engine's own rows (deploy.start, …) hold no release: the one before them still stands.
+    let current: Snapshot | undefined;
     const successes = audit
       .filter(a => a.outcome === 'success')
       .map(row => {
-        const after = JSON.parse(row.after!);
-        return {
-          row,
-          after: {
+        if (row.after) {
+          const after = JSON.parse(row.after);
+          current = {
             state: after.state,
             revision: after.revision,
             updatedAt: after.updatedAt,
             retroApprovalPending: after.retroApprovalPending,
             windowOverride: after.windowOverride,
             approvalIds: after.approvals.map((a: { id: string }) => a.id),
-          },
-        };
+          };
+        }
+        return { row, after: current! };
       });
     templates.push({
       id,

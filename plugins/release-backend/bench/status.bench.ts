@@ -23,7 +23,6 @@ import {
 } from '@internal/plugin-release-node';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
-import { sandboxGitlabTokens } from 'sandbox';
 import { addStatusRoutes } from '../src/status/routes';
 import {
   StatusCache,
@@ -33,6 +32,7 @@ import {
 } from '../src/status/StatusCache';
 import { percentile, summarize, type Latency } from './load';
 import { RawLoadWorker } from './rawLoadWorker';
+import { sandboxSystemsConfig } from './sandboxConfig';
 import { SandboxWorker } from './sandboxWorker';
 import { quietLogger, serveRouter } from './server';
 
@@ -60,33 +60,7 @@ function log(scenario: string, message: string) {
   process.stdout.write(`[${scenario}] ${message}\n`);
 }
 
-/** The systems' config, pointed at the sandbox as app-config.yaml points at it locally. */
-function configFor(url: string) {
-  const colours = (env: string) => ({
-    blue: `${url}/hybris/${env}/blue`,
-    green: `${url}/hybris/${env}/green`,
-  });
-  return new ConfigReader({
-    integrations: {
-      gitlab: [
-        {
-          host: new URL(url).host,
-          apiBaseUrl: `${url}/gitlab/api/v4`,
-          token: sandboxGitlabTokens.maintainer,
-        },
-      ],
-    },
-    argocd: {
-      instances: ['beta', 'prod'].map(name => ({
-        name,
-        url: `${url}/argocd/${name}`,
-        token: 'argocd-sandbox-token',
-      })),
-    },
-    hybris: { clusterStatus: { beta: colours('beta'), prod: colours('prod') } },
-    prometheus: { baseUrl: `${url}/prometheus` },
-  });
-}
+const configFor = (url: string) => new ConfigReader(sandboxSystemsConfig(url));
 
 /** `Authorization: Bearer user:default/<name>` names the caller, as in the releases bench. */
 const httpAuth = {

@@ -11,22 +11,10 @@ import type { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Knex } from 'knex';
 import type { Server } from 'node:http';
 import { releasePlugin } from '../plugin';
+import { alwaysOpen } from './alwaysOpen';
 import { groupsOf, orgEntities } from './org';
 
-/** Windows open all week, so tests do not depend on the hour they run at. */
-export const alwaysOpen = {
-  release: {
-    windows: [
-      {
-        days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
-        from: '00:00',
-        to: '24:00',
-        tz: 'UTC',
-      },
-    ],
-  },
-  app: { baseUrl: 'http://localhost:3000' },
-};
+export { alwaysOpen };
 
 /** The release backend with the demo catalog, users' groups as a sign-in would give them. */
 export async function startReleaseBackend(
