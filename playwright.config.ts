@@ -44,7 +44,7 @@ export default defineConfig({
     // The sandbox app-config points at (GitLab, Argo CD, Jenkins, Asana, Slack), seeded fresh each run.
     {
       command:
-        'KOP_SANDBOX_PORT=7100 KOP_SANDBOX_DIR="$(mktemp -d -t kop-e2e-sandbox-XXXXXX)" yarn workspace sandbox start',
+        'KOP_SANDBOX_PORT=7100 KOP_SANDBOX_TIME_SCALE=0.05 KOP_SANDBOX_DIR="$(mktemp -d -t kop-e2e-sandbox-XXXXXX)" yarn workspace sandbox start',
       url: 'http://127.0.0.1:7100/_sandbox/health',
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,

@@ -57,6 +57,32 @@ export interface Config {
     windowOverride?: string[];
     /** Roles whose holders, with the release.admin permission, may act on others' releases. */
     adminRoles?: string[];
+    /**
+     * The release engine that runs deploy plans. The roles in windowOverride are the leads who
+     * may also skip a step and stop the line.
+     */
+    engine?: {
+      /** Between two looks at a sync or a gate when no event comes (ms, default 5000). */
+      pollMs?: number;
+      /** Between two looks at a merge request's pipeline (ms, default 15000). */
+      pipelinePollMs?: number;
+      /** Syncs of one app per step before the step fails (default 3). */
+      syncAttempts?: number;
+      /** Longest wait for an app's sync (ms, default 30 min). */
+      syncTimeoutMs?: number;
+      /** Longest wait for a pipeline (ms, default 60 min). */
+      pipelineTimeoutMs?: number;
+      /** Longest wait for a gate; none by default (people pause by hand). */
+      gateTimeoutMs?: number;
+      /** A soak not looked at for longer restarts (ms, default 30000). */
+      maxUnwatchedMs?: number;
+      /** How often every backend looks for due runs (ms, default 5000). */
+      tickMs?: number;
+      /** How long a backend's claim on a run lasts unless renewed (ms, default 60000). */
+      leaseMs?: number;
+      /** Per environment: a failed step pauses the run (default) or fails it. */
+      onStepFailure?: { [environment: string]: 'pause' | 'fail' };
+    };
     /** Pages the release page links to besides Argo CD and GitLab. */
     links?: {
       /** Per environment; `{environment}` in the URL is filled in, e.g. ?var-environment={environment}. */

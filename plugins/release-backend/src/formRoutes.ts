@@ -6,7 +6,7 @@ import {
   renderReleaseNotes,
   type IacEditTargets,
   type IacPreview,
-  type ReleaseAppVersion,
+  type Release,
   type ReleaseIacDiff,
   type ReleasePreview,
 } from '@internal/plugin-release-common';
@@ -68,10 +68,24 @@ export function addFormRoutes(
 
   /** The IaC diff the release ends with in an environment, or why it cannot be shown. */
   async function iacAfter(
-    apps: ReleaseAppVersion[],
+    { apps, config }: Pick<Release, 'apps' | 'config'>,
     environment: string,
   ): Promise<ReleaseIacDiff> {
     try {
+      if (config) {
+        if (config.environment !== environment) {
+          throw new Error(
+            `a config release changes ${config.environment} only`,
+          );
+        }
+        const plan = await planIacEdit({
+          gitlab: integrations.gitlab,
+          layout,
+          environment,
+          changes: config.changes,
+        });
+        return { environment, diff: plan.diff };
+      }
       // Only the switch keys are read: the idle colour is the one they do not name.
       // An unknown environment is left to planIacEdit, whose error names it.
       const project = layout.iac.repos[environment];
@@ -107,7 +121,7 @@ export function addFormRoutes(
     if (dryRun) await releases.recordDryRun(actor, draft);
     const groupOf = (role: string) => releases.policy.roles[role]?.group;
     res.json({
-      ...(environment ? { iac: await iacAfter(draft.apps, environment) } : {}),
+      ...(environment ? { iac: await iacAfter(draft, environment) } : {}),
       release: publicView(draft),
       notes: renderReleaseNotes(draft, releases.policy, {
         portalUrl: options.portalUrl,
@@ -139,7 +153,7 @@ export function addFormRoutes(
     const id = parse(releaseIdSchema, req.params.id, 'id');
     const { environment } = parse(environmentQuerySchema, req.query, 'query');
     const release = await releases.get(id);
-    res.json(await iacAfter(release.apps, environment));
+    res.json(await iacAfter(release, environment));
   });
 
   router.get('/iac/targets', async (req, res) => {
@@ -155,7 +169,7 @@ export function addFormRoutes(
     } satisfies IacEditTargets);
   });
 
-  // Reads the IaC branch as it is now; the commit itself is the kop:iac:update action's.
+  // Reads the IaC branch as it is now; a config release's deploy makes the commit.
   router.post('/iac/preview', async (req, res) => {
     await options.actorOf(req);
     const body = parse(iacPreviewRequestSchema, req.body, 'body');

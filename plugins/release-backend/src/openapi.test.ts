@@ -11,6 +11,7 @@ import {
 import { ConfigReader } from '@backstage/config';
 import { openapiFile, renderOpenapi } from '../scripts/openapi';
 import { createRouter } from './router';
+import type { DeployService } from './engine/DeployService';
 import type { ReleaseService } from './service/ReleaseService';
 
 const committed = readFileSync(resolve(__dirname, '../openapi.yaml'), 'utf8');
@@ -44,6 +45,7 @@ describe('openapi.yaml', () => {
       catalog: catalogServiceMock(),
       releases: { policy: defaultGradePolicy } as ReleaseService,
       integrations: new ReleaseIntegrations(config, mockServices.logger.mock()),
+      deploys: {} as DeployService,
     });
     const served = (router.stack as any[])
       .filter(layer => layer.route)

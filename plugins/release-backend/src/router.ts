@@ -16,8 +16,6 @@ import {
   releaseAbortPermission,
   releaseApprovePermission,
   releaseCreatePermission,
-  releaseDeployPermission,
-  releaseRollbackPermission,
   releaseDecisionSchema,
   renderReleaseNotes,
   retroApprovalRequestSchema,
@@ -43,6 +41,8 @@ import {
 } from '@internal/plugin-release-node';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
+import { addDeployRoutes } from './deployRoutes';
+import type { DeployService } from './engine/DeployService';
 import { addFormRoutes } from './formRoutes';
 import { httpDoor } from './httpDoor';
 import { ReleaseDoors } from './service/doors';
@@ -75,17 +75,16 @@ export interface RouterOptions {
   >;
   /** The live status of every app; GET /status answers 503 without it. */
   status?: StatusCache;
+  /** The engine's door: the plan, the runs and their controls. */
+  deploys?: DeployService;
 }
 
 /** Routes that need no signed-in user; plugin.ts opens exactly these to unauthenticated callers. */
 export const unauthenticatedPaths = ['/health', '/demo-users'];
 
-/** Moves that need more than authorship: deploying, aborting, rolling back. */
+/** Moves made by hand that need more than authorship. */
 const transitionPermissions: Partial<Record<ReleaseState, BasicPermission>> = {
-  deploying: releaseDeployPermission,
-  paused: releaseDeployPermission,
   aborted: releaseAbortPermission,
-  rolled_back: releaseRollbackPermission,
 };
 
 export async function createRouter(
@@ -106,7 +105,7 @@ export async function createRouter(
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
-  const { actorOf, audited } = httpDoor(
+  const door = httpDoor(
     new ReleaseDoors({
       permissions,
       userInfo,
@@ -118,6 +117,7 @@ export async function createRouter(
     }),
     httpAuth,
   );
+  const { actorOf, audited } = door;
 
   const idOf = (req: Request) => parse(releaseIdSchema, req.params.id, 'id');
 
@@ -351,6 +351,10 @@ export async function createRouter(
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
     res.json(await releases.audit.verify());
   });
+
+  if (options.deploys) {
+    addDeployRoutes(router, { deploys: options.deploys, door, idOf });
+  }
 
   return router;
 }

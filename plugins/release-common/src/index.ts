@@ -17,3 +17,4 @@ export * from './requests';
 export * from './responses';
 export * from './whatShips';
 export * from './plan';
+export * from './deploys';

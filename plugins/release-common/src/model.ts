@@ -74,6 +74,52 @@ export const releaseItemSchema = z
 /** @public */
 export type ReleaseItem = z.infer<typeof releaseItemSchema>;
 
+const GIT_ID = /^[0-9a-f]{40}$/;
+
+/** One values key a config release sets. @public */
+export const releaseConfigChangeSchema = z
+  .object({
+    argocdApp: z
+      .string()
+      .min(1)
+      .max(100)
+      .describe('Argo CD app whose values file changes, e.g. hybris-green'),
+    key: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe('Dotted values key, e.g. replicaCount'),
+    value: z.union([z.string().max(500), z.number(), z.boolean()]),
+  })
+  .strict();
+
+/** @public */
+export type ReleaseConfigChange = z.infer<typeof releaseConfigChangeSchema>;
+
+/** A config release's on-screen IaC edit, with the file versions the person saw its diff of. @public */
+export const releaseConfigSchema = z
+  .object({
+    environment: z.string().min(1).max(40),
+    changes: z
+      .array(releaseConfigChangeSchema)
+      .min(1, 'must name at least one key')
+      .max(50),
+    baseSha: z
+      .string()
+      .regex(GIT_ID, 'must be a commit SHA')
+      .describe('Commit of the IaC branch the diff was shown from'),
+    expectedBlobs: z
+      .record(z.string().regex(GIT_ID, 'must be a git blob id'))
+      .describe(
+        'Values file → blob id the diff was shown from; the deploy refuses a file changed since',
+      ),
+    reason: z.string().trim().min(5).max(300).optional(),
+  })
+  .strict();
+
+/** @public */
+export type ReleaseConfig = z.infer<typeof releaseConfigSchema>;
+
 /** One app in a release and the version it goes to. @public */
 export const releaseAppVersionSchema = z.object({
   app: releaseAppSchema,
@@ -108,6 +154,10 @@ export const releaseApprovalSchema = z.object({
   approver: z.string().describe('User entity ref'),
   decision: z.enum(['approve', 'reject']),
   comment: z.string().optional(),
+  planFingerprint: z
+    .string()
+    .optional()
+    .describe('The deploy plan the approver saw; a deploy runs only that plan'),
   createdAt: z.string().datetime(),
 });
 
@@ -148,6 +198,17 @@ export const releaseLinksOutSchema = z.object({
 /** @public */
 export type ReleaseLinksOut = z.infer<typeof releaseLinksOutSchema>;
 
+/** A person's audited statement a deploy waits for, e.g. that the running version tolerates the new schema. @public */
+export const deployAcknowledgementSchema = z.object({
+  subject: z.literal('db-schema'),
+  by: z.string().describe('User entity ref'),
+  at: z.string().datetime(),
+  comment: z.string(),
+});
+
+/** @public */
+export type DeployAcknowledgement = z.infer<typeof deployAcknowledgementSchema>;
+
 /** A release as stored and served. @public */
 export const releaseSchema = z.object({
   id: z.string().uuid(),
@@ -167,6 +228,11 @@ export const releaseSchema = z.object({
     ),
   dbUpdate: z.boolean(),
   apps: z.array(releaseAppVersionSchema),
+  config: releaseConfigSchema
+    .optional()
+    .describe(
+      'Set on a config release (grade A): the IaC keys it changes; its apps keep the versions that run',
+    ),
   items: z.array(releaseItemSchema),
   author: z.string().describe('User entity ref of the author'),
   links: z.array(releaseLinkSchema),
@@ -178,6 +244,7 @@ export const releaseSchema = z.object({
   retroApprovalPending: z
     .boolean()
     .describe('Grade E that went out before approval and still waits for it'),
+  acknowledgements: z.array(deployAcknowledgementSchema).optional(),
   createdAt: z.string().datetime(),
   updatedAt: z.string().datetime(),
   revision: z

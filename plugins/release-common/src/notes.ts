@@ -2,6 +2,13 @@ import { announcedVersions, renderAnnouncement } from './announcement';
 import type { Release } from './model';
 import type { GradePolicy } from './policy';
 
+/** A config release's changes as announced items, e.g. "[설정] web replicaCount=5". */
+function configItems(release: Release): string[] {
+  return (release.config?.changes ?? []).map(
+    c => `[설정] ${c.argocdApp} ${c.key}=${c.value}`,
+  );
+}
+
 function announcementOf(release: Release, policy: GradePolicy): string {
   return renderAnnouncement({
     product: release.product,
@@ -9,7 +16,7 @@ function announcementOf(release: Release, policy: GradePolicy): string {
     grade: release.grade,
     gradeLabel: policy.grades[release.grade].label,
     dbUpdate: release.dbUpdate,
-    items: release.items.map(i => i.title),
+    items: [...configItems(release), ...release.items.map(i => i.title)],
   });
 }
 
@@ -33,14 +40,18 @@ export function renderReleaseNotes(
 ): ReleaseNotes {
   const announcement = announcementOf(release, policy);
   const rule = policy.grades[release.grade];
-  const itemLines = release.items.map(item => {
-    const link = item.source.url ? ` (${item.source.url})` : '';
-    return `- ${item.title}${link}`;
-  });
+  const itemLines = [
+    ...configItems(release).map(title => `- ${title}`),
+    ...release.items.map(item => {
+      const link = item.source.url ? ` (${item.source.url})` : '';
+      return `- ${item.title}${link}`;
+    }),
+  ];
   const asana = [
     `배포버전: ${announcedVersions(release.apps)}`,
     `배포등급: ${release.grade}(${rule.label}) — ${rule.criteria}`,
     ...(release.gradeReason ? [`등급 사유: ${release.gradeReason}`] : []),
+    ...(release.config?.reason ? [`변경 사유: ${release.config.reason}`] : []),
     `DB 업데이트 여부: ${release.dbUpdate ? 'Y' : 'N'}`,
     '배포내역',
     ...itemLines,

@@ -30,6 +30,18 @@ export const releaseRollbackPermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/** Pause, resume and retry a running deploy; skipping a step also needs a lead's role. @public */
+export const releaseDeployControlPermission = createPermission({
+  name: 'release.deploy.control',
+  attributes: { action: 'update' },
+});
+
+/** Raise or lift the stop-the-line switch that holds every release. @public */
+export const releaseStopTheLinePermission = createPermission({
+  name: 'release.stop-the-line',
+  attributes: { action: 'update' },
+});
+
 /** Changing a release on someone else's behalf: grade, state, window overrides. @public */
 export const releaseAdminPermission = createPermission({
   name: 'release.admin',
@@ -41,6 +53,8 @@ export const releasePermissions = [
   releaseCreatePermission,
   releaseApprovePermission,
   releaseDeployPermission,
+  releaseDeployControlPermission,
+  releaseStopTheLinePermission,
   releaseAbortPermission,
   releaseRollbackPermission,
   releaseAdminPermission,

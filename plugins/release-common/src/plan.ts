@@ -1,5 +1,10 @@
-import type { ReleaseApp } from './apps';
-import type { ReleaseState } from './states';
+import { z } from 'zod';
+import { releaseAppSchema } from './model';
+
+/*
+ * A deploy plan, defined once: the engine computes and stores it, the release page shows it, and
+ * openapi.yaml's plan schemas are generated from these.
+ */
 
 /**
  * How a deploy step changes the world: `git` is a commit to the IaC repository, undone by a revert
@@ -8,131 +13,222 @@ import type { ReleaseState } from './states';
  *
  * @public
  */
-export type DeployStepKind = 'git' | 'call' | 'wait';
+export const deployStepKindSchema = z.enum(['git', 'call', 'wait']);
+
+/** @public */
+export type DeployStepKind = z.infer<typeof deployStepKindSchema>;
 
 /** A plain values key's value, as YAML holds it. @public */
-export type DeployValue = string | number | boolean;
+export const deployValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+/** @public */
+export type DeployValue = z.infer<typeof deployValueSchema>;
 
 /** One values key a git step changes, and what it held before, so a reverse plan can put it back. @public */
-export interface DeployKeyChange {
-  argocdApp: string;
-  /** Values file in the IaC repository. */
-  file: string;
-  /** Dotted key, e.g. replicaCount. */
-  key: string;
-  from: DeployValue;
-  to: DeployValue;
-}
+export const deployKeyChangeSchema = z.object({
+  argocdApp: z.string(),
+  file: z.string().describe('Values file in the IaC repository'),
+  key: z.string().describe('Dotted key, e.g. replicaCount'),
+  from: deployValueSchema,
+  to: deployValueSchema,
+});
+
+/** @public */
+export type DeployKeyChange = z.infer<typeof deployKeyChangeSchema>;
 
 /** What a git step commits. @public */
-export interface DeployGitChange {
-  /** Subject, the release's announcement, then `Release-Id` and `Release-Step` trailers. */
-  message: string;
-  changes: DeployKeyChange[];
-  /** Values file → git blob id the file must have when the step commits (compare-and-swap). */
-  before: Record<string, string>;
-  /** Values file → its whole text after the step. */
-  files: Record<string, string>;
-  /** Unified diff of every file, as git prints it; empty when the files already hold the values. */
-  diff: string;
-}
+export const deployGitChangeSchema = z.object({
+  message: z
+    .string()
+    .describe(
+      'Subject, the release announcement, then Release-Id and Release-Step trailers',
+    ),
+  changes: z.array(deployKeyChangeSchema),
+  before: z
+    .record(z.string())
+    .describe(
+      'Values file → git blob id the file must have when the step commits (compare-and-swap)',
+    ),
+  files: z
+    .record(z.string())
+    .describe('Values file → its whole text after the step'),
+  diff: z
+    .string()
+    .describe(
+      'Unified diff of every file, as git prints it; empty when the files already hold the values',
+    ),
+});
+
+/** @public */
+export type DeployGitChange = z.infer<typeof deployGitChangeSchema>;
 
 /** What a call step asks of a system. @public */
-export interface DeployCall {
-  system: 'gitlab' | 'slack';
-  operation: 'create-branch' | 'open-merge-request' | 'merge' | 'announce';
-  /** What the call acts on (project, branches, commit); part of the plan's fingerprint. */
-  target: Record<string, string>;
-  /** Merge request title and description, or the message posted. */
-  message?: string;
-}
+export const deployCallSchema = z.object({
+  system: z.enum(['gitlab', 'slack']),
+  operation: z.enum([
+    'create-branch',
+    'open-merge-request',
+    'merge',
+    'announce',
+  ]),
+  target: z
+    .record(z.string())
+    .describe(
+      "What the call acts on (project, branches, commit); part of the plan's fingerprint",
+    ),
+  message: z
+    .string()
+    .optional()
+    .describe('Merge request title and description, or the message posted'),
+});
+
+/** @public */
+export type DeployCall = z.infer<typeof deployCallSchema>;
 
 /** One check of a gate: a reading and the bounds it must keep. @public */
-export interface DeployGateCheck {
-  /** `pods-ready`, `cluster-status` (JGroups view), or a metric's name from the layout. */
-  name: string;
-  min?: number;
-  max?: number;
-  /** PromQL with `$environment` and `$colour` filled in, for a metric. */
-  query?: string;
-}
+export const deployGateCheckSchema = z.object({
+  name: z
+    .string()
+    .describe(
+      "pods-ready, cluster-status (JGroups view), or a metric's name from the layout",
+    ),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  query: z
+    .string()
+    .optional()
+    .describe('PromQL with $environment and $colour filled in, for a metric'),
+});
+
+/** @public */
+export type DeployGateCheck = z.infer<typeof deployGateCheckSchema>;
 
 /**
- * What must hold before the next step starts.
+ * What must hold before the next step starts: nothing; every Argo CD app synced and Healthy; hybris
+ * on one colour (pods ready, JGroups view equal to the replicas, metrics steady for the soak); the
+ * metrics watched after the switch (a breach switches back at once and pauses); the merge
+ * request's pipeline; people's approval at a stage; a person's audited acknowledgement.
  *
  * @public
  */
-export type DeployGate =
-  | { type: 'none' }
-  /** Every Argo CD app synced to the step's commit and Healthy. */
-  | { type: 'healthy'; argocdApps: string[] }
-  /** hybris on one colour: pods ready, JGroups view equal to the replicas, metrics steady for the soak. */
-  | {
-      type: 'hybris';
-      colour: string;
-      expectedNodes: number;
-      soakMs: number;
-      checks: DeployGateCheck[];
-    }
-  /** After the switch: the metrics watched for a window; a breach switches back at once and pauses. */
-  | {
-      type: 'watch';
-      colour: string;
-      windowMs: number;
-      checks: DeployGateCheck[];
-      onBreach: 'switch-back';
-    }
-  /** The merge request's pipeline succeeded. */
-  | { type: 'pipeline'; project: string; sourceBranch: string }
-  /** People of these roles approve at this stage (not the author). */
-  | { type: 'approval'; stage: 'signoff'; roles: string[] }
-  /** A person confirms, audited, that the running version tolerates the new database schema. */
-  | { type: 'acknowledgement'; subject: 'db-schema' };
+export const deployGateSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }),
+  z.object({ type: z.literal('healthy'), argocdApps: z.array(z.string()) }),
+  z.object({
+    type: z.literal('hybris'),
+    colour: z.string(),
+    expectedNodes: z.number(),
+    soakMs: z.number(),
+    checks: z.array(deployGateCheckSchema),
+  }),
+  z.object({
+    type: z.literal('watch'),
+    colour: z.string(),
+    windowMs: z.number(),
+    checks: z.array(deployGateCheckSchema),
+    onBreach: z.literal('switch-back'),
+  }),
+  z.object({
+    type: z.literal('pipeline'),
+    project: z.string(),
+    sourceBranch: z.string(),
+  }),
+  z.object({
+    type: z.literal('approval'),
+    stage: z.literal('signoff'),
+    roles: z.array(z.string()),
+  }),
+  z.object({
+    type: z.literal('acknowledgement'),
+    subject: z.literal('db-schema'),
+  }),
+]);
+
+/** @public */
+export type DeployGate = z.infer<typeof deployGateSchema>;
 
 /** The part of blue/green a hybris step touches: the colour it deploys to, the one it replaces, or the switch. @public */
-export type DeployColourRole = 'new' | 'old' | 'switch';
+export const deployColourRoleSchema = z.enum(['new', 'old', 'switch']);
+
+/** @public */
+export type DeployColourRole = z.infer<typeof deployColourRoleSchema>;
 
 /** One step of a deploy plan, in the order it runs. @public */
-export interface DeployPlanStep {
-  /** Stable across plans of one release, e.g. `hybris.scale-up.6`. */
-  id: string;
-  kind: DeployStepKind;
-  /** Absent for the steps of the whole release (sign-off, announcement). */
-  app?: ReleaseApp;
-  /** The release's state while the step runs. */
-  phase: Extract<
-    ReleaseState,
-    | 'deploying'
-    | 'awaiting_signoff'
-    | 'switching'
-    | 'announced'
-    | 'scaling_down'
-  >;
-  title: string;
-  git?: DeployGitChange;
-  call?: DeployCall;
-  /** Argo CD apps synced after the step's commit, in order. */
-  sync: string[];
-  gate: DeployGate;
-  /** How long the step takes with its gate, in ms; absent where a person decides. */
-  expectedMs?: number;
-  /** hybris: the colour the step touches and its part in blue/green; replicas it leaves there. */
-  hybris?: { colour: string; role: DeployColourRole; replicas?: number };
-}
+export const deployPlanStepSchema = z.object({
+  id: z
+    .string()
+    .describe('Stable across plans of one release, e.g. hybris.scale-up.6'),
+  kind: deployStepKindSchema,
+  app: releaseAppSchema
+    .optional()
+    .describe(
+      'Absent for the steps of the whole release (sign-off, announcement)',
+    ),
+  phase: z
+    .enum([
+      'deploying',
+      'awaiting_signoff',
+      'switching',
+      'announced',
+      'scaling_down',
+    ])
+    .describe("The release's state while the step runs"),
+  title: z.string(),
+  git: deployGitChangeSchema.optional(),
+  call: deployCallSchema.optional(),
+  sync: z
+    .array(z.string())
+    .describe("Argo CD apps synced after the step's commit, in order"),
+  gate: deployGateSchema,
+  expectedMs: z
+    .number()
+    .optional()
+    .describe(
+      'How long the step takes with its gate; absent where a person decides',
+    ),
+  hybris: z
+    .object({
+      colour: z.string(),
+      role: deployColourRoleSchema,
+      replicas: z.number().optional(),
+    })
+    .optional()
+    .describe(
+      'The colour the step touches, its part in blue/green and the replicas it leaves',
+    ),
+});
+
+/** @public */
+export type DeployPlanStep = z.infer<typeof deployPlanStepSchema>;
 
 /** Everything a deploy will do, computed before it runs and approved by its fingerprint. @public */
-export interface DeployPlan {
-  releaseId: string;
-  environment: string;
-  /** The IaC branch and the commit the plan was computed from. */
-  iac: { project: string; branch: string; baseSha: string };
-  /** The live colour as IaC and Argo CD read it (they agree), and the idle colour deployed to. */
-  hybris?: { live: string; idle: string };
-  steps: DeployPlanStep[];
-  /** Sum of the steps' expected times, without the waits for people. */
-  expectedMs: number;
-  /** sha256 over the base commit and what every step writes, merges and syncs. */
-  fingerprint: string;
-  /** What the plan leaves out and why, e.g. scale-up steps the idle colour is already past. */
-  notes: string[];
-}
+export const deployPlanSchema = z.object({
+  releaseId: z.string(),
+  environment: z.string(),
+  iac: z
+    .object({ project: z.string(), branch: z.string(), baseSha: z.string() })
+    .describe('The IaC branch and the commit the plan was computed from'),
+  hybris: z
+    .object({ live: z.string(), idle: z.string() })
+    .optional()
+    .describe(
+      'The live colour as IaC and Argo CD read it (they agree), and the idle colour deployed to',
+    ),
+  steps: z.array(deployPlanStepSchema),
+  expectedMs: z
+    .number()
+    .describe("Sum of the steps' expected times, without the waits for people"),
+  fingerprint: z
+    .string()
+    .describe(
+      'sha256 over the base commit and what every step writes, merges and syncs',
+    ),
+  notes: z
+    .array(z.string())
+    .describe(
+      'What the plan leaves out and why, e.g. scale-up steps the idle colour is already past',
+    ),
+});
+
+/** @public */
+export type DeployPlan = z.infer<typeof deployPlanSchema>;

@@ -3,9 +3,9 @@ import { releaseApps } from './apps';
 import {
   approvalStageSchema,
   releaseAppSchema,
+  releaseConfigSchema,
   releaseGradeSchema,
   releaseItemSchema,
-  releaseStateSchema,
   releaseStrategies,
   releaseUrlSchema,
 } from './model';
@@ -50,11 +50,22 @@ export const createReleaseRequestSchema = z
           .strict(),
       )
       .min(1, 'must name at least one app')
-      .max(releaseApps.length),
+      .max(releaseApps.length)
+      .optional()
+      .describe(
+        'Required, except in a config release: its apps are read from what runs',
+      ),
     items: z
       .array(releaseItemSchema)
       .min(1, 'must list at least one item that ships')
-      .max(500),
+      .max(500)
+      .optional()
+      .describe('Required, except in a config release'),
+    config: releaseConfigSchema
+      .optional()
+      .describe(
+        'Makes a config release: grade A, these IaC keys set by the deploy, nothing else',
+      ),
     links: z
       .array(
         z
@@ -110,6 +121,13 @@ export const releaseDecisionSchema = z
       .max(4000)
       .optional()
       .describe('Required to reject'),
+    fingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be the fingerprint of the plan shown')
+      .optional()
+      .describe(
+        'The deploy plan the approver saw; a deploy runs only the plan its approvals were given for',
+      ),
   })
   .strict();
 
@@ -124,10 +142,23 @@ export const retroApprovalRequestSchema = z
 /** @public */
 export type RetroApprovalRequest = z.input<typeof retroApprovalRequestSchema>;
 
+/**
+ * The moves a person makes by hand; the deploy states are the engine's (Deploy, Pause, Abort).
+ *
+ * @public
+ */
+export const humanTransitions = ['prepared', 'beta', 'aborted'] as const;
+
 /** A move to another state (POST /releases/:id/transition). @public */
 export const transitionRequestSchema = z
   .object({
-    to: releaseStateSchema,
+    to: z.enum(humanTransitions, {
+      errorMap: () => ({
+        message: `must be one of ${humanTransitions.join(
+          ', ',
+        )}; the deploy states move by Deploy, Pause, Resume and Abort`,
+      }),
+    }),
     reason: z
       .string()
       .trim()
@@ -165,24 +196,11 @@ export const whatShipsRequestSchema = z
 /** @public */
 export type WhatShipsRequestBody = z.input<typeof whatShipsRequestSchema>;
 
-/** An on-screen IaC edit to preview (POST /iac/preview). @public */
-export const iacPreviewRequestSchema = z
-  .object({
-    environment: z.string().min(1).max(40),
-    changes: z
-      .array(
-        z
-          .object({
-            argocdApp: z.string().min(1).max(100),
-            key: z.string().min(1).max(200),
-            value: z.union([z.string().max(500), z.number(), z.boolean()]),
-          })
-          .strict(),
-      )
-      .min(1, 'must name at least one key')
-      .max(50),
-  })
-  .strict();
+/** An on-screen IaC edit to preview (POST /iac/preview): the keys a config release would set. @public */
+export const iacPreviewRequestSchema = releaseConfigSchema.pick({
+  environment: true,
+  changes: true,
+});
 
 /** @public */
 export type IacPreviewRequest = z.input<typeof iacPreviewRequestSchema>;

@@ -18,6 +18,7 @@ type ReleaseRow = {
   change_classes: string;
   db_update: boolean | number;
   apps: string;
+  config: string | null;
   items: string;
   links: string;
   author: string;
@@ -25,6 +26,7 @@ type ReleaseRow = {
   service_teams: string;
   window_override: string | null;
   retro_approval_pending: boolean | number;
+  acknowledgements: string;
   created_at: string;
   updated_at: string;
   revision: number;
@@ -39,6 +41,7 @@ type ApprovalRow = {
   approver: string;
   decision: string;
   comment: string | null;
+  plan_fingerprint: string | null;
   created_at: string;
 };
 
@@ -72,6 +75,7 @@ function toRelease(row: ReleaseRow, approvals: ApprovalRow[]): StoredRelease {
     changeClasses: JSON.parse(row.change_classes),
     dbUpdate: Boolean(row.db_update),
     apps: JSON.parse(row.apps),
+    ...(row.config ? { config: JSON.parse(row.config) } : {}),
     items: JSON.parse(row.items),
     links: JSON.parse(row.links),
     author: row.author,
@@ -81,6 +85,7 @@ function toRelease(row: ReleaseRow, approvals: ApprovalRow[]): StoredRelease {
       ? JSON.parse(row.window_override)
       : undefined,
     retroApprovalPending: Boolean(row.retro_approval_pending),
+    acknowledgements: JSON.parse(row.acknowledgements ?? '[]'),
     approvals: approvals.map(a => ({
       id: a.id,
       stage: a.stage as ReleaseApproval['stage'],
@@ -89,6 +94,7 @@ function toRelease(row: ReleaseRow, approvals: ApprovalRow[]): StoredRelease {
       approver: a.approver,
       decision: a.decision as ReleaseApproval['decision'],
       comment: a.comment ?? undefined,
+      ...(a.plan_fingerprint ? { planFingerprint: a.plan_fingerprint } : {}),
       createdAt: a.created_at,
     })),
     createdAt: row.created_at,
@@ -109,6 +115,7 @@ function toRow(r: StoredRelease): ReleaseRow {
     change_classes: JSON.stringify(r.changeClasses),
     db_update: r.dbUpdate,
     apps: JSON.stringify(r.apps),
+    config: r.config ? JSON.stringify(r.config) : null,
     items: JSON.stringify(r.items),
     links: JSON.stringify(r.links),
     author: r.author,
@@ -116,6 +123,7 @@ function toRow(r: StoredRelease): ReleaseRow {
     service_teams: JSON.stringify(r.serviceTeams),
     window_override: r.windowOverride ? JSON.stringify(r.windowOverride) : null,
     retro_approval_pending: r.retroApprovalPending,
+    acknowledgements: JSON.stringify(r.acknowledgements ?? []),
     created_at: r.createdAt,
     updated_at: r.updatedAt,
     revision: r.revision,
@@ -205,8 +213,23 @@ export class ReleaseStore {
       approver: approval.approver,
       decision: approval.decision,
       comment: approval.comment ?? null,
+      plan_fingerprint: approval.planFingerprint ?? null,
       created_at: approval.createdAt,
     });
+  }
+
+  /** Rewrites the requirement of approvals asked for again, so they stay on record and fill nothing. */
+  async supersedeApprovals(
+    tx: Knex.Transaction,
+    releaseId: string,
+    approvals: ReleaseApproval[],
+  ): Promise<void> {
+    for (const a of approvals) {
+      if (!a.requirement.includes(':superseded:')) continue;
+      await tx('release_approvals')
+        .where({ id: a.id, release_id: releaseId })
+        .update({ requirement: a.requirement });
+    }
   }
 
   /** Newest first, keyset-paged so page N costs the same as page 1. */

@@ -7,6 +7,7 @@ import {
   canTransition,
   isStageComplete,
   type DeployPlan,
+  type DeployPlanStep,
   type ReleaseState,
 } from '@internal/plugin-release-common';
 import type { StoredRelease } from '../database/ReleaseStore';
@@ -64,10 +65,29 @@ export interface DeployEngineOptions {
     text: string,
     options: { key: string },
   ): Promise<void>;
+  /**
+   * Asked before a step that changes a system starts: a reason holds the run there (paused), e.g.
+   * outside the release windows or while the line is stopped. Abort runs are not asked: a safe
+   * revert must not be left half done.
+   */
+  beforeStep?(
+    run: DeployRun,
+    step: DeployPlanStep,
+    release: StoredRelease,
+  ): Promise<string | undefined>;
+  /** Tells people (the team channel, through the outbox) once when a run stops by itself. */
+  tell?(run: DeployRun, news: DeployNews): Promise<void>;
   /** Runs one tick advances at most (default 20). */
   batch?: number;
   /** Epoch ms. */
   now?: () => number;
+}
+
+/** A run stopped by itself: a step failed (paused or failed as configured) or it was held. */
+export interface DeployNews {
+  event: 'paused' | 'failed' | 'held';
+  stepId: string;
+  message: string;
 }
 
 /** Who pressed a control: the audit row names them as the one the engine acts for. */
@@ -169,6 +189,16 @@ export class DeployEngine {
     return this.store.listFor(releaseId);
   }
 
+  /** Whether any run is not over, on any backend. */
+  async hasActiveRuns(): Promise<boolean> {
+    return Boolean(
+      await this.options
+        .knex('deploy_runs')
+        .whereNotNull('active_release_id')
+        .first('id'),
+    );
+  }
+
   /** The release's run that is not over, if any. */
   activeRunOf(releaseId: string): Promise<DeployRun | undefined> {
     return this.store.active(releaseId);
@@ -182,7 +212,7 @@ export class DeployEngine {
   async start(input: StartDeployRun): Promise<DeployRun> {
     const { plan, by } = input;
     const kind = input.kind ?? 'deploy';
-    this.checkPlan(plan);
+    this.checkPlan(plan, kind);
     const at = this.now();
     const iso = new Date(at).toISOString();
     const run: DeployRun = {
@@ -257,7 +287,11 @@ export class DeployEngine {
         );
       }
       return {
-        run: { state: 'paused', wakeAt: null },
+        run: {
+          state: 'paused',
+          wakeAt: null,
+          pausedReason: `Paused by ${by.person}`,
+        },
         to: run.kind === 'deploy' ? 'paused' : undefined,
       };
     });
@@ -278,7 +312,7 @@ export class DeployEngine {
         );
       }
       return {
-        run: { state: 'running', wakeAt: this.now() },
+        run: { state: 'running', wakeAt: this.now(), pausedReason: null },
         to: run.kind === 'deploy' ? 'deploying' : undefined,
       };
     });
@@ -305,7 +339,7 @@ export class DeployEngine {
         );
       }
       return {
-        run: { state: 'running', wakeAt: this.now() },
+        run: { state: 'running', wakeAt: this.now(), pausedReason: null },
         // Without the last outputs the executor reads the world afresh, with fresh bounds.
         step: {
           index: stepIndex,
@@ -533,7 +567,7 @@ export class DeployEngine {
               'deploy.end',
               locked =>
                 moving.includes(locked.state) && {
-                  run: { state: 'paused', wakeAt: null },
+                  run: { state: 'paused', wakeAt: null, pausedReason: error },
                   to: run.kind === 'deploy' ? 'paused' : undefined,
                   meta: { error },
                 },
@@ -548,6 +582,38 @@ export class DeployEngine {
           `Deploy run ${run.id} is ${run.state} with ${step.stepId} failed; it waits for a person`,
         );
         return;
+      }
+      if (
+        step.state === 'pending' &&
+        run.kind !== 'abort' &&
+        run.steps[index].kind !== 'wait' &&
+        this.options.beforeStep
+      ) {
+        const held = await this.options.beforeStep(
+          run,
+          run.plan.steps[index],
+          release,
+        );
+        if (held) {
+          const holding = await this.persist(run, 'deploy.hold', locked =>
+            moving.includes(locked.state) &&
+            locked.steps[index].state === 'pending'
+              ? {
+                  run: { state: 'paused', wakeAt: null, pausedReason: held },
+                  to: run.kind === 'deploy' ? 'paused' : undefined,
+                  meta: { step: index, stepId: step.stepId, reason: held },
+                }
+              : false,
+          );
+          if (holding) {
+            await this.tell(run, {
+              event: 'held',
+              stepId: step.stepId,
+              message: held,
+            });
+          }
+          return;
+        }
       }
       if (step.state === 'pending') {
         const begun = await this.refusable(
@@ -691,7 +757,7 @@ export class DeployEngine {
     const attempts = before.attempts + 1;
     const again = result.retryable && attempts < this.maxAttempts;
     const policy = this.options.onStepFailure?.(run.environment) ?? 'pause';
-    await this.persist(
+    const written = await this.persist(
       run,
       'deploy.step.fail',
       locked => {
@@ -731,7 +797,13 @@ export class DeployEngine {
         const runState: DeployRunState =
           policy === 'fail' ? 'failed' : 'paused';
         return {
-          run: going ? { state: runState, wakeAt: null } : {},
+          run: going
+            ? {
+                state: runState,
+                wakeAt: null,
+                pausedReason: `${stepId} failed: ${result.error}`,
+              }
+            : {},
           step: {
             index,
             change: {
@@ -748,7 +820,25 @@ export class DeployEngine {
       },
       'failure',
     );
+    // Told once: only the call that recorded the failure tells, not its retries' waits.
+    if (written && !again) {
+      await this.tell(run, {
+        event: policy === 'fail' ? 'failed' : 'paused',
+        stepId,
+        message: result.error,
+      });
+    }
     return false;
+  }
+
+  private async tell(run: DeployRun, news: DeployNews) {
+    try {
+      await this.options.tell?.(run, news);
+    } catch (e) {
+      this.options.logger.warn(
+        `Could not tell of deploy run ${run.id}: ${messageOf(e)}`,
+      );
+    }
   }
 
   /** Every step done or skipped: the run is done and the release reaches its end. */
@@ -792,7 +882,13 @@ export class DeployEngine {
         if (locked.steps[index].state !== 'pending') return false;
         const going = moving.includes(locked.state);
         return {
-          run: going ? { state: 'paused', wakeAt: null } : {},
+          run: going
+            ? {
+                state: 'paused',
+                wakeAt: null,
+                pausedReason: `${locked.steps[index].stepId} failed: ${error}`,
+              }
+            : {},
           step: {
             index,
             change: {
@@ -930,7 +1026,7 @@ export class DeployEngine {
     return Math.min(this.backoffMs * 2 ** (attempts - 1), this.maxBackoffMs);
   }
 
-  /** The sign-off a wait step looks for, once every approver it needs has given it. */
+  /** The sign-off (once every approver it needs has given it) and the acknowledgements a wait step looks for. */
   private approvalsOf(release: StoredRelease): RunStepContext['approvals'] {
     const given = release.approvals.filter(
       a => a.stage === 'signoff' && a.decision === 'approve',
@@ -941,8 +1037,13 @@ export class DeployEngine {
       given.map(a => ({ requirement: a.requirement, approver: a.approver })),
     );
     const last = given[given.length - 1];
-    if (!complete || !last) return {};
-    return { signoff: { by: last.approver, at: last.createdAt } };
+    const ack = release.acknowledgements?.find(a => a.subject === 'db-schema');
+    return {
+      ...(complete && last
+        ? { signoff: { by: last.approver, at: last.createdAt } }
+        : {}),
+      ...(ack ? { 'db-schema': { by: ack.by, at: ack.at } } : {}),
+    };
   }
 
   private contextOf(by: PressedBy): RequestContext {
@@ -962,8 +1063,9 @@ export class DeployEngine {
     return step;
   }
 
-  private checkPlan(plan: DeployPlan) {
-    if (!plan.steps.length)
+  private checkPlan(plan: DeployPlan, kind: DeployRunKind) {
+    // An abort with nothing in flight has no step: it ends the release and changes nothing.
+    if (!plan.steps.length && kind !== 'abort')
       throw new InputError('plan.steps: the plan is empty');
     const ids = new Set<string>();
     plan.steps.forEach((s, i) => {

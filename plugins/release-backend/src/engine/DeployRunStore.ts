@@ -22,6 +22,7 @@ type RunRow = {
   lease_owner: string | null;
   lease_expires_at: number | string | null;
   wake_at: number | string | null;
+  paused_reason?: string | null;
   revision: number;
   created_at: string;
   updated_at: string;
@@ -47,6 +48,7 @@ type StepRow = {
 /** The columns of a run a write may change. */
 export type RunChange = Partial<{
   state: DeployRunState;
+  pausedReason: string | null;
   wakeAt: number | null;
   updatedAt: string;
 }>;
@@ -110,6 +112,7 @@ function toRun(row: RunRow, steps: StepRow[]): DeployRun {
     leaseOwner: row.lease_owner ?? undefined,
     leaseExpiresAt: num(row.lease_expires_at),
     wakeAt: num(row.wake_at),
+    pausedReason: row.paused_reason ?? undefined,
     revision: Number(row.revision),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -138,6 +141,9 @@ function runColumns(change: RunChange, state?: DeployRunState) {
   return {
     ...(change.state !== undefined ? { state: change.state } : {}),
     ...(change.wakeAt !== undefined ? { wake_at: change.wakeAt } : {}),
+    ...(change.pausedReason !== undefined
+      ? { paused_reason: change.pausedReason }
+      : {}),
     ...(change.updatedAt !== undefined ? { updated_at: change.updatedAt } : {}),
     // A run that is over frees its release for the next one.
     ...(change.state !== undefined && to && !activeRunStates.includes(to)
@@ -174,6 +180,8 @@ export class DeployRunStore {
       created_at: run.createdAt,
       updated_at: run.updatedAt,
     });
+    // An abort with nothing in flight has no step to store.
+    if (run.steps.length === 0) return;
     await tx<StepRow>('deploy_steps').insert(
       run.steps.map(s => ({
         run_id: run.id,

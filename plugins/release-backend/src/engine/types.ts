@@ -63,6 +63,8 @@ export interface DeployRun {
   leaseOwner?: string;
   leaseExpiresAt?: number;
   wakeAt?: number;
+  /** Why the run paused: a person, a failed step, the window, stop-the-line. */
+  pausedReason?: string;
   revision: number;
   createdAt: string;
   updatedAt: string;

@@ -31,16 +31,19 @@ import {
   type PolicyPerson,
   type ReleaseApp,
   type ReleaseApproval,
+  type ReleaseConfig,
   type ReleaseGrade,
   type ReleaseLink,
   type ReleaseSignal,
   type ReleaseState,
   type ReleaseStrategy,
+  humanTransitions,
 } from '@internal/plugin-release-common';
 import type { SlackNotifier } from '@internal/plugin-release-node';
 import { AuditLog, type AuditEntry } from '../database/AuditLog';
 import { releaseEngineActor } from '../engine/actor';
 import type { Actor, RequestContext } from './doors';
+import type { ConfigReleaseCheck } from './configCheck';
 import type { VersionCheck } from './versions';
 import {
   ReleaseStore,
@@ -72,6 +75,8 @@ export interface ReleaseServiceOptions {
   defaultSteps: number[];
   /** Looks up that each version exists before a release is stored. */
   versions: VersionCheck;
+  /** Checks a config release as its deploy plan will; without it config releases are refused. */
+  configCheck?: ConfigReleaseCheck;
   notifier?: ReleaseNotifier;
   /** Tells every open page that a release changed; failures never block a release. */
   signals?: Pick<SignalsService, 'publish'>;
@@ -84,6 +89,15 @@ const MAX_REPLICAS = 60;
 const MAX_LINKS = 50;
 const REASON_MIN = 10;
 const RETRIES = 3;
+/** States a person may close by hand: nothing was deployed yet, or the deploy failed. */
+const closableByHand: readonly ReleaseState[] = [
+  'draft',
+  'prepared',
+  'beta',
+  'awaiting_approval',
+  'approved',
+  'failed',
+];
 
 /** A policy refusal: rolls the transaction back, then is audited and answered. */
 class PolicyRefusal extends Error {
@@ -103,6 +117,10 @@ export class ReleaseService {
   /** The audit trail, to read and verify. */
   readonly audit: Pick<AuditLog, 'list' | 'verify'>;
   private readonly now: () => Date;
+
+  private readonly listeners: Array<
+    (release: StoredRelease, action: string) => void
+  > = [];
 
   constructor(private readonly options: ReleaseServiceOptions) {
     this.store = new ReleaseStore(options.knex);
@@ -131,7 +149,8 @@ export class ReleaseService {
     ctx: RequestContext,
   ): Promise<StoredRelease> {
     const release = await this.draft(actor, input);
-    await this.options.versions(release.apps);
+    // A config release ships no version: its apps keep the ones that run.
+    if (!release.config) await this.options.versions(release.apps);
     await this.options.knex.transaction(async tx => {
       await this.store.insert(tx, release);
       await this.trail.append(tx, {
@@ -166,6 +185,14 @@ export class ReleaseService {
     actor: Actor,
     input: CreateReleaseRequest,
   ): Promise<StoredRelease> {
+    if (input.config) return this.draftConfig(actor, input, input.config);
+    if (!input.apps || !input.items) {
+      throw new InputError(
+        input.apps
+          ? 'items: must list at least one item that ships'
+          : 'apps: must name at least one app',
+      );
+    }
     const apps = input.apps.map(a => a.app);
     if (new Set(apps).size !== apps.length) {
       throw new InputError('apps: an app is listed more than once');
@@ -249,6 +276,60 @@ export class ReleaseService {
     return release;
   }
 
+  /**
+   * A config release: grade A, its keys checked as its deploy plan will check them, and the apps
+   * they belong to at the versions running now.
+   */
+  private async draftConfig(
+    actor: Actor,
+    input: CreateReleaseRequest,
+    config: ReleaseConfig,
+  ): Promise<StoredRelease> {
+    if (input.grade !== 'A') {
+      throw new InputError(
+        `grade: a config release is grade A, not ${input.grade}`,
+      );
+    }
+    if (input.dbUpdate) {
+      throw new InputError(
+        'dbUpdate: a config release changes IaC values, never the database',
+      );
+    }
+    if (input.apps) {
+      throw new InputError(
+        'apps: a config release names none; they follow from config.changes, at the versions running now',
+      );
+    }
+    if (!this.options.configCheck) {
+      throw new InputError(
+        'config: this backend has no release layout to check a config release against',
+      );
+    }
+    const release = await this.draft(actor, {
+      ...input,
+      config: undefined,
+      apps: [],
+      items: input.items ?? [],
+    });
+    release.config = config;
+    const running = await this.options.configCheck(release);
+    release.apps = running.map(v => ({
+      ...v,
+      previousVersion: v.version,
+      strategy: this.options.strategies[v.app],
+    }));
+    release.title =
+      input.title ??
+      defaultReleaseTitle(
+        release.apps.map(a => a.app),
+        this.now(),
+      );
+    release.serviceTeams = await this.options.serviceTeamsOf(
+      release.apps.map(a => a.app),
+    );
+    return release;
+  }
+
   async changeGrade(
     actor: Actor,
     id: string,
@@ -312,8 +393,22 @@ export class ReleaseService {
       id,
       ctx,
       'release.request-approval',
-      r => {
+      async (r, tx) => {
         this.mustBeAuthorOrAdmin(actor, r, 'request approval of');
+        if (r.state === 'approved') {
+          // Asked again (the plan changed): the approvals given stay on record but fill nothing.
+          r.approvals = r.approvals.map(a =>
+            a.stage === 'approval' &&
+            a.decision === 'approve' &&
+            !a.requirement.includes(':superseded:')
+              ? {
+                  ...a,
+                  requirement: `${a.requirement}:superseded:${randomUUID()}`,
+                }
+              : a,
+          );
+          await this.store.supersedeApprovals(tx, r.id, r.approvals);
+        }
         if (
           r.grade === 'E' &&
           this.requirementsFor(r, 'approval').every(q => q.after)
@@ -336,6 +431,8 @@ export class ReleaseService {
       decision: 'approve' | 'reject';
       stage: ApprovalStage;
       comment?: string;
+      /** The deploy plan the approver saw. */
+      fingerprint?: string;
     },
     ctx: RequestContext,
   ): Promise<StoredRelease> {
@@ -374,6 +471,7 @@ export class ReleaseService {
           approver: actor.ref,
           decision: input.decision,
           comment: input.comment,
+          ...(input.fingerprint ? { planFingerprint: input.fingerprint } : {}),
           createdAt: this.now().toISOString(),
         };
         await this.insertApproval(tx, r, approval);
@@ -440,48 +538,124 @@ export class ReleaseService {
     );
   }
 
+  /**
+   * The moves a person makes by hand: back to prepared, to beta, or closing a release that has
+   * not started deploying (or failed). The deploy states are the engine's: Deploy, Pause, Abort.
+   */
   async transition(
     actor: Actor,
     id: string,
     input: { to: ReleaseState; reason?: string },
     ctx: RequestContext,
   ): Promise<StoredRelease> {
-    let deployedEarly = false;
-    const release = await this.mutate(
-      actor,
-      id,
-      ctx,
-      'release.transition',
-      r => {
-        this.mustBeAuthorOrAdmin(actor, r, 'move');
-        if (['approved', 'rejected', 'awaiting_approval'].includes(input.to)) {
-          throw new InputError(
-            `to: ${input.to} follows from approvals; use the approval endpoints`,
-          );
-        }
-        if (input.to === 'deploying' && r.state !== 'paused') {
-          const early = r.state !== 'approved';
-          if (early && r.grade !== 'E') {
-            throw new ConflictError(
-              `state: grade ${r.grade} must be approved before deploying (it is ${r.state})`,
-            );
-          }
-          this.checkWindow(actor, r, input.reason);
-          if (early) {
-            r.retroApprovalPending = true;
-            deployedEarly = true;
-          }
-        }
-        if (input.to === 'done' && r.retroApprovalPending) {
-          throw new ConflictError(
-            'state: a grade E release cannot close before its retro approval; it waits in pending_retro_approval',
-          );
-        }
-        this.moveTo(r, input.to);
-      },
+    return this.mutate(actor, id, ctx, 'release.transition', r => {
+      this.mustBeAuthorOrAdmin(actor, r, 'move');
+      if (!(humanTransitions as readonly string[]).includes(input.to)) {
+        throw new InputError(
+          `to: ${input.to} is not a move made by hand; the deploy states move by Deploy, Pause, Resume and Abort`,
+        );
+      }
+      if (input.to === 'aborted' && !closableByHand.includes(r.state)) {
+        throw new ConflictError(
+          `state: the release is ${r.state}; abort it with Abort (POST /releases/${id}/abort), which reverts what was deployed`,
+        );
+      }
+      if (input.to === 'aborted' && r.retroApprovalPending) {
+        this.checkLeadDecision(
+          actor,
+          input.reason,
+          'close a grade E release before its retro approval',
+        );
+      }
+      this.moveTo(r, input.to);
+    });
+  }
+
+  /**
+   * A person's audited statement a deploy waits for: that the running version tolerates the new
+   * database schema, before two versions share it.
+   */
+  async acknowledge(
+    actor: Actor,
+    id: string,
+    input: { subject: 'db-schema'; comment: string },
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    return this.mutate(actor, id, ctx, 'release.acknowledge', r => {
+      if (!r.dbUpdate) {
+        throw new ConflictError(
+          'subject: this release changes no database schema; there is nothing to acknowledge',
+        );
+      }
+      if (!isOpenReleaseState(r.state) || r.state === 'draft') {
+        throw new ConflictError(`state: the release is ${r.state}`);
+      }
+      const acks = r.acknowledgements ?? [];
+      if (acks.some(a => a.subject === input.subject)) return false;
+      r.acknowledgements = [
+        ...acks,
+        {
+          subject: input.subject,
+          by: actor.ref,
+          at: this.now().toISOString(),
+          comment: input.comment,
+        },
+      ];
+      return true;
+    });
+  }
+
+  /**
+   * A team lead lets a release run on outside the release windows, with a reason; the engine
+   * then holds it at no step for the window.
+   */
+  async overrideWindow(
+    actor: Actor,
+    id: string,
+    reason: string | undefined,
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    return this.mutate(actor, id, ctx, 'release.window-override', r => {
+      if (r.windowOverride) return false;
+      this.checkWindow(actor, r, reason);
+      return Boolean(r.windowOverride);
+    });
+  }
+
+  /** Whether the release may change production now: inside a window, grade E, or overridden. */
+  windowOpenFor(release: StoredRelease): boolean {
+    return (
+      release.grade === 'E' ||
+      Boolean(release.windowOverride) ||
+      isWithinReleaseWindow(this.policy, this.now())
     );
-    if (deployedEarly) await this.notifyApprovers(release, 'approval');
-    return release;
+  }
+
+  /** The next window's opening in words, for a message. */
+  describeNextWindow(): string {
+    const next = nextReleaseWindow(this.policy, this.now());
+    return next
+      ? `the next window opens ${describeWindowOpening(next)}`
+      : 'no release window opens in the coming year';
+  }
+
+  /** Refuses unless the person holds a lead's role and gives a reason. */
+  checkLeadDecision(
+    actor: PolicyPerson,
+    reason: string | undefined,
+    what: string,
+  ) {
+    const roles = rolesOf(this.policy, actor);
+    if (!this.policy.windowOverride.some(r => roles.includes(r))) {
+      throw new NotAllowedError(
+        `Only ${this.policy.windowOverride.join(', ')} may ${what}`,
+      );
+    }
+    if (!reason || reason.trim().length < REASON_MIN) {
+      throw new InputError(
+        `reason: say why, in at least ${REASON_MIN} characters, to ${what}`,
+      );
+    }
   }
 
   /** Releases waiting for this person's decision, with the requirement they would fill. */
@@ -738,6 +912,9 @@ export class ReleaseService {
         });
         // Only once committed: a page that re-reads at once must find the change.
         if (written) await this.publish(stored, action);
+        if (written && actor.ref !== releaseEngineActor.ref) {
+          this.tellListeners(stored, action);
+        }
         return stored;
       } catch (e) {
         if (e instanceof PolicyRefusal) {
@@ -752,6 +929,26 @@ export class ReleaseService {
           );
         }
         throw e;
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` after each change a person makes, once committed (a sign-off, an
+   * acknowledgement): the engine wakes the run that may wait for it.
+   */
+  listen(listener: (release: StoredRelease, action: string) => void) {
+    this.listeners.push(listener);
+  }
+
+  private tellListeners(release: StoredRelease, action: string) {
+    for (const listener of this.listeners) {
+      try {
+        listener(release, action);
+      } catch (e) {
+        this.options.logger.warn(
+          `A release listener failed on ${action}: ${(e as Error).message}`,
+        );
       }
     }
   }
@@ -845,6 +1042,9 @@ export class ReleaseService {
     };
     const rank = (s: ReleaseState) => forward.indexOf(aliases[s] ?? s);
     let deployedEarly = false;
+    let enteredSignoff = false;
+    let moved = false;
+    let stepped = false;
     const release = await this.mutate(
       releaseEngineActor,
       id,
@@ -852,6 +1052,8 @@ export class ReleaseService {
       'release.engine-move',
       async (r, tx) => {
         deployedEarly = false;
+        enteredSignoff = false;
+        stepped = false;
         const recorded = await change.record(tx, r);
         if (recorded === false) return false;
         const from = r.state;
@@ -909,6 +1111,7 @@ export class ReleaseService {
         } else if (to && to !== r.state && canTransition(r.state, to)) {
           this.moveTo(r, to);
         }
+        enteredSignoff = r.state === 'awaiting_signoff' && from !== r.state;
         await this.trail.append(tx, {
           actor: releaseEngineActor.ref,
           action: change.action,
@@ -921,10 +1124,18 @@ export class ReleaseService {
             ...(r.state !== from ? { from, to: r.state } : {}),
           },
         });
-        return r.state !== from;
+        moved = r.state !== from;
+        stepped = !moved;
+        return moved;
       },
     );
+    // A run's step moved without the release: the pages still hear of it, once committed.
+    if (stepped) await this.publish(release, change.action);
     if (deployedEarly) await this.notifyApprovers(release, 'approval');
+    // The superiors are asked once, when the engine reaches the sign-off.
+    if (release.state === 'awaiting_signoff' && enteredSignoff) {
+      await this.notifyApprovers(release, 'signoff');
+    }
     return release;
   }
 }

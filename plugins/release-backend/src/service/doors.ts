@@ -104,6 +104,18 @@ export class ReleaseDoors {
     );
   }
 
+  /** Which of these permissions the user holds, in one round trip: for controls shown disabled. */
+  async allowed(
+    credentials: BackstageCredentials<BackstageUserPrincipal>,
+    permissions: BasicPermission[],
+  ): Promise<boolean[]> {
+    const decisions = await this.options.permissions.authorize(
+      permissions.map(permission => ({ permission })),
+      { credentials },
+    );
+    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
+  }
+
   /**
    * A catalog user met without their token (the engine acting for them, a mapped Slack user).
    * Never an admin: the permission framework cannot be asked about someone who is not here.

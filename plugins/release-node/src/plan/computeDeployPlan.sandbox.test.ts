@@ -6,6 +6,7 @@ import { seedFacts } from 'sandbox';
 import { computeDeployPlan, deployPlanFiles } from './computeDeployPlan';
 import { startIacSandbox, type IacSandbox } from './__testUtils__/iacSandbox';
 import { planRelease } from './__testUtils__/planRelease';
+import { changedLines } from './__testUtils__/changedLines';
 
 jest.setTimeout(120_000);
 
@@ -25,18 +26,6 @@ const release = planRelease(
     ],
   },
 );
-
-/** The lines a diff removes and adds, without its headers. */
-function changedLines(diff: string): string[] {
-  return diff
-    .split('\n')
-    .filter(
-      line =>
-        /^[-+]/.test(line) &&
-        !line.startsWith('---') &&
-        !line.startsWith('+++'),
-    );
-}
 
 describe('computeDeployPlan from the sandbox IaC repository (real git, Argo CD synced from it)', () => {
   let iac: IacSandbox;

@@ -17,6 +17,7 @@ import {
 } from './computeDeployPlan';
 import { deployPlanFingerprint } from './fingerprint';
 import { readDeployPlanSettings } from './settings';
+import { changedLines } from './__testUtils__/changedLines';
 
 /** The `release:` section of app-config.yaml, as far as the plan reads it. */
 const releaseConfig = {
@@ -205,18 +206,6 @@ function plan(
     world: { baseSha: BASE, files: iacFiles(live), live: readings(live) },
     ...rest,
   });
-}
-
-/** The lines a diff removes and adds, without its headers. */
-function changedLines(diff: string): string[] {
-  return diff
-    .split('\n')
-    .filter(
-      line =>
-        /^[-+]/.test(line) &&
-        !line.startsWith('---') &&
-        !line.startsWith('+++'),
-    );
 }
 
 const step = (p: DeployPlan, id: string): DeployPlanStep => {

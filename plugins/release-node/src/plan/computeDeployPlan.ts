@@ -11,6 +11,7 @@ import {
 } from '@internal/plugin-release-common';
 import { readYamlValues } from '../gitlab/yamlRead';
 import { readSwitchColour, type ReleaseLayout } from '../layout';
+import { computeConfigPlan } from './configPlan';
 import { DeployPlanConflictError, DeployPlanInputError } from './errors';
 import { deployPlanFingerprint } from './fingerprint';
 import {
@@ -18,6 +19,7 @@ import {
   hybrisMetricChecks,
   hybrisRaiseGate,
   planGitSteps,
+  planTarget,
   type PlanStepBase,
 } from './planSteps';
 import { defaultDeployPlanSettings, type DeployPlanSettings } from './settings';
@@ -62,10 +64,8 @@ export interface DeployPlanInput {
   only?: ReleaseApp[];
 }
 
-const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** A version is written as an image tag, which takes no `+` (semver build metadata). */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const short = (sha: string) => sha.slice(0, 8);
 
 /**
  * The values files a plan for these apps reads, so the caller knows what to put in
@@ -206,28 +206,16 @@ function checkRelease(input: DeployPlanInput, settings: DeployPlanSettings) {
  * synced. Then the sign-off, the switch with its watch, the announcement and the old colour going
  * down `scaleDownBy` at a time. Bad input is a {@link DeployPlanInputError} naming the field; a live
  * colour that IaC and Argo CD read differently, or a switch half done, a {@link DeployPlanConflictError}.
+ * A config release (`release.config`) is planned by {@link computeConfigPlan} instead.
  *
  * @public
  */
 export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
+  if (input.release.config) return computeConfigPlan(input);
   const { release, policy, layout, environment, world } = input;
   const settings = input.settings ?? defaultDeployPlanSettings;
-  const project = Object.hasOwn(layout.iac.repos, environment)
-    ? layout.iac.repos[environment]
-    : inputError(
-        'environment',
-        `must be one of ${Object.keys(layout.iac.repos).join(
-          ', ',
-        )}, got '${environment}'`,
-      );
-  if (typeof world.baseSha !== 'string' || !COMMIT.test(world.baseSha)) {
-    inputError(
-      'world.baseSha',
-      `must be a commit SHA, got ${JSON.stringify(world.baseSha)}`,
-    );
-  }
+  const { project, at } = planTarget(layout, environment, world.baseSha);
   const chosen = checkRelease(input, settings);
-  const at = `at ${short(world.baseSha)} of ${project}`;
   for (const path of deployPlanFiles(
     layout,
     chosen.map(c => c.app),

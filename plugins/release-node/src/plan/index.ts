@@ -13,6 +13,7 @@ export {
   type AbortPlanInput,
   type AbortPlanRunStep,
 } from './computeAbortPlan';
+export { computeConfigPlan, configPlanFiles } from './configPlan';
 export { deployPlanFingerprint } from './fingerprint';
 export {
   defaultDeployPlanSettings,
@@ -20,3 +21,4 @@ export {
   type DeployPlanSettings,
 } from './settings';
 export { DeployPlanConflictError, DeployPlanInputError } from './errors';
+export { readDeployPlanWorld } from './readDeployPlanWorld';

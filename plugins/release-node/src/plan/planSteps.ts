@@ -13,12 +13,42 @@ import { iacTargets } from '../iac/iacTargets';
 import { applyIacEdit, checkIacEdit } from '../iac/planIacEdit';
 import { unifiedDiff } from '../iac/unifiedDiff';
 import type { HybrisLayout, ReleaseLayout } from '../layout';
-import { DeployPlanConflictError } from './errors';
+import { DeployPlanConflictError, DeployPlanInputError } from './errors';
 
 /*
  * What the deploy plan and the abort plan write alike: git steps chained over the IaC files, and
  * the gate a hybris colour passes at each replica step.
  */
+
+const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * The IaC project a plan for the environment writes to, and where its world was read (for errors,
+ * e.g. "at 1a2b3c4d of kop/kop-deploy-prod"); an unknown environment or a head that is no commit
+ * is a {@link DeployPlanInputError} naming it.
+ */
+export function planTarget(
+  layout: ReleaseLayout,
+  environment: string,
+  baseSha: string,
+): { project: string; at: string } {
+  if (!Object.hasOwn(layout.iac.repos, environment)) {
+    throw new DeployPlanInputError(
+      'environment',
+      `must be one of ${Object.keys(layout.iac.repos).join(
+        ', ',
+      )}, got '${environment}'`,
+    );
+  }
+  if (typeof baseSha !== 'string' || !COMMIT.test(baseSha)) {
+    throw new DeployPlanInputError(
+      'world.baseSha',
+      `must be a commit SHA, got ${JSON.stringify(baseSha)}`,
+    );
+  }
+  const project = layout.iac.repos[environment];
+  return { project, at: `at ${baseSha.slice(0, 8)} of ${project}` };
+}
 
 /** A plan's commit message: the subject, a body, then the Release-Id and Release-Step trailers. */
 export function commitMessage(
