@@ -456,77 +456,132 @@ describe('the release forms, dry-run through the scaffolder backend against the 
   });
 
   describe('설정 변경 (config-change.yaml)', () => {
-    const WEB = 'web/values.yaml';
-    const PROD = seedFacts.iac.project;
-
-    /** What the form holds after showing the diff: the edit, and the file and commit it was read from. */
-    async function configValues(value: string) {
-      const project = encodeURIComponent(PROD);
-      const read = async (path: string) => {
-        const res = await fetch(
-          `${sandbox.url}/gitlab/api/v4/projects/${project}${path}`,
-          { headers: { 'private-token': sandboxGitlabTokens.readOnly } },
-        );
-        expect(res.status).toBe(200);
-        return res.json();
-      };
-      const head = await read('/repository/branches/main');
-      const file = await read(
-        `/repository/files/${encodeURIComponent(WEB)}?ref=${head.commit.id}`,
-      );
+    /** What the form holds after showing the diff (KopIacEdit asks POST /release/iac/preview). */
+    async function configValues(argocdApp: string, key: string, value: string) {
+      const preview = await api('/release/iac/preview', {
+        method: 'POST',
+        body: {
+          environment: 'prod',
+          changes: [
+            {
+              argocdApp,
+              key,
+              value: /^\d+$/.test(value) ? Number(value) : value,
+            },
+          ],
+        },
+      });
+      expect(preview.status).toBe(200);
       return {
         edit: {
           environment: 'prod',
-          argocdApp: 'web',
-          key: 'replicaCount',
+          argocdApp,
+          key,
           value,
-          expectedBlobs: { [WEB]: file.blob_id },
-          baseSha: head.commit.id,
+          diff: preview.body.diff as string,
+          expectedBlobs: preview.body.expectedBlobs,
+          baseSha: preview.body.baseSha,
         },
         reason: '주말 트래픽 대비 증설 (weekend traffic)',
-        content: Buffer.from(file.content, 'base64').toString('utf8'),
       };
     }
 
-    it('shows the exact diff of the IaC commit, and commits nothing', async () => {
-      const { content, ...values } = await configValues('5');
+    /** The template's output text: what happens next, the diff shown, the announcement. */
+    const configOutput = (diff: string, announcement: string) => [
+      {
+        title: '다음 단계 (What happens next)',
+        content: expect.stringContaining(
+          'Nothing has changed yet: after grade A approval, Deploy on the release page commits this diff and syncs it.',
+        ),
+      },
+      { title: '변경 내용 (Diff)', content: `\`\`\`diff\n${diff}\n\`\`\`\n` },
+      { title: '공지 (Announcement)', content: codeBlock(announcement) },
+    ];
+
+    const announcementOf = (version: string) =>
+      [
+        '[kop] 배포합니다.',
+        `- 배포버전: web(${version.slice(0, 8)})`,
+        '- 배포등급: A(매우 낮음)',
+        '- DB 업데이트 여부: N',
+        '- 배포내역',
+        '\t- [설정] web replicaCount=5',
+      ].join('\n');
+
+    it('previews the grade A config release with the diff shown, and writes nothing', async () => {
+      const values = await configValues('web', 'replicaCount', '5');
       const answer = await dryRun('config-change.yaml', values);
       expect(answer.status).toBe(200);
+      expect(answer.audited).toBe(1);
       const steps = stepsOf(answer);
-      expect(Object.keys(steps)).toEqual(['iac']);
-      expect(steps.iac).toMatchObject({ status: 'completed', dryRun: true });
-      expect(steps.iac.messages.join('\n')).toContain(
-        `Dry run: would commit to main of ${PROD}:`,
+      expect(Object.keys(steps)).toEqual(['create']);
+      expect(steps.create).toMatchObject({ status: 'completed', dryRun: true });
+      expect(steps.create.messages.join('\n')).toContain(
+        'Dry run: the release backend would create this release (stored nowhere)',
       );
-      // The dry run read the IaC repository it would commit to.
-      expect(requestLog.requests).toContain(
-        `GET /gitlab/api/v4/projects/${encodeURIComponent(
-          PROD,
-        )}/repository/branches/main`,
+      const tag = /^ {3}tag: (\S+)$/m.exec(values.edit.diff)![1];
+      expect(values.edit.diff).toContain(
+        '-replicaCount: 3\n+replicaCount: 5\n',
       );
+      expect(answer.body.output?.text).toEqual(
+        configOutput(values.edit.diff, announcementOf(tag)),
+      );
+    });
 
-      const tag = /^ {2}tag: (\S+)$/m.exec(content)![1];
-      const diff = [
-        `diff --git a/${WEB} b/${WEB}`,
-        `--- a/${WEB}`,
-        `+++ b/${WEB}`,
-        '@@ -3,6 +3,6 @@ image:',
-        '   repository: registry.kop.example/kop/web',
-        '   # Commit of the app repository the image was built from.',
-        `   tag: ${tag}`,
-        '-replicaCount: 3',
-        '+replicaCount: 5',
-        ' ingress:',
-        '   host: www.kop.example',
-        '',
-      ].join('\n');
-      expect(answer.body.output?.text).toEqual([
-        { title: '변경 내용 (Diff)', content: `\`\`\`diff\n${diff}\n\`\`\`\n` },
-      ]);
+    it('registers a grade A release in a real run, linked from the output, and commits nothing', async () => {
+      const values = await configValues('web', 'replicaCount', '5');
+      const before = await sandboxState(sandbox, sandboxGitlabTokens.readOnly);
+      const started = await api('/scaffolder/v2/tasks', {
+        method: 'POST',
+        body: { templateRef: 'template:default/kop-config-change', values },
+      });
+      expect(started.status).toBe(201);
+      let status = 'open';
+      for (
+        let i = 0;
+        i < 120 && !['completed', 'failed'].includes(status);
+        i++
+      ) {
+        await new Promise(done => setTimeout(done, 250));
+        status = (await api(`/scaffolder/v2/tasks/${started.body.id}`)).body
+          .status;
+      }
+      expect(status).toBe('completed');
+      // The task's output comes with its completion event.
+      const events = (
+        await api(`/scaffolder/v2/tasks/${started.body.id}/events`)
+      ).body as Array<{
+        type: string;
+        body: { output?: { links?: Array<{ title: string; url?: string }> } };
+      }>;
+      const output = events.find(e => e.type === 'completion')?.body.output;
+      const link = output?.links?.find(
+        l => l.title === '배포 페이지 (Release page)',
+      );
+      expect(link?.url).toMatch(/^\/releases\/[0-9a-f-]{36}$/);
+      const release = await api(`/release${link!.url}`);
+      expect(release.status).toBe(200);
+      expect(release.body).toMatchObject({
+        grade: 'A',
+        state: 'prepared',
+        author: KIM,
+        title: '[설정 변경] web replicaCount=5',
+        config: {
+          environment: 'prod',
+          changes: [{ argocdApp: 'web', key: 'replicaCount', value: '5' }],
+          expectedBlobs: values.edit.expectedBlobs,
+          baseSha: values.edit.baseSha,
+          reason: values.reason,
+        },
+      });
+      // No commit, no branch, no sync: the IaC repository and Argo CD are as they were.
+      const after = await sandboxState(sandbox, sandboxGitlabTokens.readOnly);
+      expect(after.heads).toEqual(before.heads);
+      expect(after.systems['Argo CD']).toEqual(before.systems['Argo CD']);
     });
 
     it('fails, naming reason, when the reason is shorter than the form allows', async () => {
-      const { content: _content, ...values } = await configValues('5');
+      const values = await configValues('web', 'replicaCount', '5');
       const answer = await dryRun('config-change.yaml', {
         ...values,
         reason: 'more',
@@ -540,13 +595,42 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       ]);
     });
 
-    it('fails, naming the field, when the replica count is beyond what the form allows', async () => {
-      const { content: _content, ...values } = await configValues('75');
-      const answer = await dryRun('config-change.yaml', values);
+    it.each([
+      [
+        'one switch key alone',
+        ['hybris', 'storefront.hybrisServiceName', 'green'],
+        "config.changes[0].key: 'storefront.hybrisServiceName' is a switch key",
+      ],
+      [
+        'the live colour below its normal count',
+        ['hybris-blue', 'replicaCount', '3'],
+        'config.changes[0].value: is "3": hybris-blue is the live colour, which never goes below its normal 9 replicas',
+      ],
+      [
+        'a replica count beyond what the IaC allows',
+        ['web', 'replicaCount', '75'],
+        'config.changes[0].value: (replicaCount of web) must be a whole number of replicas from 0 to 60, got "75"',
+      ],
+    ])('fails, naming the field, for %s', async (_name, edit, message) => {
+      const [argocdApp, key, value] = edit;
+      // The field shows no diff for 75 (its preview is refused); sent as a hand-made request would be.
+      const shown =
+        value === '75'
+          ? {
+              edit: {
+                environment: 'prod',
+                argocdApp,
+                key,
+                value,
+                expectedBlobs: {},
+                baseSha: 'a'.repeat(40),
+              },
+              reason: '주말 트래픽 대비 증설 (weekend traffic)',
+            }
+          : await configValues(argocdApp, key, value);
+      const answer = await dryRun('config-change.yaml', shown);
       expect(answer.status).toBe(400);
-      expect(answer.body.error?.message).toContain(
-        'changes[0].value (replicaCount of web) must be a whole number of replicas from 0 to 60, got "75"',
-      );
+      expect(answer.body.error?.message).toContain(message);
     });
   });
 });

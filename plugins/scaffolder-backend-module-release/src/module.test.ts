@@ -20,10 +20,7 @@ describe('scaffolderModuleRelease', () => {
     expect(ids).toEqual([
       'kop:release:notes',
       'kop:release:create',
-      'kop:gitlab:release-branch',
       'kop:jenkins:build',
-      'kop:iac:update',
-      'kop:argocd:sync',
       'kop:asana:task',
       'kop:asana:comment',
       'kop:slack:post',

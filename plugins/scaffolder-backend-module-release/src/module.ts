@@ -9,11 +9,8 @@ import {
   readReleasePortalConfig,
   releaseIntegrationsServiceRef,
 } from '@internal/plugin-release-node';
-import { createArgoCdSyncAction } from './actions/argocdSync';
 import { createAsanaCommentAction } from './actions/asanaComment';
 import { createAsanaTaskAction } from './actions/asanaTask';
-import { createGitlabReleaseBranchAction } from './actions/gitlabReleaseBranch';
-import { createIacUpdateAction } from './actions/iacUpdate';
 import { createJenkinsBuildAction } from './actions/jenkinsBuild';
 import { createReleaseCreateAction } from './actions/releaseCreate';
 import { createReleaseNotesAction } from './actions/releaseNotes';
@@ -38,16 +35,13 @@ export const scaffolderModuleRelease = createBackendModule({
         scaffolderActions: scaffolderActionsExtensionPoint,
       },
       async init({ config, discovery, auth, integrations, scaffolderActions }) {
-        const { product, environments } = readReleasePortalConfig(config);
+        const { product } = readReleasePortalConfig(config);
         const layout = readReleaseLayout(config);
         const api = new ReleaseApi({ discovery, auth });
         scaffolderActions.addActions(
           createReleaseNotesAction({ product }),
           createReleaseCreateAction({ api }),
-          createGitlabReleaseBranchAction({ integrations, layout }),
           createJenkinsBuildAction({ integrations, layout }),
-          createIacUpdateAction({ integrations, layout, product }),
-          createArgoCdSyncAction({ integrations, layout, environments }),
           createAsanaTaskAction({ integrations, api }),
           createAsanaCommentAction({ integrations }),
           createSlackPostAction({

@@ -99,9 +99,21 @@ export function registeredTemplateFiles(): string[] {
   return (location.spec.targets as string[]).map(t => t.replace(/^\.\//, ''));
 }
 
+/** The templates templates/all.yaml registers, as the catalog holds them (for a real run). */
+function templateEntities(): Entity[] {
+  return registeredTemplateFiles().map(file => {
+    const template = readTemplate(file);
+    return {
+      ...template,
+      metadata: { namespace: 'default', ...template.metadata },
+    };
+  });
+}
+
 /**
  * The portal's backend as src/index.ts wires it for a release form: the scaffolder with the kop
- * actions, the release backend, the demo catalog, and users' groups as a sign-in gives them.
+ * actions, the release backend, the demo catalog with the templates, and users' groups as a sign-in
+ * gives them.
  */
 export async function startPortalBackend(config: object): Promise<{
   server: Server;
@@ -112,7 +124,9 @@ export async function startPortalBackend(config: object): Promise<{
       scaffolderPlugin,
       scaffolderModuleRelease,
       releasePlugin,
-      catalogServiceMock.factory({ entities: orgEntities }),
+      catalogServiceMock.factory({
+        entities: [...orgEntities, ...templateEntities()],
+      }),
       mockServices.rootConfig.factory({ data: config }),
       createServiceFactory({
         service: coreServices.userInfo,

@@ -7,15 +7,13 @@ import type {
   GradePolicy,
   Release,
   ReleaseApp,
-  ReleaseConfig,
 } from '@internal/plugin-release-common';
 import {
   computeDeployPlan,
-  configPlanFiles,
   DeployPlanConflictError,
   DeployPlanInputError,
   iacTargets,
-  readLiveColour,
+  readDeployPlanWorld,
   readYamlValues,
   type ArgoCdClient,
   type DeployPlanSettings,
@@ -48,42 +46,6 @@ function versionKey(
     ? layout.apps.hybris.colours[liveColour]
     : undefined;
   return colour && { file: colour.values, key: colour.image };
-}
-
-/**
- * What a config release's plan is checked on, read now: the IaC branch head, the files the plan
- * reads there and those the running versions are in, and the live colour when hybris is touched.
- */
-async function readConfigWorld(options: {
-  layout: ReleaseLayout;
-  config: ReleaseConfig;
-  apps: ReleaseApp[];
-  gitlab: Pick<GitlabClient, 'branch' | 'readFile'>;
-  argocd?: Pick<ArgoCdClient, 'instance' | 'getApplicationState'>;
-}): Promise<DeployPlanWorld> {
-  const { layout, config, apps, gitlab, argocd } = options;
-  const { environment } = config;
-  const project = layout.iac.repos[environment];
-  const head = await gitlab.branch(project, layout.iac.branch);
-  if (!head) {
-    throw new Error(
-      `${project} has no branch ${layout.iac.branch} (release.iac.branch)`,
-    );
-  }
-  const live = apps.includes('hybris')
-    ? await readLiveColour({ layout, environment, gitlab, argocd })
-    : undefined;
-  const paths = new Set(configPlanFiles(layout, config));
-  for (const app of apps) {
-    const at = versionKey(layout, app, live?.iac.colour);
-    if (at) paths.add(at.file);
-  }
-  const files: Record<string, string> = {};
-  for (const path of paths) {
-    const file = await gitlab.readFile(project, head.sha, path);
-    if (file) files[path] = file.content;
-  }
-  return { baseSha: head.sha, files, ...(live ? { live } : {}) };
 }
 
 export function configReleaseCheck(options: {
@@ -122,9 +84,10 @@ export function configReleaseCheck(options: {
     }
     let world: DeployPlanWorld;
     try {
-      world = await readConfigWorld({
+      // Read as the engine reads it for the deploy: every file of these apps, the live colour.
+      world = await readDeployPlanWorld({
         layout,
-        config,
+        environment,
         apps,
         gitlab: options.gitlab(),
         argocd,

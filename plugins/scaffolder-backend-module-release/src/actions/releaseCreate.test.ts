@@ -144,6 +144,31 @@ describe('kop:release:create', () => {
     expect(api.created[0]).not.toHaveProperty('rollback');
   });
 
+  it('registers a config release as given, naming no apps, and changes no system itself', async () => {
+    const config = {
+      environment: 'prod',
+      changes: [{ argocdApp: 'web', key: 'replicaCount', value: '5' }],
+      expectedBlobs: {
+        'web/values.yaml': '8f2c0a6a4d1e2b3c4d5e6f708192a3b4c5d6e7f8',
+      },
+      baseSha: '3f1c2a9e8d7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a',
+      reason: '주말 트래픽 대비 증설 (weekend traffic)',
+    };
+    const configInput = { grade: 'A' as const, dbUpdate: false, config };
+    const dryRun = actionContext(configInput, { dryRun: true });
+    await action().handler(dryRun);
+    const ctx = actionContext(configInput);
+    await action().handler(ctx);
+    // Only the release API is asked: the strict server refuses any other request.
+    expect(requests).toEqual([
+      'POST /api/release/preview',
+      'POST /api/release/releases',
+      `GET /api/release/releases/${sampleRelease.id}/notes`,
+    ]);
+    expect(api.created).toEqual([configInput]);
+    expect(outputsOf(ctx).pageUrl).toBe(`/releases/${sampleRelease.id}`);
+  });
+
   it('refuses steps that do not rise, before calling the API', async () => {
     await expect(
       action().handler(actionContext({ ...input, steps: '6,3' })),

@@ -31,7 +31,9 @@ function parseSteps(steps: string | number[]): number[] {
 /**
  * Creates `kop:release:create`, which registers the release with the release backend
  * (POST /api/release/releases) as the user who runs the template, and outputs its id, page link and
- * rendered notes. A dry run asks the backend for a preview instead, which stores nothing.
+ * rendered notes. A dry run asks the backend for a preview instead, which stores nothing. With
+ * `config` it registers a config release (grade A): IaC keys the deploy sets after approval; the
+ * action itself changes no system.
  *
  * @public
  */
@@ -44,7 +46,7 @@ export function createReleaseCreateAction(options: {
   return createTemplateAction({
     id: 'kop:release:create',
     description:
-      'Registers the release with the release backend as the user running the template; outputs its id, page link and notes',
+      'Registers the release with the release backend as the user running the template (with config: a grade A config release, deployed after approval); outputs its id, page link and notes',
     examples,
     supportsDryRun: true,
     schema: {
@@ -82,9 +84,13 @@ export function createReleaseCreateAction(options: {
                 strategy: z.enum(releaseStrategies).optional(),
                 steps: z.array(z.number().int()).optional(),
               }),
-              { description: 'Apps and the versions they go to' },
+              {
+                description:
+                  'Apps and the versions they go to (none in a config release)',
+              },
             )
-            .min(1),
+            .min(1)
+            .optional(),
         steps: z =>
           z
             .union([z.string(), z.array(z.number().int())], {
@@ -109,9 +115,40 @@ export function createReleaseCreateAction(options: {
                   url: z.string().optional(),
                 }),
               }),
-              { description: 'What ships' },
+              { description: 'What ships (optional in a config release)' },
             )
-            .min(1),
+            .min(1)
+            .optional(),
+        config: z =>
+          z
+            .object(
+              {
+                environment: z.string({
+                  description: 'Environment whose IaC values change, e.g. prod',
+                }),
+                changes: z
+                  .array(
+                    z.object({
+                      argocdApp: z.string(),
+                      key: z.string(),
+                      value: z.union([z.string(), z.number(), z.boolean()]),
+                    }),
+                  )
+                  .min(1),
+                expectedBlobs: z.record(z.string(), {
+                  description: 'File → blob id the diff was shown from',
+                }),
+                baseSha: z.string({
+                  description: 'IaC commit the diff was shown from',
+                }),
+                reason: z.string().optional(),
+              },
+              {
+                description:
+                  'A config release: the IaC keys its deploy sets after grade A approval, and the diff the person saw',
+              },
+            )
+            .optional(),
         rollback: z =>
           z
             .boolean({
@@ -153,12 +190,12 @@ export function createReleaseCreateAction(options: {
         ...(rollback && !rest.title
           ? {
               title: `[롤백] ${defaultReleaseTitle(
-                rest.apps.map(a => a.app),
+                (rest.apps ?? []).map(a => a.app),
                 options.now?.() ?? new Date(),
               )}`,
             }
           : {}),
-        apps: rest.apps.map(a =>
+        apps: rest.apps?.map(a =>
           a.app === 'hybris' && !a.steps && hybrisSteps
             ? { ...a, steps: hybrisSteps }
             : a,
