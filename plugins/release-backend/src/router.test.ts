@@ -82,6 +82,16 @@ const start = (
     },
   });
 
+/** The release `body` as its author creates it. */
+const createRelease = async (server: Parameters<typeof request>[0]) =>
+  (
+    await request(server)
+      .post('/api/release/releases')
+      .set('authorization', as('kim.minjun'))
+      .send(body)
+      .expect(201)
+  ).body.id as string;
+
 describe('release API', () => {
   it('answers /health without a token, refuses everything else without one or with a bad one', async () => {
     const { server } = await start();
@@ -340,6 +350,8 @@ describe('release API', () => {
     const { server } = await start({
       config: {
         ...alwaysOpen,
+        // The plan the deploy runs is read from the sandbox's IaC and Argo CD.
+        argocd: systems.argocd,
         release: {
           windows: [
             { days: [day], from: '10:00', to: '17:00', tz: 'Asia/Seoul' },
@@ -347,13 +359,12 @@ describe('release API', () => {
         },
       },
     });
-    const id = (
-      await request(server)
-        .post('/api/release/releases')
-        .set('authorization', as('kim.minjun'))
-        .send(body)
-        .expect(201)
-    ).body.id;
+    const id = await createRelease(server);
+    const plan = await request(server)
+      .get(`/api/release/releases/${id}/plan?environment=prod`)
+      .set('authorization', as('kim.minjun'))
+      .expect(200);
+    const { fingerprint } = plan.body;
     await request(server)
       .post(`/api/release/releases/${id}/request-approval`)
       .set('authorization', as('kim.minjun'))
@@ -361,7 +372,7 @@ describe('release API', () => {
     await request(server)
       .post(`/api/release/releases/${id}/approvals`)
       .set('authorization', as('choi.yuna'))
-      .send({ decision: 'approve' })
+      .send({ decision: 'approve', fingerprint })
       .expect(200);
     const nextWindow = {
       opensAt: opensAt.toISOString(),
@@ -370,9 +381,9 @@ describe('release API', () => {
     };
 
     const refused = await request(server)
-      .post(`/api/release/releases/${id}/transition`)
+      .post(`/api/release/releases/${id}/deploy`)
       .set('authorization', as('kim.minjun'))
-      .send({ to: 'deploying' });
+      .send({ environment: 'prod', fingerprint });
     expect(refused.status).toBe(403);
     const opening = describeWindowOpening({
       opensAt,
@@ -387,39 +398,65 @@ describe('release API', () => {
     });
 
     const unreasoned = await request(server)
-      .post(`/api/release/releases/${id}/transition`)
+      .post(`/api/release/releases/${id}/deploy`)
       .set('authorization', as('han.jisoo'))
-      .send({ to: 'deploying' });
+      .send({ environment: 'prod', fingerprint });
     expect(unreasoned.status).toBe(400);
     expect(unreasoned.body.error).toEqual({
       name: 'InputError',
       message: `reason: deploying outside the release windows needs a reason of at least 10 characters. The next window opens ${opening}`,
       nextWindow,
     });
+
+    // Neither press started a run or moved the release.
+    const deploy = await request(server)
+      .get(`/api/release/releases/${id}/deploy`)
+      .set('authorization', as('kim.minjun'))
+      .expect(200);
+    expect(deploy.body.runs).toEqual([]);
+    const release = await request(server)
+      .get(`/api/release/releases/${id}`)
+      .set('authorization', as('kim.minjun'));
+    expect(release.body.state).toBe('approved');
+  });
+
+  it('refuses /transition to the deploy states with 400 naming to, moving nothing', async () => {
+    const { server } = await start();
+    const id = await createRelease(server);
+    for (const to of ['deploying', 'announced', 'done']) {
+      const res = await request(server)
+        .post(`/api/release/releases/${id}/transition`)
+        .set('authorization', as('kim.minjun'))
+        .send({ to });
+      expect([to, res.status, res.body.error?.message]).toEqual([
+        to,
+        400,
+        'to: must be one of prepared, beta, aborted; the deploy states move by Deploy, Pause, Resume and Abort',
+      ]);
+    }
+    const release = await request(server)
+      .get(`/api/release/releases/${id}`)
+      .set('authorization', as('kim.minjun'));
+    expect(release.body).toMatchObject({ state: 'prepared', revision: 1 });
   });
 
   it('names the bad field for transitions, approvals and queries', async () => {
     const { server } = await start();
-    const id = (
-      await request(server)
-        .post('/api/release/releases')
-        .set('authorization', as('kim.minjun'))
-        .send(body)
-    ).body.id;
+    const id = await createRelease(server);
     const cases: Array<[string, string, object, number, string]> = [
       [
         'post',
         `/api/release/releases/${id}/transition`,
         { to: 'exploded' },
         400,
-        'to: Invalid enum value',
+        'to: must be one of prepared, beta, aborted',
       ],
       [
         'post',
         `/api/release/releases/${id}/transition`,
-        { to: 'done' },
+        { to: 'prepared' },
         409,
-        'state: a release cannot go from prepared to done',
+        'state: a release cannot go from prepared to prepared',
       ],
       [
         'post',
@@ -506,12 +543,7 @@ describe('release API', () => {
 
   it('records a link on the release once, refusing bad URLs and strangers', async () => {
     const { server } = await start();
-    const id = (
-      await request(server)
-        .post('/api/release/releases')
-        .set('authorization', as('kim.minjun'))
-        .send(body)
-    ).body.id;
+    const id = await createRelease(server);
     const path = `/api/release/releases/${id}/links`;
     const asana = {
       title: 'Asana',

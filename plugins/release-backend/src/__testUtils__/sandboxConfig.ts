@@ -1,6 +1,8 @@
+import { GitlabClient } from '@internal/plugin-release-node';
 import {
   defaultSandboxServices,
   sandboxGitlabTokens,
+  seedFacts,
   startSandbox,
   type RunningSandbox,
 } from 'sandbox';
@@ -31,6 +33,60 @@ export function sandboxSystemsConfig(sandbox: RunningSandbox) {
       apiToken: 'jenkins-sandbox-token',
       buildToken: 'kop-build-token',
     },
+  };
+}
+
+/** The systems the deploy engine acts on and reads its gates from, all in the sandbox. */
+export function sandboxEngineConfig(sandbox: RunningSandbox) {
+  const pods = (environment: string) => ({
+    blue: `${sandbox.url}/hybris/${environment}/blue`,
+    green: `${sandbox.url}/hybris/${environment}/green`,
+  });
+  return {
+    ...sandboxSystemsConfig(sandbox),
+    prometheus: { baseUrl: `${sandbox.url}/prometheus` },
+    hybris: { clusterStatus: { beta: pods('beta'), prod: pods('prod') } },
+  };
+}
+
+/** The steps of a hybris, cms and web release to prod, planned against the sandbox's seeded IaC. */
+export const sandboxProdSteps = [
+  'hybris.image',
+  'hybris.scale-up.3',
+  'hybris.scale-up.6',
+  'hybris.scale-up.9',
+  'cms.branch',
+  'cms.merge-request',
+  'cms.merge',
+  'cms.version',
+  'web.version',
+  'signoff',
+  'hybris.switch',
+  'announce',
+  'hybris.scale-down.6',
+  'hybris.scale-down.3',
+  'hybris.scale-down.0',
+];
+
+/** The sandbox's GitLab, and versions a release can name: cms's newest commit, web's two newest. */
+export async function sandboxVersions(sandbox: RunningSandbox) {
+  const gitlab = new GitlabClient({
+    apiBaseUrl: `${sandbox.url}/gitlab/api/v4`,
+    token: sandboxGitlabTokens.maintainer,
+  });
+  const [cms] = await gitlab.listCommits(seedFacts.cms.project, {
+    ref: seedFacts.cms.from,
+    limit: 1,
+  });
+  const [web, olderWeb] = await gitlab.listCommits(seedFacts.web.project, {
+    ref: seedFacts.web.branch,
+    limit: 2,
+  });
+  return {
+    gitlab,
+    cms: cms.sha,
+    web: web.shortSha,
+    olderWeb: olderWeb.shortSha,
   };
 }
 

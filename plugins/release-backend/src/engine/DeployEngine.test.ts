@@ -700,7 +700,49 @@ describe.each(databaseIds)('DeployEngine on %s', databaseId => {
     expect((await releases.get(r.id)).state).toBe('paused');
   });
 
-  it('stops a run when a person closes its release', async () => {
+  it('stops a run when a person ends its release: the superior rejects it at the sign-off', async () => {
+    const { releases, world, engine } = await setUp();
+    const r = await approvedRelease(releases);
+    world.on('signoff', waitForSignoff);
+    const run = await engine.start({
+      plan: fakePlan(r.id, [
+        fakeStep('hybris.scale-up.3'),
+        signoffStep(),
+        fakeStep('announce', 'announced'),
+      ]),
+      by: dev,
+    });
+    await engine.idle();
+    expect((await releases.get(r.id)).state).toBe('awaiting_signoff');
+    // Closing by hand is refused while it deploys: only Abort ends it, reverting what it did.
+    await expect(
+      releases.transition(dev, r.id, { to: 'aborted' }, { requestId: 'close' }),
+    ).rejects.toThrow('abort it with Abort');
+    await engine.wake(run.id);
+    expect((await engine.get(run.id))?.state).toBe('waiting');
+
+    await releases.decide(
+      director,
+      r.id,
+      { decision: 'reject', stage: 'signoff', comment: '결제 테스트 실패' },
+      { requestId: 'reject' },
+    );
+    await engine.wake(run.id);
+    expect(await engine.get(run.id)).toMatchObject({
+      state: 'aborted',
+      steps: [{ state: 'done' }, { state: 'waiting' }, { state: 'pending' }],
+    });
+    expect(world.callsOf(run.id, 'signoff')).toBe(2);
+    expect(world.callsOf(run.id, 'announce')).toBe(0);
+    expect((await releases.get(r.id)).state).toBe('rejected');
+    expect(
+      (await engineRows(releases, r.id)).find(
+        row => row.action === 'deploy.halt',
+      )?.meta,
+    ).toMatchObject({ reason: 'the release is rejected' });
+  });
+
+  it('takes the release back to deploying when its paused run resumes', async () => {
     const { releases, world, engine } = await setUp();
     const r = await approvedRelease(releases);
     world.on('hybris.scale-up.3', async () => ({
@@ -709,28 +751,45 @@ describe.each(databaseIds)('DeployEngine on %s', databaseId => {
       wakeAfterMs: 60_000,
     }));
     const run = await engine.start({
-      plan: fakePlan(r.id, [
-        fakeStep('hybris.scale-up.3'),
-        fakeStep('hybris.scale-up.6'),
-      ]),
+      plan: fakePlan(r.id, [fakeStep('hybris.scale-up.3'), signoffStep()]),
       by: dev,
     });
     await engine.idle();
-    await releases.transition(
-      dev,
-      r.id,
-      { to: 'aborted' },
-      { requestId: 'close' },
-    );
-    await engine.wake(run.id);
-    expect(await engine.get(run.id)).toMatchObject({ state: 'aborted' });
-    expect(world.callsOf(run.id, 'hybris.scale-up.3')).toBe(1);
-    expect(world.callsOf(run.id, 'hybris.scale-up.6')).toBe(0);
-    expect(
-      (await engineRows(releases, r.id)).find(
-        row => row.action === 'deploy.halt',
-      )?.meta,
-    ).toMatchObject({ reason: 'the release is aborted' });
+    await engine.pause(run.id, { person: lead.ref });
+    expect((await releases.get(r.id)).state).toBe('paused');
+    await engine.resume(run.id, { person: lead.ref });
+    await engine.idle();
+    expect((await engine.get(run.id))?.state).toBe('waiting');
+    expect((await releases.get(r.id)).state).toBe('deploying');
+  });
+
+  it('ends the release aborted by an abort plan of no steps, which changes nothing', async () => {
+    const { releases, world, engine } = await setUp();
+    const r = await approvedRelease(releases);
+    world.on('hybris.image', async () => ({
+      status: 'failed',
+      error: 'GitLab answered 403',
+      retryable: false,
+    }));
+    const deploy = await engine.start({
+      plan: fakePlan(r.id, [fakeStep('hybris.image')]),
+      by: dev,
+    });
+    await engine.idle();
+    expect((await engine.get(deploy.id))?.state).toBe('paused');
+    const abort = await engine.start({
+      plan: fakePlan(r.id, []),
+      kind: 'abort',
+      by: lead,
+    });
+    await engine.idle();
+    expect(await engine.get(abort.id)).toMatchObject({
+      state: 'done',
+      steps: [],
+    });
+    expect((await engine.get(deploy.id))?.state).toBe('aborted');
+    expect((await releases.get(r.id)).state).toBe('aborted');
+    expect(world.effects.size).toBe(0);
   });
 
   it('ends the paused deploy run when an abort run starts, and the abort run closes the release', async () => {

@@ -6,6 +6,7 @@ import {
   nextReleaseWindow,
   type CreateReleaseRequest,
   type ReleaseApp,
+  type ReleaseState,
 } from '@internal/plugin-release-common';
 import type { Knex } from 'knex';
 import {
@@ -85,6 +86,33 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
       now: () => now,
     });
   }
+
+  /** A press of Deploy as the engine makes it: the one way into deploying. */
+  const pressDeploy = (
+    s: ReleaseService,
+    id: string,
+    person: Actor,
+    reason?: string,
+  ) =>
+    s.engineMove(id, ctx, {
+      action: 'deploy.start',
+      person,
+      reason,
+      record: async () => ({ to: 'deploying' }),
+    });
+  /** The engine reaching a step of another phase. */
+  const engineTo = (s: ReleaseService, id: string, to: ReleaseState) =>
+    s.engineMove(id, ctx, {
+      action: 'deploy.step.start',
+      record: async () => ({ to }),
+    });
+
+  /** A grade B release of the author's, approved by its PL. */
+  const approvedRelease = async (s: ReleaseService) => {
+    const r = await s.create(dev, request(), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    return s.decide(pl, r.id, { decision: 'approve', stage: 'approval' }, ctx);
+  };
 
   beforeEach(() => {
     now = inWindow;
@@ -399,17 +427,14 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
   it('two approvals of the same step at once: exactly one counts, the other is a conflict', async () => {
     const s = await service();
     const r = await s.create(dev, request({ grade: 'C' }), ctx);
-    for (const to of ['deploying'] as const) {
-      await expect(s.transition(dev, r.id, { to }, ctx)).rejects.toThrow(
-        ConflictError,
-      );
-    }
+    await expect(pressDeploy(s, r.id, dev)).rejects.toThrow(ConflictError);
     // Drive to the sign-off stage, where two superiors can both act for the same requirement.
     await s.requestApproval(dev, r.id, ctx);
     await s.decide(lead, r.id, { decision: 'approve', stage: 'approval' }, ctx);
-    for (const to of ['deploying', 'verifying', 'awaiting_signoff'] as const) {
-      await s.transition(dev, r.id, { to }, ctx);
-    }
+    await pressDeploy(s, r.id, dev);
+    expect((await engineTo(s, r.id, 'awaiting_signoff')).state).toBe(
+      'awaiting_signoff',
+    );
     const results = await Promise.allSettled([
       s.decide(director, r.id, { decision: 'approve', stage: 'signoff' }, ctx),
       s.decide(director2, r.id, { decision: 'approve', stage: 'signoff' }, ctx),
@@ -431,30 +456,31 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
     await expect(s.requestApproval(dev, r.id, ctx)).rejects.toThrow(
       'grade E is deployed first',
     );
-    const deploying = await s.transition(dev, r.id, { to: 'deploying' }, ctx);
+    const deploying = await pressDeploy(s, r.id, dev);
     expect(deploying).toMatchObject({
       state: 'deploying',
       retroApprovalPending: true,
     });
+    expect(deploying.windowOverride).toBeUndefined();
     expect(notifier.approvalsNeeded).toHaveBeenCalledWith(
       expect.objectContaining({ id: r.id }),
       ['group:default/role-team-lead'],
       'approval',
     );
-    for (const to of ['verifying', 'awaiting_signoff'] as const) {
-      await s.transition(dev, r.id, { to }, ctx);
-    }
+    await engineTo(s, r.id, 'awaiting_signoff');
     await s.decide(
       director,
       r.id,
       { decision: 'approve', stage: 'signoff' },
       ctx,
     );
-    await s.transition(dev, r.id, { to: 'announced' }, ctx);
-    await expect(s.transition(dev, r.id, { to: 'done' }, ctx)).rejects.toThrow(
-      'cannot close before its retro approval',
+    // The engine's last step asks for done: the release waits for its retro approval instead.
+    expect((await engineTo(s, r.id, 'done')).state).toBe(
+      'pending_retro_approval',
     );
-    await s.transition(dev, r.id, { to: 'pending_retro_approval' }, ctx);
+    await expect(
+      s.transition(dev, r.id, { to: 'aborted' }, ctx),
+    ).rejects.toThrow(ConflictError);
     expect((await s.pendingFor(lead)).map(p => p.release.id)).toContain(r.id);
     await expect(s.retroApprove(dev, r.id, {}, ctx)).rejects.toThrow(
       NotAllowedError,
@@ -470,24 +496,20 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
 
   it('outside the windows only grade E deploys, or a team lead with a reason', async () => {
     const s = await service();
-    const r = await s.create(dev, request(), ctx);
-    await s.requestApproval(dev, r.id, ctx);
-    await s.decide(pl, r.id, { decision: 'approve', stage: 'approval' }, ctx);
+    const r = await approvedRelease(s);
     now = outOfWindow;
-    await expect(
-      s.transition(dev, r.id, { to: 'deploying' }, ctx),
-    ).rejects.toThrow('Outside the release windows only grade E deploys');
-    const leadAdmin = { ...lead, isAdmin: true };
-    await expect(
-      s.transition(leadAdmin, r.id, { to: 'deploying' }, ctx),
-    ).rejects.toThrow(
+    await expect(pressDeploy(s, r.id, dev)).rejects.toThrow(
+      'Outside the release windows only grade E deploys',
+    );
+    await expect(pressDeploy(s, r.id, lead)).rejects.toThrow(
       'reason: deploying outside the release windows needs a reason',
     );
-    const moved = await s.transition(
-      leadAdmin,
+    expect((await s.get(r.id)).state).toBe('approved');
+    const moved = await pressDeploy(
+      s,
       r.id,
-      { to: 'deploying', reason: '결제 장애 재발 방지 긴급 반영' },
-      ctx,
+      lead,
+      '결제 장애 재발 방지 긴급 반영',
     );
     expect(moved).toMatchObject({
       state: 'deploying',
@@ -500,9 +522,7 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
 
   it('refuses a deploy outside the windows naming when the next one opens, and carries that opening', async () => {
     const s = await service();
-    const r = await s.create(dev, request(), ctx);
-    await s.requestApproval(dev, r.id, ctx);
-    await s.decide(pl, r.id, { decision: 'approve', stage: 'approval' }, ctx);
+    const r = await approvedRelease(s);
     // Thursday 2026-11-26 17:30 in Seoul: the week's last window closed at 17:00.
     now = new Date('2026-11-26T08:30:00Z');
     const nextWindow = {
@@ -521,18 +541,14 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
       'The next window opens Mon 30 Nov 10:00 Asia/Seoul (2026-11-30T01:00:00.000Z)',
     );
 
-    const refused = await s
-      .transition(dev, r.id, { to: 'deploying' }, ctx)
-      .catch((e: Error) => e);
+    const refused = await pressDeploy(s, r.id, dev).catch((e: Error) => e);
     expect(refused).toBeInstanceOf(NotAllowedError);
     expect((refused as Error).message).toBe(
       `Outside the release windows only grade E deploys, or team-lead may override with a reason. ${opening}`,
     );
     expect(refused).toMatchObject({ nextWindow });
 
-    const unreasoned = await s
-      .transition({ ...lead, isAdmin: true }, r.id, { to: 'deploying' }, ctx)
-      .catch((e: Error) => e);
+    const unreasoned = await pressDeploy(s, r.id, lead).catch((e: Error) => e);
     expect(unreasoned).toBeInstanceOf(InputError);
     expect((unreasoned as Error).message).toBe(
       `reason: deploying outside the release windows needs a reason of at least 10 characters. ${opening}`,
@@ -544,16 +560,174 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
   it('refuses moves the state table does not allow, and strangers moving a release', async () => {
     const s = await service();
     const r = await s.create(dev, request(), ctx);
-    await expect(s.transition(dev, r.id, { to: 'done' }, ctx)).rejects.toThrow(
-      'state: a release cannot go from prepared to done',
-    );
-    await expect(
-      s.transition(dev, r.id, { to: 'approved' }, ctx),
-    ).rejects.toThrow('to: approved follows from approvals');
+    // The deploy states and approved follow from Deploy and approvals, never from a hand move.
+    for (const to of ['deploying', 'announced', 'done', 'approved'] as const) {
+      const refused = await s
+        .transition(dev, r.id, { to }, ctx)
+        .catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(InputError);
+      expect((refused as Error).message).toBe(
+        `to: ${to} is not a move made by hand; the deploy states move by Deploy, Pause, Resume and Abort`,
+      );
+    }
     await expect(s.transition(pl, r.id, { to: 'beta' }, ctx)).rejects.toThrow(
       'Only the author or a release admin may move this release',
     );
     expect((await s.get(r.id)).revision).toBe(1);
+    await s.requestApproval(dev, r.id, ctx);
+    await expect(s.transition(dev, r.id, { to: 'beta' }, ctx)).rejects.toThrow(
+      new ConflictError(
+        'state: a release cannot go from awaiting_approval to beta',
+      ),
+    );
+    expect((await s.get(r.id)).revision).toBe(2);
+  });
+
+  it('closes by hand only a release that is not deploying; a deploying one is aborted with Abort', async () => {
+    const s = await service();
+    const approved = await approvedRelease(s);
+    expect(
+      (await s.transition(dev, approved.id, { to: 'aborted' }, ctx)).state,
+    ).toBe('aborted');
+
+    const deploying = await approvedRelease(s);
+    await pressDeploy(s, deploying.id, dev);
+    await expect(
+      s.transition(dev, deploying.id, { to: 'aborted' }, ctx),
+    ).rejects.toThrow(
+      new ConflictError(
+        `state: the release is deploying; abort it with Abort (POST /releases/${deploying.id}/abort), which reverts what was deployed`,
+      ),
+    );
+    expect((await s.get(deploying.id)).state).toBe('deploying');
+
+    // A grade E that went out first and failed closes only by a lead's decision with a reason.
+    const e = await s.create(dev, request({ grade: 'E' }), ctx);
+    await pressDeploy(s, e.id, dev);
+    expect((await engineTo(s, e.id, 'failed')).state).toBe('failed');
+    await expect(
+      s.transition(dev, e.id, { to: 'aborted' }, ctx),
+    ).rejects.toThrow(
+      new NotAllowedError(
+        'Only team-lead may close a grade E release before its retro approval',
+      ),
+    );
+    const leadAdmin = { ...lead, isAdmin: true };
+    await expect(
+      s.transition(leadAdmin, e.id, { to: 'aborted', reason: 'short' }, ctx),
+    ).rejects.toThrow(InputError);
+    const closed = await s.transition(
+      leadAdmin,
+      e.id,
+      { to: 'aborted', reason: '장애가 다른 원인으로 해소되어 종료' },
+      ctx,
+    );
+    expect(closed).toMatchObject({
+      state: 'aborted',
+      retroApprovalPending: true,
+    });
+  });
+
+  it('never lets a release past its sign-off without the superior: no engine move, no hand move, not the author', async () => {
+    const s = await service();
+    const r = await s.create(dev, request({ grade: 'D', dbUpdate: true }), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    await s.decide(lead, r.id, { decision: 'approve', stage: 'approval' }, ctx);
+    await s.decide(
+      infra,
+      r.id,
+      { decision: 'approve', stage: 'approval' },
+      ctx,
+    );
+    await pressDeploy(s, r.id, dev);
+    expect((await engineTo(s, r.id, 'awaiting_signoff')).state).toBe(
+      'awaiting_signoff',
+    );
+
+    for (const to of ['announced', 'done'] as const) {
+      await expect(engineTo(s, r.id, to)).rejects.toThrow(
+        new ConflictError(
+          'state: the release waits for its sign-off before announced; nobody skips it',
+        ),
+      );
+      await expect(s.transition(dev, r.id, { to }, ctx)).rejects.toThrow(
+        InputError,
+      );
+    }
+    await expect(
+      s.decide(dev, r.id, { decision: 'approve', stage: 'signoff' }, ctx),
+    ).rejects.toThrow(NotAllowedError);
+    await expect(s.retroApprove(dev, r.id, {}, ctx)).rejects.toThrow(
+      ConflictError,
+    );
+    expect(await s.get(r.id)).toMatchObject({
+      state: 'awaiting_signoff',
+      approvals: [
+        expect.objectContaining({ stage: 'approval' }),
+        expect.objectContaining({ stage: 'approval' }),
+      ],
+    });
+
+    const signed = await s.decide(
+      director,
+      r.id,
+      { decision: 'approve', stage: 'signoff' },
+      ctx,
+    );
+    expect(signed.state).toBe('switching');
+    expect((await engineTo(s, r.id, 'announced')).state).toBe('announced');
+  });
+
+  it('keeps the plan an approval was given for, and asking again after approval supersedes the approvals', async () => {
+    const s = await service();
+    const r = await s.create(dev, request({ grade: 'D', dbUpdate: true }), ctx);
+    await s.requestApproval(dev, r.id, ctx);
+    /** Both approvers of grade D approve the plan they saw. */
+    const approveFor = async (fingerprint: string) => {
+      const input = {
+        decision: 'approve',
+        stage: 'approval',
+        fingerprint,
+      } as const;
+      await s.decide(lead, r.id, input, ctx);
+      return s.decide(infra, r.id, input, ctx);
+    };
+    const seen = 'a'.repeat(64);
+    const approved = await approveFor(seen);
+    expect(approved.state).toBe('approved');
+    expect(approved.approvals.map(a => a.planFingerprint)).toEqual([
+      seen,
+      seen,
+    ]);
+
+    const again = await s.requestApproval(dev, r.id, ctx);
+    expect(again.state).toBe('awaiting_approval');
+    // Stored, the old approvals stay on record under a requirement nothing asks for.
+    const stored = await s.get(r.id);
+    expect(stored.approvals).toHaveLength(2);
+    expect(stored.approvals.map(a => a.requirement).sort()).toEqual([
+      expect.stringMatching(
+        /^approval:infra-superior:superseded:[0-9a-f-]{36}$/,
+      ),
+      expect.stringMatching(
+        /^approval:service-team-lead:superseded:[0-9a-f-]{36}$/,
+      ),
+    ]);
+    expect(stored.approvals.map(a => a.planFingerprint)).toEqual([seen, seen]);
+
+    // So the same approvers approve again, for the new plan.
+    const next = 'b'.repeat(64);
+    const reapproved = await approveFor(next);
+    expect(reapproved.state).toBe('approved');
+    expect(
+      reapproved.approvals
+        .filter(a => !a.requirement.includes(':superseded:'))
+        .map(a => [a.requirement, a.planFingerprint])
+        .sort(),
+    ).toEqual([
+      ['approval:infra-superior', next],
+      ['approval:service-team-lead', next],
+    ]);
   });
 
   it('rejecting needs a reason and sends the release back', async () => {
