@@ -1057,7 +1057,7 @@ export class DeployEngine {
     const step = run.steps[index];
     if (!Number.isInteger(index) || !step) {
       throw new InputError(
-        `stepIndex: the run has steps 0 to ${run.steps.length - 1}`,
+        `step: the run has steps 0 to ${run.steps.length - 1}`,
       );
     }
     return step;

@@ -206,7 +206,10 @@ export class DeployService {
                 0,
                 12,
               )}); ask for approval of the new plan`
-            : 'fingerprint: the approvals were given without a plan; ask for approval again so approvers see what runs',
+            : `fingerprint: the approvals were not all given for this plan (now ${plan.fingerprint.slice(
+                0,
+                12,
+              )}); ask for approval again so approvers see what runs`,
         );
       }
     }

@@ -1080,7 +1080,7 @@ export class ReleaseService {
           }
           this.moveTo(r, 'deploying');
         } else if (to && rank(to) >= 0 && to !== 'paused') {
-          if (r.state === 'paused' && rank(to) > rank('deploying')) {
+          if (r.state === 'paused' && rank(to) >= rank('deploying')) {
             this.moveTo(r, 'deploying');
           }
           while (rank(r.state) < rank(to)) {

@@ -7,18 +7,19 @@ import { releaseTranslationRef } from '../../translation';
 import { useReleaseConfig, useTimedLoad } from '../releaseView';
 
 /**
- * The plan a deploy of the release to prod (the last environment) would run, read while `wanted`
- * and again at each revision of the release; nothing while not wanted.
+ * The plan a deploy of the release to prod (the last environment; a config release's own
+ * environment) would run, read while `wanted` and again at each revision of the release.
  */
 export function useDeployPlan(
-  release: Pick<Release, 'id' | 'revision'>,
+  release: Pick<Release, 'id' | 'revision' | 'config'>,
   wanted: boolean,
 ) {
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
   const timed = useTimedLoad();
   const { environments } = useReleaseConfig();
-  const environment = environments[environments.length - 1];
+  const environment =
+    release.config?.environment ?? environments[environments.length - 1];
   const plan = useAsyncRetry(
     async () =>
       wanted
