@@ -417,14 +417,18 @@ describe('computeAbortPlan', () => {
         layout,
         world: { baseSha: HEAD, files: baseFiles, live: readings('blue') },
       };
+      // The refusal's message, and only a DeployPlanInputError counts as one.
       const error = (change: object) => {
+        let refusal: unknown;
         try {
           computeAbortPlan({ ...input, ...change });
         } catch (e) {
-          expect(e).toBeInstanceOf(DeployPlanInputError);
-          return (e as Error).message;
+          refusal = e;
         }
-        throw new Error('not refused');
+        if (!(refusal instanceof DeployPlanInputError)) {
+          throw new Error(`not refused as input: ${String(refusal)}`);
+        }
+        return refusal.message;
       };
       expect(error({ release: { ...release, id: 'other' } })).toBe(
         `release.id is other, but the plan is of release ${release.id}`,
