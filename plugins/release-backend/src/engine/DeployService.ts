@@ -206,7 +206,9 @@ export class DeployService {
                 0,
                 12,
               )}); ask for approval of the new plan`
-            : `fingerprint: the approvals were not all given for this plan (now ${plan.fingerprint.slice(
+            : unboundApprovals(release)
+            ? 'fingerprint: the approvals were given without a plan; ask for approval again so approvers see what runs'
+            : `fingerprint: the approvals were given for different plans (now ${plan.fingerprint.slice(
                 0,
                 12,
               )}); ask for approval again so approvers see what runs`,
@@ -727,15 +729,24 @@ export class DeployService {
 export function approvedFingerprintOf(
   release: StoredRelease,
 ): string | undefined {
-  const given = release.approvals.filter(
+  const prints = new Set(givenApprovals(release).map(a => a.planFingerprint));
+  if (prints.size !== 1) return undefined;
+  return [...prints][0];
+}
+
+/** Whether no approval of the release names the plan it was given for. */
+function unboundApprovals(release: StoredRelease): boolean {
+  return givenApprovals(release).every(a => !a.planFingerprint);
+}
+
+/** The approvals before deploying that count: given, and not superseded by a later request. */
+function givenApprovals(release: StoredRelease) {
+  return release.approvals.filter(
     a =>
       a.stage === 'approval' &&
       a.decision === 'approve' &&
       !a.requirement.includes(':superseded:'),
   );
-  const prints = new Set(given.map(a => a.planFingerprint));
-  if (prints.size !== 1) return undefined;
-  return [...prints][0];
 }
 
 /** Both hybris colours serve: the new one has pods and the old one is not down to 0 yet. */
