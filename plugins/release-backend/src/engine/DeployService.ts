@@ -195,25 +195,8 @@ export class DeployService {
       );
     }
     if (release.state === 'approved') {
-      const approved = approvedFingerprintOf(release);
-      if (approved !== plan.fingerprint) {
-        throw new ConflictError(
-          approved
-            ? `fingerprint: the plan is not the one approved (approved ${approved.slice(
-                0,
-                12,
-              )}, now ${plan.fingerprint.slice(
-                0,
-                12,
-              )}); ask for approval of the new plan`
-            : unboundApprovals(release)
-            ? 'fingerprint: the approvals were given without a plan; ask for approval again so approvers see what runs'
-            : `fingerprint: the approvals were given for different plans (now ${plan.fingerprint.slice(
-                0,
-                12,
-              )}); ask for approval again so approvers see what runs`,
-        );
-      }
+      const refusal = approvalRefusal(release, plan.fingerprint);
+      if (refusal) throw new ConflictError(`fingerprint: ${refusal}`);
     }
     this.options.onRun?.();
     const run = await this.options.engine.start({
@@ -732,6 +715,26 @@ export function approvedFingerprintOf(
   const prints = new Set(givenApprovals(release).map(a => a.planFingerprint));
   if (prints.size !== 1) return undefined;
   return [...prints][0];
+}
+
+/** Why the approvals do not cover the plan about to run, if they do not. */
+function approvalRefusal(
+  release: StoredRelease,
+  fingerprint: string,
+): string | undefined {
+  const approved = approvedFingerprintOf(release);
+  const now = fingerprint.slice(0, 12);
+  if (approved === fingerprint) return undefined;
+  if (approved) {
+    return `the plan is not the one approved (approved ${approved.slice(
+      0,
+      12,
+    )}, now ${now}); ask for approval of the new plan`;
+  }
+  if (unboundApprovals(release)) {
+    return 'the approvals were given without a plan; ask for approval again so approvers see what runs';
+  }
+  return `the approvals were given for different plans (now ${now}); ask for approval again so approvers see what runs`;
 }
 
 /** Whether no approval of the release names the plan it was given for. */
