@@ -18,10 +18,12 @@ const chromium = {
   },
 };
 
-const config = ['app-config.yaml', 'app-config.e2e.yaml'].flatMap(file => [
-  '--config',
-  resolve(__dirname, file),
-]);
+// The local layer (the sandbox, the demo sign-in), then the tests' own port and database.
+const config = [
+  'app-config.yaml',
+  'app-config.local.yaml',
+  'app-config.e2e.yaml',
+].flatMap(file => ['--config', resolve(__dirname, file)]);
 
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
@@ -41,7 +43,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: [
-    // The sandbox app-config points at (GitLab, Argo CD, Jenkins, Asana, Slack), seeded fresh each run.
+    // The sandbox app-config.local.yaml points at (GitLab, Argo CD, Jenkins, Asana, Slack), seeded fresh each run.
     {
       command:
         'KOP_SANDBOX_PORT=7100 KOP_SANDBOX_TIME_SCALE=0.05 KOP_SANDBOX_DIR="$(mktemp -d -t kop-e2e-sandbox-XXXXXX)" yarn workspace sandbox start',

@@ -57,6 +57,13 @@ export interface Config {
     windowOverride?: string[];
     /** Roles whose holders, with the release.admin permission, may act on others' releases. */
     adminRoles?: string[];
+    /** The release messages' outbox (Slack and Asana). */
+    messages?: {
+      /** Wait after a message's first failed send, in ms (default 30000), doubled each try. */
+      retryMs?: number;
+      /** The longest wait between two tries, in ms (default 900000). */
+      maxRetryMs?: number;
+    };
     /**
      * The release engine that runs deploy plans. The roles in windowOverride are the leads who
      * may also skip a step and stop the line.
@@ -76,12 +83,21 @@ export interface Config {
       gateTimeoutMs?: number;
       /** A soak not looked at for longer restarts (ms, default 30000). */
       maxUnwatchedMs?: number;
+      /** Between two looks at a Jenkins build or test run (ms, default 10000). */
+      jenkinsPollMs?: number;
+      /** Longest an HTTP check of the post-deploy tests waits for its answer (ms, default 15000). */
+      httpCheckTimeoutMs?: number;
       /** How often every backend looks for due runs (ms, default 5000). */
       tickMs?: number;
       /** How long a backend's claim on a run lasts unless renewed (ms, default 60000). */
       leaseMs?: number;
-      /** Per environment: a failed step pauses the run (default) or fails it. */
-      onStepFailure?: { [environment: string]: 'pause' | 'fail' };
+      /**
+       * Per environment, what a failed step does: pause the run (default), fail it, or abort: a gate
+       * failing its checks (a metric breach, pods or an app never ready, the watch after the
+       * switch) has the engine start the release's abort run, the Abort button's revert, while
+       * any other failure (a system's error, a conflict) pauses.
+       */
+      onStepFailure?: { [environment: string]: 'pause' | 'fail' | 'abort' };
     };
     /** Pages the release page links to besides Argo CD and GitLab. */
     links?: {

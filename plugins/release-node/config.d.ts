@@ -28,7 +28,7 @@ export interface Config {
        * carrying its `kop-release-portal` info entry; it also makes rollbacks recognisable.
        */
       username?: string;
-      /** Apps the start-up check looks at (default: the six kop apps). */
+      /** Apps the setup check (GET /setup-check) looks at (default: the six kop apps). */
       apps?: string[];
     }>;
     /** How often a wait polls an app, in ms (default 3000). */
@@ -115,6 +115,8 @@ export interface Config {
       buildNumber?: string;
       /** Enum field with a yes and a no option. */
       dbUpdate?: string;
+      /** Text field the release's state is written to as it moves. */
+      state?: string;
     };
     /** Names of the DB update field's options (default yes: Y, no: N). */
     dbUpdateOptions?: { yes: string; no: string };
@@ -160,12 +162,35 @@ export interface Config {
     changeClasses?: { [changeClass: string]: string[] };
     /** Who is told where. */
     notify?: {
-      /** Slack channel (#name or ID) per audience: each grade's `share` (team, core-service-pls, …) and qa. */
+      /**
+       * Slack channel (#name or ID) per audience: each grade's `share` (team, core-service-pls, …),
+       * qa (the QA request after a beta deploy) and release-room (the final announcement; default
+       * the team's channel).
+       */
       slack?: { [audience: string]: string };
     };
+    /**
+     * Where a release is tried before production. When set, a deploy to this environment is allowed
+     * while the release is prepared, moves it to beta and no further, has no sign-off,
+     * acknowledgement or announcement, and ends with the payment tests.
+     */
     beta?: {
+      /** The environment's name (default beta). */
+      environment?: string;
       /** The payment tests run on beta: the Jenkins job and the brands tested (default ks, tc, g4). */
       paymentTests?: { jenkinsJob?: string; brands?: string[] };
+    };
+    /** Tests run after the deploy steps, before the sign-off, whose results the superior sees. */
+    postDeployTests?: {
+      /** Where they run (default [prod]). */
+      environments?: string[];
+      /** Each a Jenkins job (run with ENVIRONMENT) or an HTTP check of a URL (expectStatus, default 200). */
+      tests: Array<{
+        name: string;
+        jenkinsJob?: string;
+        url?: string;
+        expectStatus?: number;
+      }>;
     };
     /** The deploy plan: the order apps deploy in and what each step is expected to take. */
     plan?: {
@@ -181,12 +206,26 @@ export interface Config {
         pipeline?: string | number;
         /** hybris pods of one step starting and joining the JGroups view (default 5m). */
         hybrisPodStart?: string | number;
+        /** A hybris build in Jenkins (default 20m). */
+        build?: string | number;
+        /** A run of the payment or post-deploy tests (default 10m). */
+        tests?: string | number;
       };
+      /**
+       * Each app's version is built first unless the release recorded a successful build of it:
+       * hybris by release.apps.hybris.build.jenkinsJob, cms and web by their GitLab pipeline (default false).
+       */
+      build?: boolean;
     };
     apps?: {
       hybris?: {
         /** GitLab project of the code, e.g. kop/hybris. */
         repo?: string;
+        /**
+         * Seniors on call for this app: user entity refs (user:default/kim.minjun) or Slack e-mail
+         * addresses. A failed or paused deploy pages each with an urgent direct message.
+         */
+        onCall?: string[];
         /** Replicas taken off the old colour per step after the switch. */
         scaleDownBy?: number;
         /** The most replicas a step may raise a colour to, 1 to 60 (default 30). */
@@ -230,6 +269,11 @@ export interface Config {
       };
       cms?: {
         repo?: string;
+        /**
+         * Seniors on call for this app: user entity refs (user:default/kim.minjun) or Slack e-mail
+         * addresses. A failed or paused deploy pages each with an urgent direct message.
+         */
+        onCall?: string[];
         argocdApps?: string[];
         values?: { [argocdApp: string]: string };
         imageKey?: string;
@@ -239,6 +283,11 @@ export interface Config {
       };
       web?: {
         repo?: string;
+        /**
+         * Seniors on call for this app: user entity refs (user:default/kim.minjun) or Slack e-mail
+         * addresses. A failed or paused deploy pages each with an urgent direct message.
+         */
+        onCall?: string[];
         argocdApps?: string[];
         values?: { [argocdApp: string]: string };
         imageKey?: string;

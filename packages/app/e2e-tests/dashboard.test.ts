@@ -62,6 +62,13 @@ test('the dashboard turns green as the sandbox pods come up after a sync, withou
   await expect(status('warning', 'OutOfSync')).toBeVisible();
   await shot('2-out-of-sync.png');
 
+  // The new pod starts ~20 s later (400 s at the e2e sandbox's time scale of 0.05), so Progressing
+  // lasts long enough to see on a busy machine.
+  const slow = (slowStartMs: number) =>
+    request.post(`${sandbox}/argocd/_sandbox/beta/applications/web/faults`, {
+      data: { slowStartMs },
+    });
+  expect((await slow(400_000)).status()).toBe(200);
   // Synced through Argo CD's API, as a person would from its UI.
   const synced = await request.post(
     `${sandbox}/argocd/beta/api/v1/applications/web/sync`,
@@ -77,7 +84,8 @@ test('the dashboard turns green as the sandbox pods come up after a sync, withou
   await expect(web).toContainText('Waiting for rollout to finish');
   await shot('3-progressing.png');
   await expect(status('ok', 'Synced')).toBeVisible();
-  await expect(status('ok', 'Healthy')).toBeVisible({ timeout: 60_000 });
+  await expect(status('ok', 'Healthy')).toBeVisible({ timeout: 90_000 });
+  expect((await slow(0)).status()).toBe(200);
   await expect(
     web.locator('[data-status]:not([data-status="ok"])'),
   ).toHaveCount(0);

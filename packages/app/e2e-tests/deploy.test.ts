@@ -1,5 +1,14 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
-import { bearerOf, createRelease, gitlabToken, sandbox, signInAs } from './kop';
+import {
+  bearerOf,
+  createRelease,
+  gitlabToken,
+  peoplesPages,
+  pressDeploy,
+  sandbox,
+  signInAs,
+  signOffAs,
+} from './kop';
 
 test.use({ actionTimeout: 30_000 });
 
@@ -68,13 +77,11 @@ test('Deploy runs the approved plan: the idle colour 3 → 6 → 9, sign-off in 
   browser,
 }, testInfo) => {
   test.setTimeout(420_000);
-  const viewport = { width: 1400, height: 2200 };
-  const authorContext = await browser.newContext({ viewport });
-  const plContext = await browser.newContext({ viewport });
-  const superiorContext = await browser.newContext({ viewport });
-  const author = await authorContext.newPage();
-  const pl = await plContext.newPage();
-  const superior = await superiorContext.newPage();
+  const people = await peoplesPages(browser, 3, {
+    width: 1400,
+    height: 2200,
+  });
+  const [author, pl, superior] = people.pages;
 
   // kim.minjun prepares a grade B hybris release and asks for approval with the page's button.
   await signInAs(author, 'kim.minjun');
@@ -93,6 +100,9 @@ test('Deploy runs the approved plan: the idle colour 3 → 6 → 9, sign-off in 
   expect(planResponse.status(), await planResponse.text()).toBe(200);
   const plan = await planResponse.json();
   const { live, idle } = plan.hybris as { live: string; idle: string };
+  await author.getByRole('button', { name: 'Ask for approval' }).click();
+  await expect(card).toHaveAttribute('data-release-state', 'awaiting_approval');
+  // A prepared release shows its beta plan; once approval is asked, the card shows the prod plan.
   await expect(card.getByTestId('deploy-plan-fingerprint')).toContainText(
     plan.fingerprint.slice(0, 12),
   );
@@ -100,8 +110,6 @@ test('Deploy runs the approved plan: the idle colour 3 → 6 → 9, sign-off in 
   await expect(
     card.getByTestId(`deploy-plan-step-${plan.steps[0].id}`),
   ).toBeVisible();
-  await author.getByRole('button', { name: 'Ask for approval' }).click();
-  await expect(card).toHaveAttribute('data-release-state', 'awaiting_approval');
 
   // choi.yuna (PL) sees the plan's fingerprint beside Approve and approves that plan.
   await signInAs(pl, 'choi.yuna');
@@ -118,12 +126,7 @@ test('Deploy runs the approved plan: the idle colour 3 → 6 → 9, sign-off in 
   // The author presses Deploy and only watches.
   const colours = watchColours(author.request, [live, idle]);
   const before = await colourNodes(author.request, live);
-  await expect(card).toHaveAttribute('data-release-state', 'approved');
-  const deploy = card.getByRole('button', { name: 'Deploy' });
-  await expect(deploy).toBeEnabled();
-  await deploy.click();
-  const confirm = author.getByTestId('deploy-dialog-confirm');
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  await pressDeploy(author, card);
 
   // The idle colour rises step by step, each step passing its gate, and the run waits for the sign-off.
   await expect(card).toHaveAttribute('data-release-state', 'awaiting_signoff', {
@@ -137,12 +140,7 @@ test('Deploy runs the approved plan: the idle colour 3 → 6 → 9, sign-off in 
   await expect(card.getByTestId('deploy-two-versions')).toBeVisible();
 
   // A superior signs off in a second browser; the author's page follows without a reload.
-  await signInAs(superior, 'seo.yeongho');
-  await superior.goto(`/releases/${id}`);
-  await superior
-    .getByTestId('kop-decision-signoff')
-    .getByRole('button', { name: 'Approve' })
-    .click();
+  await signOffAs(superior, 'seo.yeongho', id);
 
   await expect(card).toHaveAttribute('data-release-state', 'done', {
     timeout: 240_000,
@@ -194,7 +192,5 @@ test('Deploy runs the approved plan: the idle colour 3 → 6 → 9, sign-off in 
   expect(verify.status()).toBe(200);
   expect(await verify.json()).toMatchObject({ ok: true });
 
-  await authorContext.close();
-  await plContext.close();
-  await superiorContext.close();
+  await people.close();
 });

@@ -1,4 +1,10 @@
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import {
+  expect,
+  type APIRequestContext,
+  type Browser,
+  type Locator,
+  type Page,
+} from '@playwright/test';
 
 /** The sandbox the e2e run starts (playwright.config.ts). */
 export const sandbox = 'http://127.0.0.1:7100';
@@ -20,6 +26,42 @@ export async function signInAs(page: Page, user: string) {
   await page.goto('/');
   await page.getByRole('button', { name: `Sign in as ${user}` }).click();
   await expect(page.getByRole('link', { name: 'Releases' })).toBeVisible();
+}
+
+/** A browser context of its own per person (its own sign-in), closed together at the end. */
+export async function peoplesPages(
+  browser: Browser,
+  count: number,
+  viewport: { width: number; height: number },
+) {
+  const contexts = await Promise.all(
+    Array.from({ length: count }, () => browser.newContext({ viewport })),
+  );
+  const pages = await Promise.all(contexts.map(c => c.newPage()));
+  return {
+    pages,
+    close: () => Promise.all(contexts.map(c => c.close())),
+  };
+}
+
+/** Presses the Deploy card's Deploy (prod) and confirms the dialog when one asks. */
+export async function pressDeploy(page: Page, card: Locator) {
+  await expect(card).toHaveAttribute('data-release-state', 'approved');
+  const deploy = card.getByRole('button', { name: 'Deploy', exact: true });
+  await expect(deploy).toBeEnabled();
+  await deploy.click();
+  const confirm = page.getByTestId('deploy-dialog-confirm');
+  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+}
+
+/** A superior signs off the release on its page in their own browser. */
+export async function signOffAs(page: Page, user: string, releaseId: string) {
+  await signInAs(page, user);
+  await page.goto(`/releases/${releaseId}`);
+  await page
+    .getByTestId('kop-decision-signoff')
+    .getByRole('button', { name: 'Approve' })
+    .click();
 }
 
 /** The signed-in user's Backstage token, as the app sends it to the backend. */

@@ -107,15 +107,12 @@ test('kim.minjun prepares a hybris beta release and lands on its page with its i
   await shot('6-review.png');
   await page.getByRole('button', { name: 'Create' }).click();
 
-  // The task runs create → Asana → QA request; its output links to the release page.
+  // The task runs create → Asana (the QA request waits for a beta deploy); its output links to the release page.
   await expect(page).toHaveURL(/\/create\/tasks\//);
   const releaseLink = page.getByRole('link', {
     name: '배포 페이지 (Release page)',
   });
   await expect(releaseLink).toBeVisible({ timeout: 120_000 });
-  // The Asana link opens in a new window, which its accessible name says.
-  const asanaLink = page.getByRole('link', { name: /^Asana\b/ });
-  const asanaUrl = await asanaLink.getAttribute('href');
   await shot('7-task.png');
 
   await releaseLink.click();
@@ -139,6 +136,12 @@ test('kim.minjun prepares a hybris beta release and lands on its page with its i
   await expect(page.getByTestId('kop-release-announcement')).toContainText(
     /^\[kop\] 배포합니다\./,
   );
+  // The Asana task is made by the outbox after the form ends; its link appears on the page once recorded.
+  const asanaLink = page
+    .getByTestId('kop-release-links')
+    .getByRole('link', { name: /^Asana\b/ });
+  await expect(asanaLink).toBeVisible({ timeout: 60_000 });
+  const asanaUrl = await asanaLink.getAttribute('href');
   // Where to follow it: the Argo CD link opens the app's page in the sandbox's Argo CD.
   const argocdBeta = page
     .getByTestId('kop-release-links-argocd-beta')

@@ -11,15 +11,19 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { parse } from 'yaml';
-import { REPO_ROOT, registeredTemplateFiles } from './__testUtils__/portal';
+import {
+  localAppConfig,
+  REPO_ROOT,
+  registeredTemplateFiles,
+} from './__testUtils__/portal';
 
 jest.setTimeout(120_000);
 
-/** app-config.yaml's catalog section, its file targets resolved as the backend does from packages/backend. */
+/** The local config's catalog section, its file targets resolved as the backend does from packages/backend. */
 function appCatalogConfig() {
-  const { catalog } = parse(
-    readFileSync(resolve(REPO_ROOT, 'app-config.yaml'), 'utf8'),
-  );
+  const catalog = localAppConfig().catalog as {
+    locations: Array<{ type: string; target: string }>;
+  };
   return {
     ...catalog,
     locations: catalog.locations.map((l: { type: string; target: string }) =>

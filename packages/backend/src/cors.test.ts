@@ -13,9 +13,9 @@ import { DEMO_USER_HEADER, demoSignInModule } from './modules/demoSignIn';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
-/** The config the backend reads from these files (by default app-config.yaml, as `./kop start`). */
+/** The config the backend reads from these files (by default as `./kop start`, with the local layer). */
 async function localAppConfig(
-  files = ['app-config.yaml'],
+  files = ['app-config.yaml', 'app-config.local.yaml'],
   env: Record<string, string> = {},
 ): Promise<JsonObject> {
   const config = await ConfigSources.toConfig(
@@ -33,8 +33,8 @@ async function localAppConfig(
 }
 
 /**
- * The backend as src/index.ts creates it, with the auth plugin and the demo sign-in, configured by
- * app-config.yaml; only the port, the database and the catalog are the test's own.
+ * The backend as src/index.ts creates it, with the auth plugin and the demo sign-in, configured as
+ * `./kop start` configures it; only the port, the database and the catalog are the test's own.
  */
 async function startWithAppConfig() {
   const data = await localAppConfig();

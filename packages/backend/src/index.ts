@@ -1,8 +1,12 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { checkConfig } from './lifecycle/configCheck';
+import { drainingRootHttpRouter } from './lifecycle/httpDrain';
+import { startOrExit } from './lifecycle/startOrExit';
 import { demoSignInModule } from './modules/demoSignIn';
 import { permissionPolicyModule } from './modules/permissionPolicy';
 
 const backend = createBackend();
+backend.add(drainingRootHttpRouter);
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-events-backend'));
@@ -35,4 +39,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@internal/plugin-release-backend'));
 
-backend.start();
+// A config lacking a variable or holding a malformed value stops the start, listing all of them.
+startOrExit(backend, {
+  check: (config, logger) => checkConfig(config, { logger }),
+});

@@ -2,6 +2,7 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { rmSync } from 'node:fs';
 import {
   asanaSandboxDefaults,
+  asanaSeedTasks,
   defaultSandboxServices,
   jenkinsSandboxDefaults,
   sandboxGitlabTokens,
@@ -11,6 +12,7 @@ import {
   type RunningSandbox,
 } from 'sandbox';
 import {
+  portalApi,
   portalConfig,
   readTemplate,
   registeredTemplateFiles,
@@ -71,23 +73,8 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       rmSync(sandbox.context.dataDir, { recursive: true, force: true });
   });
 
-  const api = async (
-    path: string,
-    init: { method?: string; body?: unknown } = {},
-  ) => {
-    const res = await fetch(`${baseUrl}/api${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        authorization: mockCredentials.user.header(KIM),
-        ...(init.body === undefined
-          ? {}
-          : { 'content-type': 'application/json' }),
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: JSON.parse(text || '{}'), text };
-  };
+  const api: ReturnType<typeof portalApi> = (path, init) =>
+    portalApi(baseUrl, KIM)(path, init);
 
   const auditRows = (body: unknown) =>
     ((body as { items?: unknown[] }).items ?? (body as unknown[])) as Array<{
@@ -283,12 +270,13 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       steps: '3,6,9',
     };
 
-    it('previews the release, its Asana task and the QA request, and writes nothing', async () => {
+    it('previews the release and its Asana task, posts no QA request before a beta deploy, and writes nothing', async () => {
       const answer = await dryRun('prepare-release.yaml', values);
       expect(answer.status).toBe(200);
       expect(answer.audited).toBe(1);
       const steps = stepsOf(answer);
-      expect(Object.keys(steps)).toEqual(['create', 'asana', 'qa']);
+      // The QA request goes out from the release backend once a beta deploy run has really ended.
+      expect(Object.keys(steps)).toEqual(['create', 'asana']);
       for (const step of Object.values(steps)) {
         expect(step).toMatchObject({ status: 'completed', dryRun: true });
       }
@@ -298,11 +286,32 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(steps.asana.messages).toContain(
         'Dry run: would create the Asana task of the release made in a real run',
       );
-      expect(steps.qa.messages).toContain(
-        "Dry run: would post the release's message to #kop-qa",
-      );
       expect(answer.body.output?.text).toEqual(
         announcementOutput(seedFacts.hybris.candidate, 'B(낮음)', FOOTER),
+      );
+    });
+
+    it('takes a task picked from the Asana release project as an item beside the MR, announced in the team format', async () => {
+      const task = asanaSeedTasks[0];
+      const asanaItem = {
+        title: task.name,
+        source: {
+          type: 'asana',
+          gid: task.gid,
+          url: `https://app.asana.com/0/${asanaSandboxDefaults.projectGid}/${task.gid}`,
+        },
+      };
+      const answer = await dryRun('prepare-release.yaml', {
+        ...values,
+        changes: { ...values.changes, items: [seedItem, asanaItem] },
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.body.output?.text).toEqual(
+        announcementOutput(
+          seedFacts.hybris.candidate,
+          'B(낮음)',
+          `${FOOTER}\n\t- ${task.name}`,
+        ),
       );
     });
 
@@ -351,6 +360,10 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       expect(steps.share.messages).toContain(
         "Dry run: would post the release's message to #kop-incident",
       );
+      // Asana's link shows on the release page once the outbox has made the task.
+      expect(answer.body.output?.links?.map(l => l.title)).toEqual([
+        '배포 페이지 (Release page)',
+      ]);
       expect(answer.body.output?.text).toEqual(
         announcementOutput(seedFacts.hybris.candidate, 'E(특수)', FOOTER),
       );
@@ -422,16 +435,14 @@ describe('the release forms, dry-run through the scaffolder backend against the 
       };
     }
 
-    it('previews the rollback release and its Asana task, skips the QA request in prod, and writes nothing', async () => {
+    it('previews the rollback release and its Asana task, posts no QA request, and writes nothing', async () => {
       const values = await rollbackValues();
       const answer = await dryRun('rollback.yaml', values);
       expect(answer.status).toBe(200);
       const steps = stepsOf(answer);
-      expect(Object.keys(steps)).toEqual(['create', 'asana', 'qa']);
+      expect(Object.keys(steps)).toEqual(['create', 'asana']);
       expect(steps.create).toMatchObject({ status: 'completed', dryRun: true });
       expect(steps.asana).toMatchObject({ status: 'completed', dryRun: true });
-      // The QA request is for beta only: its `if` is false, so it never runs.
-      expect(steps.qa).toMatchObject({ status: 'skipped', dryRun: false });
       expect(steps.create.messages.join('\n')).toContain('"rollback": true');
       expect(answer.body.output?.text).toEqual(
         announcementOutput(

@@ -1,6 +1,6 @@
-import { createAsanaService } from './asana';
+import { asanaSeedTasks, createAsanaService } from './asana';
 import { GitRepos } from './git/GitRepos';
-import { gitlabService } from './gitlab';
+import { gitlabService, seedFacts } from './gitlab';
 import {
   gitDesiredState,
   kopArgoApps,
@@ -96,7 +96,17 @@ export function defaultSandboxServices(
     // Scrapes the hybris stand-in every second, as the team's Prometheus scrapes the pods.
     ctx => prometheusService(ctx, { targets: hybrisScrapeTargets(hybris!) }),
     createSlackService(),
-    createAsanaService(),
-    createJenkinsService(),
+    createAsanaService({ tasks: asanaSeedTasks }),
+    // The hybris build checks out the GitLab stand-in's kop/hybris, as the team's job checks out GitLab.
+    ctx =>
+      createJenkinsService({
+        checkout: {
+          project: seedFacts.hybris.project,
+          headOf: branch =>
+            reposOf(ctx).branchHead(seedFacts.hybris.project, branch),
+          remoteUrl: origin =>
+            `${origin}/gitlab/${seedFacts.hybris.project}.git`,
+        },
+      })(ctx),
   ];
 }

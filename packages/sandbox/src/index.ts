@@ -1,4 +1,5 @@
 export { startSandbox } from './server';
+export { closedPort } from './closedPort';
 export type {
   RunningSandbox,
   SandboxContext,

@@ -1,7 +1,7 @@
 import { defaultSandboxServices } from './defaultServices';
 import { startSandbox } from './server';
 
-// Started by ./kop start beside the portal; the port is fixed so app-config can point at it.
+// Started by ./kop start beside the portal, at a fixed port that app-config.local.yaml points at.
 const port = Number(process.env.KOP_SANDBOX_PORT ?? 7100);
 
 // End-to-end tests run the sandbox's clock faster (0.05: a hybris pod starts in 2 s, not 40 s).

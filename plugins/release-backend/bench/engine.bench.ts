@@ -45,6 +45,7 @@ import {
 } from '../src/engine/createReleaseEngine';
 import { DeployRunStore } from '../src/engine/DeployRunStore';
 import { scheduleDeployEngine } from '../src/engine/scheduleDeployEngine';
+import { wakeOnStatusChanges } from '../src/engine/wakeOnStatus';
 import { ReleaseService } from '../src/service/ReleaseService';
 import { StatusCache, statusSystemsOf } from '../src/status/StatusCache';
 import { alwaysOpen } from '../src/__testUtils__/alwaysOpen';
@@ -59,6 +60,7 @@ import {
 import {
   stepFigures,
   sumInherent,
+  unionMs,
   type BusySpan,
   type Inherent,
   type RunRecord,
@@ -92,6 +94,13 @@ const WATCH_EVERY_MS = 10;
 const RUN_LIMIT_MS = 150_000;
 const TARGET_REACTION_P95_MS = 1_000;
 const TARGET_RATIO = 1.05;
+/** The GitLab calls that write: their answer time is GitLab's (here the sandbox's git), not the engine's. */
+const GITLAB_WRITES = [
+  'commitEdits',
+  'createBranch',
+  'createMergeRequest',
+  'mergeMergeRequest',
+];
 
 /** The author presses Deploy, the PL approves grade B, the director signs off. */
 const dev = actor('kim.minjun');
@@ -245,34 +254,29 @@ async function runOnce(
 
     // What the release core tells the pages (signals) is what the person at the page sees.
     const pages = new EventEmitter();
-    const service = (knex: Knex, withSignals: boolean) =>
-      new ReleaseService({
-        knex,
-        logger: quietLogger,
-        policy,
-        product: portal.product,
-        strategies: portal.strategies,
-        defaultSteps: portal.defaultSteps,
-        // The versions are the sandbox's own; the bench times the deploy, not their look-up.
-        versions: async () => {},
-        serviceTeamsOf: async () => [HYBRIS_TEAM],
-        ...(withSignals
-          ? {
-              signals: {
-                publish: async (signal: {
-                  channel: string;
-                  message: { state?: string } & object;
-                }) => {
-                  if (signal.channel === releaseSignalChannel)
-                    pages.emit('release', signal.message);
-                },
-              },
-            }
-          : {}),
-      });
-    const releases = service(db.knex, true);
-    // The people's release core shares the pool, as the router does; their queries are not timed.
-    const people = service(db.knex, false);
+    // One release core for the engine and the people, as plugin.ts wires it: a sign-off wakes the run.
+    const releases = new ReleaseService({
+      knex: db.knex,
+      logger: quietLogger,
+      policy,
+      product: portal.product,
+      strategies: portal.strategies,
+      defaultSteps: portal.defaultSteps,
+      // The versions are the sandbox's own; the bench times the deploy, not their look-up.
+      versions: async () => {},
+      serviceTeamsOf: async () => [HYBRIS_TEAM],
+      signals: {
+        publish: async (signal: {
+          channel: string;
+          message: { state?: string } & object;
+        }) => {
+          if (signal.channel === releaseSignalChannel)
+            pages.emit('release', signal.message);
+        },
+      },
+    });
+    // The people's calls share the pool, as the router does; their queries are not timed.
+    const people = releases;
     let peopleActing = 0;
 
     const busy: BusySpan[] = [];
@@ -344,18 +348,11 @@ async function runOnce(
         environments: portal.environments,
         logger: quietLogger,
       });
-      // As plugin.ts subscribes the engine: one wakeWaiting at a time, later changes folded into it.
-      let waking: Promise<void> | undefined;
-      status.subscribe({
-        change: () => {
-          wakes.heard += 1;
-          if (waking) wakes.coalesced += 1;
-          else wakes.woke += 1;
-          waking ??= engine.wakeWaiting().finally(() => {
-            waking = undefined;
-          });
-        },
-        close: () => undefined,
+      // As plugin.ts wakes the engine; a wake that follows the running one counts as folded.
+      wakeOnStatusChanges(status, engine, what => {
+        wakes.heard += 1;
+        if (what === 'woke') wakes.woke += 1;
+        else wakes.coalesced += 1;
       });
       // plugin.ts starts the cache on the first GET /status: here a page has been opened already.
       await status.snapshot();
@@ -546,6 +543,8 @@ interface Summary {
   inherent: Inherent;
   inherentMs: number;
   ratio: number;
+  /** GitLab's answers to the engine's writes (commits, branch, merge request, merge), ms. */
+  writesMs: number;
   busy: number[];
   busyBy: StepFigure['busyBy'];
   overhead: number[];
@@ -572,7 +571,13 @@ function summarizeRun(o: Outcome): Summary {
   );
   const wallMs = endAt - pressAt;
   const inherentMs = sumInherent(inherent);
+  const writesMs = unionMs(
+    o.record.busy.filter(
+      b => b.what === 'gitlab' && GITLAB_WRITES.includes(b.name),
+    ),
+  );
   return {
+    writesMs,
     reaction: gates.map(f => f.reactionMs!),
     signoffReaction: signoffStep?.reactionMs,
     wallMs,
@@ -705,6 +710,18 @@ function printSummary(outcomes: Outcome[], pollMs: number) {
         s => `${s.ratio.toFixed(3)} (${met(s.ratio <= TARGET_RATIO)})`,
       ),
       `<= ${TARGET_RATIO}`,
+    ],
+    [
+      "    the same less GitLab's answers to the writes (its own speed)",
+      ...sums.map(s =>
+        ((s.wallMs - s.signoffWaitMs - s.writesMs) / s.inherentMs).toFixed(3),
+      ),
+      '-',
+    ],
+    [
+      '    GitLab answering the writes (commits, branch, MR, merge)',
+      ...sums.map(s => secs(s.writesMs)),
+      '-',
     ],
     [
       '    release time (press -> run done)',

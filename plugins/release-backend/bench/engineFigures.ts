@@ -120,7 +120,7 @@ class World {
 }
 
 /** The length of the union of the spans, ms. */
-function unionMs(spans: Array<{ start: number; end: number }>): number {
+export function unionMs(spans: Array<{ start: number; end: number }>): number {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
   let total = 0;
   let end = -Infinity;

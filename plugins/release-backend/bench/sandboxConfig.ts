@@ -1,6 +1,6 @@
 import { sandboxGitlabTokens } from 'sandbox';
 
-/** The systems' config, pointed at the sandbox as app-config.yaml points at it locally. */
+/** The systems' config, pointed at the sandbox as app-config.local.yaml points at it locally. */
 export function sandboxSystemsConfig(url: string) {
   const colours = (env: string) => ({
     blue: `${url}/hybris/${env}/blue`,

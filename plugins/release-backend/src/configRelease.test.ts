@@ -4,13 +4,15 @@ import {
   type ReleaseConfigChange,
 } from '@internal/plugin-release-common';
 import { GitlabClient } from '@internal/plugin-release-node';
+import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { sandboxGitlabTokens, seedFacts } from 'sandbox';
 import request from 'supertest';
 import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
 import { user } from './__testUtils__/org';
 import {
-  sandboxSystemsConfig,
+  sandboxEngineConfig,
   startTestSandbox,
 } from './__testUtils__/sandboxConfig';
 
@@ -27,13 +29,17 @@ describe('config releases: POST /releases with config, against the sandbox', () 
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    const { integrations, argocd } = sandboxSystemsConfig(sandbox);
     gitlab = new GitlabClient({
       apiBaseUrl: `${sandbox.url}/gitlab/api/v4`,
       token: sandboxGitlabTokens.maintainer,
     });
     ({ server } = await startReleaseBackend({
-      config: { ...alwaysOpen, integrations, argocd },
+      config: {
+        ...sandboxEngineConfig(sandbox),
+        ...alwaysOpen,
+        // The engine looks again every 100 ms, so a deploy moves on while a test watches.
+        release: { ...alwaysOpen.release, engine: { pollMs: 100 } },
+      },
     }));
   });
   afterAll(() => sandbox.dispose());
@@ -286,5 +292,112 @@ describe('config releases: POST /releases with config, against the sandbox', () 
       /^config\.expectedBlobs: web\/values\.yaml changed at [0-9a-f]{8} of kop\/kop-deploy-beta since the diff was shown/,
     );
     expect(await written()).toEqual(before);
+  });
+
+  it('deploys a config change and aborts it: one revert commit per step, last first, every IaC file back byte for byte', async () => {
+    const git = (...args: string[]) =>
+      execFileSync(
+        'git',
+        [
+          '--git-dir',
+          join(sandbox.context.dataDir, 'git', `${seedFacts.iac.project}.git`),
+          ...args,
+        ],
+        { encoding: 'utf8' },
+      );
+    const post = (path: string, who: string, body: object = {}) =>
+      request(server)
+        .post(`/api/release${path}`)
+        .set('authorization', as(who))
+        .send(body);
+    const get = (path: string) =>
+      request(server)
+        .get(`/api/release${path}`)
+        .set('authorization', as('kim.minjun'));
+    /** The release's state once it is `state`, read every 100 ms for 30 s at most. */
+    const reaches = async (id: string, state: string) => {
+      let now = '';
+      for (let i = 0; i < 300 && now !== state; i++) {
+        if (i) await new Promise(r => setTimeout(r, 100));
+        now = (await get(`/releases/${id}`)).body.state;
+      }
+      return now;
+    };
+    const branch = seedFacts.iac.branch;
+    const before = git('rev-parse', branch).trim();
+
+    // Blue (live) raised 9 → 12, green (idle) 0 → 3, web 3 → 5.
+    const res = await create({
+      title: '[설정 변경] hybris, web replicaCount',
+      grade: 'A',
+      dbUpdate: false,
+      config: await shown([
+        { argocdApp: 'hybris-blue', key: 'replicaCount', value: 12 },
+        { argocdApp: 'hybris-green', key: 'replicaCount', value: 3 },
+        { argocdApp: 'web', key: 'replicaCount', value: 5 },
+      ]),
+    });
+    expect(res.status).toBe(201);
+    const id = res.body.id;
+    const plan = await get(`/releases/${id}/plan?environment=prod`);
+    expect(plan.body.steps.map((s: { id: string }) => s.id)).toEqual([
+      'config.hybris-blue',
+      'config.hybris-green',
+      'config.web',
+      'signoff',
+      'announce',
+    ]);
+    const { fingerprint } = plan.body;
+    await post(`/releases/${id}/request-approval`, 'kim.minjun').expect(200);
+    await post(`/releases/${id}/approvals`, 'choi.yuna', {
+      decision: 'approve',
+      fingerprint,
+    }).expect(200);
+    await post(`/releases/${id}/deploy`, 'kim.minjun', {
+      environment: 'prod',
+      fingerprint,
+    }).expect(201);
+
+    // Every config step committed and healthy: the release waits for its sign-off.
+    expect(await reaches(id, 'awaiting_signoff')).toBe('awaiting_signoff');
+    const deployed = git('rev-parse', branch).trim();
+    expect(
+      git('diff', '--numstat', before, deployed).trim().split('\n'),
+    ).toEqual([
+      '1\t1\thybris/values-blue.yaml',
+      '1\t1\thybris/values-green.yaml',
+      '1\t1\tweb/values.yaml',
+    ]);
+
+    const abort = await post(`/releases/${id}/abort`, 'han.jisoo', {
+      reason: 'the weekend campaign was called off',
+    });
+    expect([abort.status, abort.body.error?.message]).toEqual([200, undefined]);
+    expect(abort.body.plan.notes).toEqual([
+      'config: puts back, last step first: replicaCount of web 5 → 3, replicaCount of hybris-green 3 → 0, replicaCount of hybris-blue 12 → 9',
+    ]);
+    expect(await reaches(id, 'aborted')).toBe('aborted');
+    expect((await get(`/releases/${id}/deploy`)).body.runs).toMatchObject([
+      { kind: 'abort', state: 'done' },
+      { kind: 'deploy', state: 'aborted' },
+    ]);
+    expect(
+      git(
+        'log',
+        '--reverse',
+        '--format=%(trailers:key=Release-Step,valueonly)',
+        `${deployed}..${branch}`,
+      )
+        .split('\n')
+        .filter(Boolean),
+    ).toEqual([
+      'abort.config.web',
+      'abort.config.hybris-green',
+      'abort.config.hybris-blue',
+    ]);
+    expect(git('diff', before, branch)).toBe('');
+    expect(git('rev-parse', `${branch}^{tree}`)).toBe(
+      git('rev-parse', `${before}^{tree}`),
+    );
   });
 });

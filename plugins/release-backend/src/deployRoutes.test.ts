@@ -175,7 +175,10 @@ describe.each(databaseIds)(
       const runId = started.body.id;
       const soaking = await until(
         () => get(`/releases/${id}/deploy`),
-        res => res.body.runs[0]?.steps[1].state === 'waiting',
+        // The step waits before the run row says so: wait for both.
+        res =>
+          res.body.runs[0]?.steps[1].state === 'waiting' &&
+          res.body.runs[0].state === 'waiting',
       );
       expect(soaking.body).toMatchObject({
         approvedFingerprint: fingerprint,
@@ -388,7 +391,7 @@ describe.each(databaseIds)(
       }
       expect(await runRows()).toBe(rows);
       expect((await get('/audit/verify')).body.rows).toBe(audit);
-      expect((await get('/stop-the-line')).body).toEqual({});
+      expect((await get('/stop-the-line')).body.halt).toBeUndefined();
       expect((await get(`/releases/${id}`)).body.state).toBe('approved');
     });
 
@@ -433,6 +436,16 @@ describe.each(databaseIds)(
       const fingerprint = await approved(id, 'kim.minjun', ['choi.yuna']);
       const reason = 'Payment outage INC-4411: nothing ships';
 
+      const mayNot = {
+        enabled: false,
+        reason: 'Only team-lead may stop the line',
+      };
+      expect((await get('/stop-the-line', 'kim.minjun')).body).toEqual({
+        toggle: mayNot,
+      });
+      expect((await get('/stop-the-line', 'han.jisoo')).body).toEqual({
+        toggle: { enabled: true, needsReason: true },
+      });
       const byDeveloper = await post('/stop-the-line', 'kim.minjun', {
         reason,
       });
@@ -445,7 +458,10 @@ describe.each(databaseIds)(
       expect(raised.body).toEqual({
         halt: { by: user('han.jisoo'), reason, at: expect.any(String) },
       });
-      expect((await get('/stop-the-line')).body).toEqual(raised.body);
+      expect((await get('/stop-the-line')).body).toEqual({
+        ...raised.body,
+        toggle: mayNot,
+      });
 
       const refused = await post(`/releases/${id}/deploy`, 'kim.minjun', {
         fingerprint,
@@ -467,7 +483,7 @@ describe.each(databaseIds)(
       await post('/stop-the-line/lift', 'han.jisoo', {
         reason: 'INC-4411 is resolved',
       }).expect(200, {});
-      expect((await get('/stop-the-line')).body).toEqual({});
+      expect((await get('/stop-the-line')).body).toEqual({ toggle: mayNot });
       const trail = (await get('/audit?limit=1000')).body.items.filter(
         (row: { action: string }) => row.action.includes('stop-the-line'),
       );

@@ -5,7 +5,9 @@ import {
   acknowledgeRequestSchema,
   deployRequestSchema,
   deployStepControlRequestSchema,
+  rebaseApprovalRequestSchema,
   releaseAbortPermission,
+  releaseCreatePermission,
   releaseDeployControlPermission,
   releaseDeployPermission,
   releaseStopTheLinePermission,
@@ -45,13 +47,23 @@ export function addDeployRoutes(
 
   const viewFor = async (req: Request, id: string): Promise<DeployView> => {
     const actor = await door.actorOf(req);
-    const [deploy, control, abort, stopTheLine] = await door.allowed(req, [
-      releaseDeployPermission,
-      releaseDeployControlPermission,
-      releaseAbortPermission,
-      releaseStopTheLinePermission,
-    ]);
-    return deploys.view(actor, id, { deploy, control, abort, stopTheLine });
+    const [deploy, control, abort, stopTheLine, request] = await door.allowed(
+      req,
+      [
+        releaseDeployPermission,
+        releaseDeployControlPermission,
+        releaseAbortPermission,
+        releaseStopTheLinePermission,
+        releaseCreatePermission,
+      ],
+    );
+    return deploys.view(actor, id, {
+      deploy,
+      control,
+      abort,
+      stopTheLine,
+      request,
+    });
   };
 
   router.get('/releases/:id/plan', async (req, res) => {
@@ -113,6 +125,24 @@ export function addDeployRoutes(
     });
   }
 
+  // The author asks again for the plan of a run stopped on someone else's change, as they saw it.
+  router.post(
+    '/releases/:id/runs/:runId/request-approval',
+    async (req, res) => {
+      const actor = await door.actorOf(req, releaseCreatePermission);
+      const id = idOf(req);
+      const runId = runIdOf(req);
+      const body = parse(rebaseApprovalRequestSchema, req.body, 'body');
+      await door.audited(
+        req,
+        'release-request-approval',
+        { releaseId: id, runId, fingerprint: body.fingerprint },
+        ctx => deploys.requestRebasedApproval(actor, id, runId, body, ctx),
+      );
+      res.json(await viewFor(req, id));
+    },
+  );
+
   router.post('/releases/:id/abort', async (req, res) => {
     const actor = await door.actorOf(req, releaseAbortPermission);
     const id = idOf(req);
@@ -140,9 +170,13 @@ export function addDeployRoutes(
   });
 
   router.get('/stop-the-line', async (req, res) => {
-    await door.actorOf(req);
+    const actor = await door.actorOf(req);
+    const [permitted] = await door.allowed(req, [releaseStopTheLinePermission]);
     const halt = await deploys.currentHalt();
-    res.json({ ...(halt ? { halt } : {}) } satisfies StopTheLine);
+    res.json({
+      ...(halt ? { halt } : {}),
+      toggle: deploys.haltToggle(actor, permitted),
+    } satisfies StopTheLine);
   });
 
   router.post('/stop-the-line', async (req, res) => {

@@ -1,6 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import type { Server } from 'node:http';
-import { seededJenkinsBuilds, seedFacts } from 'sandbox';
+import { closedPort, seededJenkinsBuilds, seedFacts } from 'sandbox';
 import request from 'supertest';
 import { JenkinsClient } from '@internal/plugin-release-node';
 import { alwaysOpen, startReleaseBackend } from './__testUtils__/backend';
@@ -121,6 +121,49 @@ describe('the release form routes against the sandbox', () => {
         .get('/api/release/candidates?app=web')
         .set('authorization', header);
       expect(refused.status).toBe(401);
+    }
+  });
+
+  it('says which system failed, where and why, without its credentials', async () => {
+    const port = await closedPort();
+    const nowhere = `http://127.0.0.1:${port}`;
+    const systems = sandboxSystemsConfig(sandbox);
+    const jenkinsDown = await startReleaseBackend({
+      config: {
+        ...alwaysOpen,
+        integrations: systems.integrations,
+        jenkins: { ...systems.jenkins, baseUrl: `${nowhere}/jenkins` },
+      },
+    });
+    const branches = await request(jenkinsDown.server)
+      .get('/api/release/candidates?app=hybris')
+      .set('authorization', as('kim.minjun'));
+    expect(branches.status).toBe(200);
+    expect(branches.body.candidates.length).toBeGreaterThan(0);
+    expect(branches.body.buildsError).toBe(
+      `Jenkins (${nowhere}/jenkins/job/kop/job/hybris-build/api/json): list builds of kop/hybris-build failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+
+    const [gitlab] = systems.integrations.gitlab;
+    const gitlabDown = await startReleaseBackend({
+      config: {
+        ...alwaysOpen,
+        integrations: {
+          gitlab: [{ ...gitlab, apiBaseUrl: `${nowhere}/gitlab/api/v4` }],
+        },
+        jenkins: systems.jenkins,
+      },
+    });
+    const commits = await request(gitlabDown.server)
+      .get('/api/release/candidates?app=web')
+      .set('authorization', as('kim.minjun'));
+    expect(commits.status).toBe(500);
+    expect(commits.body.error.message).toBe(
+      `GitLab (${nowhere}/gitlab/api/v4/projects/kop%2Fweb/repository/commits?ref_name=master&per_page=20): list commits of master in kop/web failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    const said = JSON.stringify([branches.body, commits.body]);
+    for (const secret of [gitlab.token, systems.jenkins.apiToken]) {
+      expect(said).not.toContain(secret);
     }
   });
 

@@ -1,9 +1,11 @@
 import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import {
+  asanaTasksQuerySchema,
   createReleaseRequestSchema,
   iacPreviewRequestSchema,
   releaseApps,
   renderReleaseNotes,
+  type AsanaTaskList,
   type IacEditTargets,
   type IacPreview,
   type Release,
@@ -20,6 +22,7 @@ import {
 } from '@internal/plugin-release-node';
 import type express from 'express';
 import { z } from 'zod';
+import { listAsanaTasks } from './service/asanaTasks';
 import { listCandidates } from './service/candidates';
 import type { Actor } from './service/doors';
 import { publicView, type ReleaseService } from './service/ReleaseService';
@@ -35,8 +38,13 @@ const candidatesQuerySchema = z
 export interface FormRouteOptions {
   httpAuth: HttpAuthService;
   releases: ReleaseService;
-  integrations: Pick<ReleaseIntegrations, 'gitlab' | 'has' | 'jenkins'>;
+  integrations: Pick<
+    ReleaseIntegrations,
+    'asana' | 'gitlab' | 'has' | 'jenkins'
+  >;
   layout: ReleaseLayout;
+  /** release.plan.build: a release builds a version that has no build first. */
+  buildsFirst?: boolean;
   /** The signed-in user allowed to create releases, as POST /releases sees them. */
   actorOf(req: express.Request): Promise<Actor>;
   /** Base URL of the portal's front end, for links in the notes. */
@@ -62,7 +70,18 @@ export function addFormRoutes(
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const query = parse(candidatesQuerySchema, req.query, 'query');
     res.json(
-      await listCandidates(integrations, layout, query.app, query.limit),
+      await listCandidates(integrations, layout, query.app, query.limit, {
+        buildsFirst: options.buildsFirst,
+      }),
+    );
+  });
+
+  // The Prepare form's picker: read with the portal's Asana token, so only those who may prepare a release.
+  router.get('/asana/tasks', async (req, res) => {
+    await options.actorOf(req);
+    const query = parse(asanaTasksQuerySchema, req.query, 'query');
+    res.json(
+      (await listAsanaTasks(integrations, query)) satisfies AsanaTaskList,
     );
   });
 

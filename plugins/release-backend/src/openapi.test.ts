@@ -13,6 +13,8 @@ import { openapiFile, renderOpenapi } from '../scripts/openapi';
 import { createRouter } from './router';
 import type { DeployService } from './engine/DeployService';
 import type { ReleaseService } from './service/ReleaseService';
+import type { MessageOutbox } from './messages/MessageOutbox';
+import type { RequestedMessageSettings } from './messages/requested';
 
 const committed = readFileSync(resolve(__dirname, '../openapi.yaml'), 'utf8');
 const spec = parse(committed) as {
@@ -46,6 +48,8 @@ describe('openapi.yaml', () => {
       releases: { policy: defaultGradePolicy } as ReleaseService,
       integrations: new ReleaseIntegrations(config, mockServices.logger.mock()),
       deploys: {} as DeployService,
+      messages: {} as MessageOutbox,
+      messageSettings: {} as RequestedMessageSettings,
     });
     const served = (router.stack as any[])
       .filter(layer => layer.route)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   coreServices,
   createBackendPlugin,
@@ -14,14 +15,20 @@ import {
   releaseIntegrationsServiceRef,
 } from '@internal/plugin-release-node';
 import { migrateUp } from './database/migrate';
+import { catalogPeople } from './messages/people';
+import {
+  readMessageSettings,
+  ReleaseMessages,
+} from './messages/ReleaseMessages';
+import { createMessageSender } from './messages/senders';
 import { readEngineSettings } from './engine/config';
 import { createReleaseEngine } from './engine/createReleaseEngine';
 import { scheduleDeployEngine } from './engine/scheduleDeployEngine';
+import { wakeOnStatusChanges } from './engine/wakeOnStatus';
 import { createRouter, unauthenticatedPaths } from './router';
 import { BackstageReleaseNotifier } from './service/notifier';
 import { ReleaseService } from './service/ReleaseService';
 import { catalogServiceTeams } from './service/serviceTeams';
-import { startSlackOutbox } from './service/slackOutbox';
 import { configReleaseCheck } from './service/configCheck';
 import { releaseVersionCheck } from './service/versions';
 import { StatusCache, statusSystemsOf } from './status/StatusCache';
@@ -62,7 +69,8 @@ export const releasePlugin = createBackendPlugin({
           await migrateUp(knex);
         }
         deps.permissionsRegistry.addPermissions(releasePermissions);
-        const slack = await startSlackOutbox({ ...deps, knex });
+        // Set once the release core exists: every write nudges the messages it means.
+        let messages: ReleaseMessages | undefined = undefined;
         const releases = new ReleaseService({
           knex,
           logger,
@@ -73,6 +81,10 @@ export const releasePlugin = createBackendPlugin({
           versions: releaseVersionCheck(
             deps.integrations,
             readReleaseLayout(config),
+            {
+              buildsFirst:
+                config.getOptionalBoolean('release.plan.build') ?? false,
+            },
           ),
           configCheck: configReleaseCheck({
             layout: readReleaseLayout(config),
@@ -85,8 +97,47 @@ export const releasePlugin = createBackendPlugin({
           serviceTeamsOf: catalogServiceTeams(catalog, auth),
           notifier: new BackstageReleaseNotifier(deps.notifications),
           signals: deps.signals,
-          slack,
+          messages: { nudge: () => messages?.nudge() },
         });
+        const people = catalogPeople({ catalog, auth, releases });
+        const messageSettings = readMessageSettings(config);
+        messages = new ReleaseMessages({
+          knex,
+          logger: logger.child({ component: 'messages' }),
+          outbox: {
+            backoffMs: config.getOptionalNumber('release.messages.retryMs'),
+            maxBackoffMs: config.getOptionalNumber(
+              'release.messages.maxRetryMs',
+            ),
+          },
+          send: createMessageSender({
+            slack: () => deps.integrations.get('slack'),
+            asana: () => deps.integrations.get('asana'),
+            people,
+            linkTask: async (releaseId, link, onBehalfOf) => {
+              await releases.linkFromMessage(releaseId, link, {
+                requestId: randomUUID(),
+                onBehalfOf,
+              });
+            },
+          }),
+          relay: {
+            audit: releases.audit,
+            releases,
+            people,
+            settings: {
+              ...messageSettings,
+              policy,
+              systems: {
+                slack: deps.integrations.has('slack'),
+                asana: deps.integrations.has('asana'),
+              },
+            },
+          },
+        });
+        await messages.schedule(deps.scheduler);
+        const stopMessages = messages;
+        deps.lifecycle.addShutdownHook(() => stopMessages.stop());
         // Starts on the first GET /status, so a backend nobody watches makes no upstream calls.
         const status = new StatusCache({
           systems: statusSystemsOf(deps.integrations),
@@ -98,9 +149,10 @@ export const releasePlugin = createBackendPlugin({
 
         const layout = readReleaseLayout(config);
         const engineSettings = readEngineSettings(config);
-        const teamChannel = config.getOptionalString(
-          'release.notify.slack.team',
-        );
+        // The final announcement goes to the release room (the team's channel when none is set).
+        const releaseRoom =
+          messageSettings.channels['release-room'] ??
+          messageSettings.channels.team;
         const integrations = deps.integrations;
         const { engine, deploys } = createReleaseEngine({
           knex,
@@ -115,18 +167,15 @@ export const releasePlugin = createBackendPlugin({
               integrations.get('argocd').forEnvironment(environment),
             prometheus: () => integrations.get('prometheus'),
             hybris: () => integrations.get('hybris'),
+            jenkins: () => integrations.get('jenkins'),
           },
           logger,
           people: { catalog, auth },
           onRun: () => status.start(),
-          ...(slack && teamChannel
+          ...(releaseRoom && deps.integrations.has('slack')
             ? {
-                tell: {
-                  slack,
-                  channel: teamChannel,
-                  releasePageUrl: id =>
-                    `${config.getString('app.baseUrl')}/releases/${id}`,
-                },
+                announce: (run, text, key) =>
+                  messages!.announce(run, text, key, releaseRoom),
               }
             : {}),
         });
@@ -137,29 +186,29 @@ export const releasePlugin = createBackendPlugin({
           logger,
           everyMs: engineSettings.tickMs,
         });
-        // Gates react to what the status cache hears (Argo CD events, the cluster's reads); a
-        // change heard while a wake is under way is looked at once more after it.
-        let waking: Promise<void> | undefined;
-        let heardMeanwhile = false;
-        const wakeWaiting = (): void => {
-          if (waking) {
-            heardMeanwhile = true;
-            return;
-          }
-          waking = engine.wakeWaiting().finally(() => {
-            waking = undefined;
-            if (heardMeanwhile) {
-              heardMeanwhile = false;
-              wakeWaiting();
-            }
-          });
-        };
-        status.subscribe({ change: wakeWaiting, close: () => undefined });
+        // Gates react to what the status cache hears (Argo CD events, the cluster's reads).
+        wakeOnStatusChanges(status, engine);
         // A run left under way by an earlier start needs the events too.
         if (await engine.hasActiveRuns()) status.start();
 
         httpRouter.use(
-          await createRouter({ ...deps, portal, releases, status, deploys }),
+          await createRouter({
+            ...deps,
+            portal,
+            releases,
+            status,
+            deploys,
+            messages: messages.outbox,
+            messageSettings: {
+              channels: messageSettings.channels,
+              policy,
+              portalUrl: config.getOptionalString('app.baseUrl') ?? '',
+              systems: {
+                slack: deps.integrations.has('slack'),
+                asana: deps.integrations.has('asana'),
+              },
+            },
+          }),
         );
         for (const path of unauthenticatedPaths) {
           httpRouter.addAuthPolicy({ path, allow: 'unauthenticated' });

@@ -818,7 +818,7 @@ describe('release API', () => {
           expect(res.status).toBe(503);
           expect(res.body.error.message).toMatch(
             new RegExp(
-              `^apps\\[0\\]\\.version: cannot be checked: ${system}: `,
+              `^apps\\[0\\]\\.version: cannot be checked: ${system} \\(${sandbox.url}${path}.+\\): .+ failed \\(HTTP 502\\)`,
             ),
           );
         } finally {

@@ -19,9 +19,11 @@ import {
   releaseDecisionSchema,
   renderReleaseNotes,
   retroApprovalRequestSchema,
+  testOverrideRequestSchema,
   transitionRequestSchema,
   whatShipsRequestSchema,
   type DemoUsers,
+  type ReleaseMessages,
   type GradePolicy,
   type PendingApprovals,
   type ReleaseApprovals,
@@ -41,6 +43,7 @@ import {
 } from '@internal/plugin-release-node';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
+import { automationGate } from './automationAccess';
 import { addDeployRoutes } from './deployRoutes';
 import type { DeployService } from './engine/DeployService';
 import { addFormRoutes } from './formRoutes';
@@ -58,6 +61,9 @@ import {
   parse,
   releaseIdSchema,
 } from './schemas';
+import type { MessageOutbox } from './messages/MessageOutbox';
+import type { RequestedMessageSettings } from './messages/requested';
+import { addMessageRoutes } from './messageRoutes';
 
 export interface RouterOptions {
   config: Config;
@@ -71,12 +77,16 @@ export interface RouterOptions {
   releases: ReleaseService;
   integrations: Pick<
     ReleaseIntegrations,
-    'checkAll' | 'gitlab' | 'argocd' | 'has' | 'jenkins'
+    'checkAll' | 'gitlab' | 'argocd' | 'has' | 'jenkins' | 'asana'
   >;
   /** The live status of every app; GET /status answers 503 without it. */
   status?: StatusCache;
   /** The engine's door: the plan, the runs and their controls. */
   deploys?: DeployService;
+  /** The release messages' outbox: GET /releases/:id/messages shows their delivery. */
+  messages?: Pick<MessageOutbox, 'listFor' | 'enqueue' | 'getByKey'>;
+  /** What POST /releases/:id/messages may queue; without it (and the outbox) that route is absent. */
+  messageSettings?: RequestedMessageSettings;
 }
 
 /** Routes that need no signed-in user; plugin.ts opens exactly these to unauthenticated callers. */
@@ -104,6 +114,7 @@ export async function createRouter(
   } = options;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
+  router.use(automationGate(httpAuth));
 
   const door = httpDoor(
     new ReleaseDoors({
@@ -140,7 +151,8 @@ export async function createRouter(
 
   const setupCheck = createSetupCheck({ integrations, config });
   router.get('/setup-check', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user'] });
+    // A service too: an automation token's smoke test runs it before anyone has signed in.
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
     res.json((await setupCheck()) satisfies SetupCheckResult);
   });
 
@@ -152,6 +164,7 @@ export async function createRouter(
     const context = whatShipsContext(integrations, {
       layout,
       policy: releases.policy,
+      recordedBuild: (app, imageTag) => releases.recordedBuild(app, imageTag),
     });
     res.json((await whatShips(body, context)) satisfies WhatShips);
   });
@@ -161,6 +174,7 @@ export async function createRouter(
     releases,
     integrations,
     layout,
+    buildsFirst: config.getOptionalBoolean('release.plan.build') ?? false,
     actorOf: req => actorOf(req, releaseCreatePermission),
     portalUrl: config.getOptionalString('app.baseUrl'),
   });
@@ -307,6 +321,25 @@ export async function createRouter(
     res.json(publicView(release));
   });
 
+  router.post('/releases/:id/tests/override', async (req, res) => {
+    const id = idOf(req);
+    const body = parse(testOverrideRequestSchema, req.body, 'body');
+    // The author passes over failed payment tests; whoever signs off, failed post-deploy tests.
+    const actor = await actorOf(
+      req,
+      body.kind === 'payment'
+        ? releaseCreatePermission
+        : releaseApprovePermission,
+    );
+    const release = await audited(
+      req,
+      'release-tests-override',
+      { releaseId: id, kind: body.kind },
+      ctx => releases.overrideTests(actor, id, body, ctx),
+    );
+    res.json(publicView(release));
+  });
+
   router.post('/releases/:id/transition', async (req, res) => {
     const id = idOf(req);
     const body = parse(transitionRequestSchema, req.body, 'body');
@@ -341,6 +374,15 @@ export async function createRouter(
     res.json({ items: await releases.audit.list({ ...query, releaseId: id }) });
   });
 
+  router.get('/releases/:id/messages', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const id = idOf(req);
+    await releases.get(id);
+    res.json({
+      items: (await options.messages?.listFor(id)) ?? [],
+    } satisfies ReleaseMessages);
+  });
+
   router.get('/audit', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const query = parse(auditQuerySchema, req.query, 'query');
@@ -354,6 +396,17 @@ export async function createRouter(
 
   if (options.deploys) {
     addDeployRoutes(router, { deploys: options.deploys, door, idOf });
+  }
+
+  const { messages, messageSettings } = options;
+  if (messages && messageSettings) {
+    addMessageRoutes(router, {
+      door,
+      idOf,
+      releases,
+      outbox: messages,
+      settings: messageSettings,
+    });
   }
 
   return router;

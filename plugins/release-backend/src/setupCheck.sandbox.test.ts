@@ -14,17 +14,17 @@ import { user } from './__testUtils__/org';
 
 jest.setTimeout(120_000);
 
-/** Where app-config.yaml expects the sandbox (./kop start). */
+/** Where app-config.local.yaml expects the sandbox (./kop start). */
 const SANDBOX_HOST = '127.0.0.1:7100';
+
+const readRepoYaml = (file: string) =>
+  parse(readFileSync(resolve(__dirname, '../../..', file), 'utf8'));
 
 /** The portal's own local config, the systems pointed at this test's sandbox. */
 function appConfigFor(sandbox: RunningSandbox, changes: object = {}) {
-  const appConfig = parse(
-    readFileSync(resolve(__dirname, '../../../app-config.yaml'), 'utf8'),
-  );
-  const { release, ...rest } = appConfig;
+  const { release } = readRepoYaml('app-config.yaml');
   const { integrations, argocd, jenkins, asana, slack, hybris, prometheus } =
-    rest;
+    readRepoYaml('app-config.local.yaml');
   const systems = JSON.parse(
     JSON.stringify({
       integrations,

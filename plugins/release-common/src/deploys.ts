@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { deployAcknowledgementSchema } from './model';
-import { deployPlanSchema, deployStepKindSchema } from './plan';
+import {
+  deployPlanChangeSchema,
+  deployPlanSchema,
+  deployStepKindSchema,
+} from './plan';
 
 /*
  * What the release page's Deploy card reads and sends, defined once: the engine's runs as the API
@@ -10,6 +14,10 @@ import { deployPlanSchema, deployStepKindSchema } from './plan';
 const environmentSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an environment name');
+
+const fingerprintSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be the fingerprint of the plan shown');
 
 const reasonSchema = z
   .string()
@@ -107,12 +115,14 @@ export type DeployRunView = z.infer<typeof deployRunSchema>;
 /** The controls of the Deploy card. @public */
 export const deployControlNames = [
   'deploy',
+  'deployBeta',
   'pause',
   'resume',
   'retry',
   'skip',
   'abort',
   'acknowledge',
+  'requestApproval',
 ] as const;
 
 /** @public */
@@ -143,6 +153,49 @@ export const lineHaltSchema = z.object({
 /** @public */
 export type LineHalt = z.infer<typeof lineHaltSchema>;
 
+/** A commit on the IaC branch since the run's plan that is not one of the release's own. @public */
+export const deployOtherCommitSchema = z.object({
+  sha: z.string(),
+  title: z.string(),
+  author: z.string(),
+  webUrl: z.string().optional(),
+});
+
+/** @public */
+export type DeployOtherCommit = z.infer<typeof deployOtherCommitSchema>;
+
+/**
+ * A deploy run paused because someone else's commit changed what its remaining steps write: the
+ * same steps with the same values, recomputed on top of the branch as it is now.
+ *
+ * @public
+ */
+export const deployRebaseSchema = z.object({
+  runId: z.string(),
+  fromStep: z
+    .number()
+    .int()
+    .describe('The first step recomputed; the steps before it ran as approved'),
+  changes: z.array(deployPlanChangeSchema),
+  commits: z
+    .array(deployOtherCommitSchema)
+    .describe(
+      "Commits on the IaC branch since the run's plan that are not this release's, newest first",
+    ),
+  plan: deployPlanSchema
+    .optional()
+    .describe(
+      "The run's plan with its remaining steps recomputed, and its new fingerprint; absent when refused",
+    ),
+  refusal: z
+    .string()
+    .optional()
+    .describe('Why the remaining steps cannot run on top of the change'),
+});
+
+/** @public */
+export type DeployRebase = z.infer<typeof deployRebaseSchema>;
+
 /** GET /releases/{id}/deploy: the Deploy card's whole state for the person who asks. @public */
 export const deployViewSchema = z.object({
   runs: z.array(deployRunSchema).describe('Newest first'),
@@ -162,6 +215,11 @@ export const deployViewSchema = z.object({
   twoVersionsLive: z
     .boolean()
     .describe('Both hybris colours serve pods: two versions are live'),
+  rebase: deployRebaseSchema
+    .optional()
+    .describe(
+      "The active run stopped on someone else's change: the plan to approve before it resumes",
+    ),
 });
 
 /** @public */
@@ -171,10 +229,9 @@ export type DeployView = z.infer<typeof deployViewSchema>;
 export const deployRequestSchema = z
   .object({
     environment: environmentSchema.default('prod'),
-    fingerprint: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, 'must be the fingerprint of the plan shown')
-      .describe('The plan the person saw; the deploy refuses another'),
+    fingerprint: fingerprintSchema.describe(
+      'The plan the person saw; the deploy refuses another',
+    ),
     reason: reasonSchema
       .optional()
       .describe('Needed to deploy outside the release windows'),
@@ -196,6 +253,11 @@ export const deployStepControlRequestSchema = z
     reason: reasonSchema
       .optional()
       .describe('Needed to skip, and to resume outside the release windows'),
+    fingerprint: fingerprintSchema
+      .optional()
+      .describe(
+        "Resume of a run stopped on someone else's change: the new plan shown, which must be the one approved",
+      ),
   })
   .strict();
 
@@ -203,6 +265,18 @@ export const deployStepControlRequestSchema = z
 export type DeployStepControlRequest = z.input<
   typeof deployStepControlRequestSchema
 >;
+
+/** POST /releases/{id}/runs/{runId}/request-approval. @public */
+export const rebaseApprovalRequestSchema = z
+  .object({
+    fingerprint: fingerprintSchema.describe(
+      'The new plan the author saw; refused when the branch moved again',
+    ),
+  })
+  .strict();
+
+/** @public */
+export type RebaseApprovalRequest = z.input<typeof rebaseApprovalRequestSchema>;
 
 /** POST /releases/{id}/abort. @public */
 export const abortRequestSchema = z.object({ reason: reasonSchema }).strict();
@@ -230,7 +304,12 @@ export const stopTheLineRequestSchema = z
 export type StopTheLineRequest = z.input<typeof stopTheLineRequestSchema>;
 
 /** GET /stop-the-line. @public */
-export const stopTheLineSchema = z.object({ halt: lineHaltSchema.optional() });
+export const stopTheLineSchema = z.object({
+  halt: lineHaltSchema.optional(),
+  toggle: deployControlSchema
+    .optional()
+    .describe('Whether the person asking may raise or lift it, and why not'),
+});
 
 /** @public */
 export type StopTheLine = z.infer<typeof stopTheLineSchema>;

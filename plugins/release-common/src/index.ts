@@ -18,3 +18,6 @@ export * from './responses';
 export * from './whatShips';
 export * from './plan';
 export * from './deploys';
+export * from './stages';
+export * from './messages';
+export * from './qaRequest';

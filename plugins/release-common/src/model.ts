@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { releaseApps, type ReleaseApp } from './apps';
 import { releaseGrades } from './policy';
+import {
+  releaseBuildSchema,
+  releaseTestOverrideSchema,
+  releaseTestRunSchema,
+} from './stages';
 import { releaseStates } from './states';
 
 /** @public */
@@ -245,6 +250,18 @@ export const releaseSchema = z.object({
     .boolean()
     .describe('Grade E that went out before approval and still waits for it'),
   acknowledgements: z.array(deployAcknowledgementSchema).optional(),
+  builds: z
+    .array(releaseBuildSchema)
+    .optional()
+    .describe("Each app's build as the plan's first steps found or ran it"),
+  tests: z
+    .array(releaseTestRunSchema)
+    .optional()
+    .describe('Payment and post-deploy test runs, oldest first'),
+  testOverrides: z
+    .array(releaseTestOverrideSchema)
+    .optional()
+    .describe('Audited decisions to go on although tests failed'),
   createdAt: z.string().datetime(),
   updatedAt: z.string().datetime(),
   revision: z

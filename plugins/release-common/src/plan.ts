@@ -36,6 +36,29 @@ export const deployKeyChangeSchema = z.object({
 /** @public */
 export type DeployKeyChange = z.infer<typeof deployKeyChangeSchema>;
 
+/**
+ * A values key someone else's commit changed under a run's remaining steps, or other lines of a
+ * file they write (no key).
+ *
+ * @public
+ */
+export const deployPlanChangeSchema = z.object({
+  file: z.string().describe('Values file in the IaC repository'),
+  key: z
+    .string()
+    .optional()
+    .describe('Absent when lines the portal does not manage changed'),
+  planned: deployValueSchema
+    .optional()
+    .describe('What the plan was made from; absent when the key was not there'),
+  now: deployValueSchema
+    .optional()
+    .describe('What the branch holds now; absent when the key is gone'),
+});
+
+/** @public */
+export type DeployPlanChange = z.infer<typeof deployPlanChangeSchema>;
+
 /** What a git step commits. @public */
 export const deployGitChangeSchema = z.object({
   message: z
@@ -64,12 +87,15 @@ export type DeployGitChange = z.infer<typeof deployGitChangeSchema>;
 
 /** What a call step asks of a system. @public */
 export const deployCallSchema = z.object({
-  system: z.enum(['gitlab', 'slack']),
+  system: z.enum(['gitlab', 'slack', 'jenkins', 'tests']),
   operation: z.enum([
     'create-branch',
     'open-merge-request',
     'merge',
     'announce',
+    'build',
+    'payment-tests',
+    'post-deploy-tests',
   ]),
   target: z
     .record(z.string())
@@ -84,6 +110,24 @@ export const deployCallSchema = z.object({
 
 /** @public */
 export type DeployCall = z.infer<typeof deployCallSchema>;
+
+/** One post-deploy test: a Jenkins job run with the environment, or an HTTP check of a URL. @public */
+export const deployTestSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('jenkins'),
+    name: z.string(),
+    job: z.string(),
+  }),
+  z.object({
+    kind: z.literal('http'),
+    name: z.string(),
+    url: z.string(),
+    expectStatus: z.number().int(),
+  }),
+]);
+
+/** @public */
+export type DeployTest = z.infer<typeof deployTestSchema>;
 
 /** One check of a gate: a reading and the bounds it must keep. @public */
 export const deployGateCheckSchema = z.object({
@@ -107,7 +151,8 @@ export type DeployGateCheck = z.infer<typeof deployGateCheckSchema>;
  * What must hold before the next step starts: nothing; every Argo CD app synced and Healthy; hybris
  * on one colour (pods ready, JGroups view equal to the replicas, metrics steady for the soak); the
  * metrics watched after the switch (a breach switches back at once and pauses); the merge
- * request's pipeline; people's approval at a stage; a person's audited acknowledgement.
+ * request's pipeline; a version's own pipeline; people's approval at a stage; a person's audited
+ * acknowledgement.
  *
  * @public
  */
@@ -132,6 +177,11 @@ export const deployGateSchema = z.discriminatedUnion('type', [
     type: z.literal('pipeline'),
     project: z.string(),
     sourceBranch: z.string(),
+  }),
+  z.object({
+    type: z.literal('commit-pipeline'),
+    project: z.string(),
+    ref: z.string().describe('The version: a commit or a tag'),
   }),
   z.object({
     type: z.literal('approval'),
@@ -167,6 +217,7 @@ export const deployPlanStepSchema = z.object({
   phase: z
     .enum([
       'deploying',
+      'verifying',
       'awaiting_signoff',
       'switching',
       'announced',
@@ -180,6 +231,10 @@ export const deployPlanStepSchema = z.object({
     .array(z.string())
     .describe("Argo CD apps synced after the step's commit, in order"),
   gate: deployGateSchema,
+  tests: z
+    .array(deployTestSchema)
+    .optional()
+    .describe('The post-deploy tests a tests call runs'),
   expectedMs: z
     .number()
     .optional()
@@ -201,6 +256,28 @@ export const deployPlanStepSchema = z.object({
 /** @public */
 export type DeployPlanStep = z.infer<typeof deployPlanStepSchema>;
 
+/**
+ * An image tag a plan writes before it is known: its build step builds the version, and the run
+ * writes the tag that build pushed wherever the plan shows the placeholder.
+ *
+ * @public
+ */
+export const deployBuiltImageSchema = z.object({
+  placeholder: z
+    .string()
+    .describe("What the steps' values, files and diffs hold until the build"),
+  step: z.string().describe('The build step whose image tag it stands for'),
+  app: releaseAppSchema,
+  version: z.string().describe('The version that build step builds'),
+  tag: z
+    .string()
+    .optional()
+    .describe('The tag the build pushed, once the run has it'),
+});
+
+/** @public */
+export type DeployBuiltImage = z.infer<typeof deployBuiltImageSchema>;
+
 /** Everything a deploy will do, computed before it runs and approved by its fingerprint. @public */
 export const deployPlanSchema = z.object({
   releaseId: z.string(),
@@ -215,6 +292,12 @@ export const deployPlanSchema = z.object({
       'The live colour as IaC and Argo CD read it (they agree), and the idle colour deployed to',
     ),
   steps: z.array(deployPlanStepSchema),
+  builtImages: z
+    .array(deployBuiltImageSchema)
+    .optional()
+    .describe(
+      'Image tags that come from a build step of the plan, shown as placeholders until it has run',
+    ),
   expectedMs: z
     .number()
     .describe("Sum of the steps' expected times, without the waits for people"),

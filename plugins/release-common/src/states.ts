@@ -48,10 +48,12 @@ export const releaseTransitions: Readonly<
   draft: ['prepared', 'aborted'],
   prepared: ['beta', 'awaiting_approval', 'deploying', 'aborted'],
   beta: ['awaiting_approval', 'prepared', 'deploying', 'aborted'],
-  awaiting_approval: ['approved', 'rejected', 'prepared', 'aborted'],
+  // paused: a run stopped on someone else's change whose new plan was rejected.
+  awaiting_approval: ['approved', 'rejected', 'prepared', 'aborted', 'paused'],
   approved: ['deploying', 'awaiting_approval', 'prepared', 'aborted'],
   deploying: ['paused', 'verifying', 'failed', 'aborted'],
-  paused: ['deploying', 'aborted', 'failed'],
+  // awaiting_approval: the new plan of a run stopped on someone else's change is asked for.
+  paused: ['deploying', 'aborted', 'failed', 'awaiting_approval'],
   verifying: ['awaiting_signoff', 'failed', 'aborted'],
   awaiting_signoff: ['switching', 'announced', 'rejected', 'aborted'],
   switching: ['announced', 'failed', 'aborted'],

@@ -14,7 +14,9 @@ import {
 export const deployedVersionSchema = z.object({
   version: z
     .string()
-    .describe('The image tag: a deploy branch (hybris) or a commit (cms, web)'),
+    .describe(
+      'The image tag: hybris the tag its build pushed (<deploy branch>-<build number>) or a deploy branch; cms and web a commit',
+    ),
   source: z
     .enum(['iac', 'argocd'])
     .describe(
@@ -37,6 +39,35 @@ export const deployedVersionSchema = z.object({
 
 /** @public */
 export type DeployedVersion = z.infer<typeof deployedVersionSchema>;
+
+/** Which commit the version that runs is, and how that was found. @public */
+export const deployedCommitSchema = z.object({
+  from: z
+    .enum(['ref', 'build', 'branch'])
+    .describe(
+      "ref: the version is a branch, tag or commit of the app's project; build: the commit the build that pushed this image tag built, as a release recorded it or Jenkins' git data says; branch: no build says, so the head of the deploy branch the tag names, which may have moved on since (a warning says so)",
+    ),
+  url: z.string().describe("The commit's GitLab page"),
+  ref: z
+    .string()
+    .optional()
+    .describe('The branch, tag or commit it was read as (ref, branch)'),
+  build: z
+    .object({
+      job: z.string(),
+      number: z.number().int(),
+      url: z.string().optional(),
+      releaseId: z
+        .string()
+        .optional()
+        .describe('The release that recorded the build'),
+    })
+    .optional()
+    .describe('The build that pushed the image (build, or branch when known)'),
+});
+
+/** @public */
+export type DeployedCommit = z.infer<typeof deployedCommitSchema>;
 
 /** One commit between what runs and the candidate. @public */
 export const whatShipsCommitSchema = z.object({
@@ -115,7 +146,10 @@ export const whatShipsSchema = z.object({
   environment: z.string(),
   project: z.string().describe("GitLab project of the app's code"),
   deployed: deployedVersionSchema.and(
-    z.object({ sha: z.string().describe('The commit that runs') }),
+    z.object({
+      sha: z.string().describe('The commit that runs'),
+      commit: deployedCommitSchema,
+    }),
   ),
   candidate: z.object({ version: z.string(), sha: z.string() }),
   newer: z

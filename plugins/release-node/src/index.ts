@@ -8,7 +8,7 @@ export * from './config';
 export * from './policyConfig';
 export * from './http/retry';
 export * from './http/SystemError';
-export { redactSecrets } from './http/retryingCaller';
+export { causeOf, redactSecrets, urlForErrors } from './http/where';
 export * from './argocd';
 export * from './slack';
 export * from './asana';

@@ -52,8 +52,15 @@ function withTimeout<T>(
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** Where each system's settings live, for the "not configured" message. */
-const SECTIONS: Record<ReleaseSystem, { name: string; section: string }> = {
+/**
+ * Each system's name and where its settings live, for the "not configured" message.
+ *
+ * @public
+ */
+export const releaseSystemSections: Record<
+  ReleaseSystem,
+  { name: string; section: string }
+> = {
   argocd: { name: 'Argo CD', section: 'argocd.instances' },
   gitlab: { name: 'GitLab', section: 'integrations.gitlab' },
   jenkins: { name: 'Jenkins', section: 'jenkins' },
@@ -129,7 +136,7 @@ export class ReleaseIntegrations {
     const entry = this.build(system);
     if (entry.error) throw entry.error;
     if (entry.client === undefined) {
-      const { name, section } = SECTIONS[system];
+      const { name, section } = releaseSystemSections[system];
       throw new Error(
         `${name} is not configured: set ${section} in app-config`,
       );
@@ -179,7 +186,7 @@ export class ReleaseIntegrations {
     system: keyof ReleaseClientTypes,
     options: SystemCheckOptions = {},
   ): Promise<SystemCheckReport> {
-    const { name, section } = SECTIONS[system];
+    const { name, section } = releaseSystemSections[system];
     const entry = this.build(system);
     if (entry.error) {
       return {

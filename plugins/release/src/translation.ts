@@ -76,6 +76,7 @@ export const releaseMessages = {
       loading: 'Reading versions…',
       from: 'Newest first, from {{from}}',
       loadFailed: 'Could not read the versions of {{app}}: {{message}}',
+      buildPlanned: '{{label}} · not built yet — the release builds it',
       pickOne: 'Pick at least one app.',
     },
     rollback: {
@@ -106,6 +107,20 @@ export const releaseMessages = {
       items: 'Items of the announcement (edit, or remove what does not belong)',
       itemTitle: 'Item title',
       remove: 'Remove item',
+      asanaLink: 'Asana task',
+      asana: {
+        title: 'Add from the Asana release project',
+        search: 'Search Asana tasks',
+        searchButton: 'Search Asana',
+        add: 'Add {{name}}',
+        addButton: 'Add',
+        added: 'added',
+        unassigned: 'unassigned',
+        none: 'No open task matches.',
+        truncated: 'More tasks match than are shown: narrow the search.',
+        loadFailed:
+          'Could not read the Asana tasks (the items from GitLab still work)',
+      },
     },
     grade: {
       title: 'Grade',
@@ -158,6 +173,7 @@ export const releaseMessages = {
       policy: 'reading the grade policy',
       notes: 'rendering the announcement',
       audit: 'reading the audit trail',
+      messages: 'reading the messages',
     },
     versions: {
       title: 'Versions',
@@ -184,6 +200,9 @@ export const releaseMessages = {
       itemOf: 'item: {{title}}',
       missingItem: 'Nothing that ships matches the item "{{title}}"',
       noMergeRequests: 'No merged MRs between the two versions.',
+      runningBuild: '{{version}} is the image {{job}} #{{number}} built from',
+      runningBranch:
+        '{{version}}: no build says which commit it was built from, so this counts from the head of {{branch}}, which may have moved on since:',
     },
     grade: {
       title: 'Grade',
@@ -242,6 +261,34 @@ export const releaseMessages = {
       failure: 'refused',
       more: 'Show more',
     },
+    messages: {
+      title: 'Messages',
+      loadFailed: 'Could not read the messages',
+      empty: 'No message sent or waiting yet.',
+      to: 'To',
+      text: 'Message',
+      state: 'Delivery',
+      urgent: 'urgent',
+      states: {
+        queued: 'queued',
+        sent: 'sent',
+        retrying: 'retrying',
+        failed: 'failed',
+      },
+      sentAt: 'sent {{at}}',
+      nextTry: 'next try {{at}}',
+      tries: '{{count}} tries',
+      audiences: {
+        team: 'team',
+        'core-service-pls': 'core-service PLs',
+        'service-owners': "the service's people",
+        qa: 'QA room',
+        'release-room': 'release room',
+        approver: 'approver',
+        'on-call': 'on call',
+        asana: 'Asana',
+      },
+    },
     links: {
       title: 'Links',
       none: 'No links were recorded for this release.',
@@ -251,6 +298,37 @@ export const releaseMessages = {
       loadFailed: 'Could not build the links to Argo CD, GitLab and Grafana',
       notLinked: 'Not linked',
       loading: 'building the links to Argo CD, GitLab and Grafana',
+    },
+    stages: {
+      builds: 'Builds',
+      build: '{{app}} {{version}}: {{job}} #{{number}}',
+      imageTag: 'image {{tag}}',
+      buildSucceeded: 'built',
+      buildFailed: 'build failed',
+      console: 'console',
+      payment: 'Payment tests on {{environment}}',
+      postDeploy: 'Post-deploy tests on {{environment}}',
+      paymentNone: 'The payment tests run at the end of the beta deploy.',
+      postDeployNone: 'The post-deploy tests run after the deploy steps.',
+      passed: 'passed',
+      failed: 'failed',
+      took: '{{duration}}',
+      allPassed: 'All passed.',
+      someFailed: 'Failed: {{names}}.',
+      overridden: 'Overridden by {{person}}: {{reason}}',
+      override: 'Go on despite the failures',
+      overridePaymentHelp:
+        'A failed payment test blocks the approval request; the author may go on with a reason.',
+      overridePostDeployHelp:
+        'A failed post-deploy test holds the sign-off; a superior who may sign off may go on with a reason.',
+      overrideTitle: 'Go on although tests failed',
+      overrideText:
+        'Say why the release may go on although these tests failed. Your name and reason are recorded in the audit trail.',
+      overrideConfirm: 'Go on',
+      reason: 'Reason',
+      overrideFailed: 'Could not record the override',
+      signoffBlocked:
+        'The post-deploy tests failed: override them with a reason, or reject the release.',
     },
     requestApproval: {
       title: 'Ask for approval',
@@ -294,6 +372,20 @@ export const releaseMessages = {
           '{{git}} IaC commits (undone by revert) · {{call}} direct calls (not undoable) · {{wait}} waits for people',
         notes: 'Left out of the plan',
         noSteps: 'The plan has no steps: everything is already in place.',
+      },
+      rebase: {
+        title: "Someone else's commit changed what the run would write",
+        stopped:
+          'Nothing was committed. The steps left are made again on top of the change below; they run once the new plan is approved.',
+        refused:
+          'The steps left cannot run on top of this change: {{reason}} Only Abort is left.',
+        changes: 'What changed',
+        changedKey: '{{file}}: {{key}} {{planned}} → {{now}}',
+        changedLines: '{{file}}: lines the portal does not manage',
+        missing: '(none)',
+        commit: '{{sha}} by {{author}}: {{title}}',
+        heading: 'The new plan: the steps left',
+        next: 'The author asks approval of the new plan; once it is approved, Resume runs it.',
       },
       kind: {
         git: 'IaC commit',
@@ -380,12 +472,14 @@ export const releaseMessages = {
       },
       controls: {
         deploy: 'Deploy',
+        deployBeta: 'Deploy to beta',
         pause: 'Pause',
         resume: 'Resume',
         retry: 'Retry',
         skip: 'Skip',
         abort: 'Abort',
         acknowledge: 'Acknowledge',
+        requestApproval: 'Ask approval of the new plan',
       },
       dialog: {
         reason: 'Reason',

@@ -42,10 +42,9 @@ export const scaffolderModuleRelease = createBackendModule({
           createReleaseNotesAction({ product }),
           createReleaseCreateAction({ api }),
           createJenkinsBuildAction({ integrations, layout }),
-          createAsanaTaskAction({ integrations, api }),
-          createAsanaCommentAction({ integrations }),
+          createAsanaTaskAction({ api }),
+          createAsanaCommentAction({ api }),
           createSlackPostAction({
-            integrations,
             policy: readGradePolicy(config),
             channels: readNotifyChannels(config),
             api,

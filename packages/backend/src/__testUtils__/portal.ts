@@ -1,14 +1,21 @@
 import {
   coreServices,
   createServiceFactory,
+  type BackendFeature,
 } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import releasePlugin from '@internal/plugin-release-backend';
 import scaffolderModuleRelease from '@internal/plugin-scaffolder-backend-module-release';
 import { readFileSync } from 'node:fs';
+import type { JsonObject } from '@backstage/types';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -18,11 +25,21 @@ import { parse, parseAllDocuments } from 'yaml';
 /** The repository root: app-config.yaml, catalog/ and templates/ live there. */
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 
-/** Where app-config.yaml expects the sandbox (./kop start). */
+/** Where app-config.local.yaml expects the sandbox (./kop start). */
 const SANDBOX_HOST = '127.0.0.1:7100';
 
 function readYaml(file: string) {
   return parse(readFileSync(resolve(REPO_ROOT, file), 'utf8'));
+}
+
+/** The config `./kop start` runs with: app-config.yaml, then the local layer, merged as Backstage does. */
+export function localAppConfig(): JsonObject {
+  return ConfigReader.fromConfigs(
+    ['app-config.yaml', 'app-config.local.yaml'].map(context => ({
+      context,
+      data: readYaml(context),
+    })),
+  ).get<JsonObject>();
 }
 
 function readEntities(file: string): Entity[] {
@@ -48,11 +65,11 @@ export function groupsOf(userRef: string): string[] {
 }
 
 /**
- * app-config.yaml's systems and release policy, every system pointed at the sandbox; release
+ * The local config's systems and release policy, every system pointed at the sandbox; release
  * windows open all week, so a test does not depend on the hour it runs at.
  */
 export function portalConfig(sandboxUrl: string) {
-  const { release, ...rest } = readYaml('app-config.yaml');
+  const { release, ...rest } = localAppConfig();
   const { integrations, argocd, jenkins, asana, slack, hybris, prometheus } =
     rest;
   const systems = JSON.parse(
@@ -75,7 +92,7 @@ export function portalConfig(sandboxUrl: string) {
     app: { baseUrl: 'http://localhost:3000' },
     scaffolder: {},
     release: {
-      ...release,
+      ...(release as JsonObject),
       windows: [
         {
           days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
@@ -115,7 +132,11 @@ function templateEntities(): Entity[] {
  * actions, the release backend, the demo catalog with the templates, and users' groups as a sign-in
  * gives them.
  */
-export async function startPortalBackend(config: object): Promise<{
+export async function startPortalBackend(
+  config: object,
+  /** More services, e.g. a scheduler the test drives. */
+  features: BackendFeature[] = [],
+): Promise<{
   server: Server;
   baseUrl: string;
 }> {
@@ -142,10 +163,32 @@ export async function startPortalBackend(config: object): Promise<{
           },
         }),
       }),
+      ...features,
     ],
   });
   const { port } = server.address() as AddressInfo;
   return { server, baseUrl: `http://localhost:${port}` };
+}
+
+/** Calls the portal's API (`/api/...`) as a signed-in user; the body parsed, and as text. */
+export function portalApi(baseUrl: string, userRef: string) {
+  return async (
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ) => {
+    const res = await fetch(`${baseUrl}/api${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        authorization: mockCredentials.user.header(userRef),
+        ...(init.body === undefined
+          ? {}
+          : { 'content-type': 'application/json' }),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text || '{}'), text };
+  };
 }
 
 /**

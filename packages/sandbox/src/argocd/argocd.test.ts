@@ -630,6 +630,29 @@ describe('Argo CD sandbox', () => {
     ).toBe(200);
   });
 
+  it("slows an app's new pods through its faults knob, and names a bad value", async () => {
+    const knob = (path: string, body: unknown) =>
+      fetch(`${sandbox.url}/argocd/_sandbox/${path}/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const set = await knob('beta/applications/cms', { slowStartMs: 30_000 });
+    expect([set.status, await set.json()]).toEqual([
+      200,
+      { neverJoin: 0, slowStartMs: 30_000 },
+    ]);
+    const bad = await knob('beta/applications/cms', { slowStartMs: -1 });
+    expect([bad.status, (await bad.json()).message]).toEqual([
+      400,
+      'slowStartMs must be a number of at least 0',
+    ]);
+    // Argo CD answers an app it will not name with 403, as for its API.
+    const unknown = await knob('beta/applications/nope', { slowStartMs: 0 });
+    expect(unknown.status).toBe(403);
+    await knob('beta/applications/cms', { slowStartMs: 0 });
+  });
+
   it('describes apps, sync/health, revision, pods and the live colour for the sandbox page', async () => {
     const rows = await argocd.describe!();
     expect(rows).toContainEqual(

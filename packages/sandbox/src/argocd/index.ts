@@ -113,7 +113,8 @@ function invalid(message: string): ArgoApiError {
  *
  * Sandbox-only routes: `POST /argocd/_sandbox/refresh`, `POST /argocd/_sandbox/streams/drop`,
  * `POST /argocd/_sandbox/<instance>/applications/<app>/operation` `{ username?, automated?, revision? }`
- * (start someone else's operation) and `.../hold` `{ hold: boolean }`.
+ * (start someone else's operation), `.../hold` `{ hold: boolean }` and `.../faults` `{ slowStartMs }`
+ * (extra start time of the app's new pods).
  */
 export function argocdService(
   context: SandboxContext,
@@ -187,6 +188,22 @@ export function argocdService(
     for (const stream of streams) stream.end();
     streams.clear();
     res.status(204).end();
+  });
+  router.post('/_sandbox/:instance/applications/:name/faults', (req, res) => {
+    try {
+      const { instance, name } = req.params;
+      const slowStartMs = req.body?.slowStartMs;
+      if (
+        typeof slowStartMs !== 'number' ||
+        !Number.isFinite(slowStartMs) ||
+        slowStartMs < 0
+      ) {
+        throw invalid('slowStartMs must be a number of at least 0');
+      }
+      res.json(simulation.setFaults(instance, name, { slowStartMs }));
+    } catch (e) {
+      sendError(res, e);
+    }
   });
   router.post('/_sandbox/:instance/applications/:name/hold', (req, res) => {
     try {

@@ -6,9 +6,20 @@ import type { SandboxContext, SandboxService } from '../types';
 export interface AsanaSandboxOptions {
   /** The token the portal must send; default `asana-sandbox-token`. */
   token?: string;
+  /** Work items in the release project at start (e.g. `asanaSeedTasks`); default none. */
+  tasks?: AsanaSeedTask[];
 }
 
-/** The gids the sandbox's release-management project uses (app-config points at these). */
+/** A work item the sandbox starts with. */
+export interface AsanaSeedTask {
+  gid: string;
+  name: string;
+  /** One of `asanaSeedUsers`' gids. */
+  assignee?: string;
+  completed?: boolean;
+}
+
+/** The gids of the sandbox's release-management project, as app-config.local.yaml names them. */
 export const asanaSandboxDefaults = {
   token: 'asana-sandbox-token',
   workspaceGid: '1200000000000001',
@@ -19,9 +30,36 @@ export const asanaSandboxDefaults = {
     grade: '1200000000000020',
     buildNumber: '1200000000000030',
     dbUpdate: '1200000000000040',
+    state: '1200000000000050',
   },
   userGid: '1200000000000100',
+  /** Section of the work items that wait to ship. */
+  workSectionGid: '1200000000000013',
 };
+
+/** People the seeded work items are assigned to (the catalog's demo users). */
+export const asanaSeedUsers = [
+  { gid: '1200000000000101', name: '김민준 Kim Minjun' },
+  { gid: '1200000000000102', name: '박지훈 Park Jihoon' },
+  { gid: '1200000000000103', name: '최유나 Choi Yuna' },
+];
+
+/** The work items of the seed's announcement of 2026-01-08, one more open and one done. */
+export const asanaSeedTasks: AsanaSeedTask[] = (
+  [
+    ['41', '[버티컬] 대표이사 성명 변경 작업 원복', 2],
+    ['42', '[HYBRIS] 푸터 대표이사 성명 변경 작업 원복', 0],
+    ['43', '[CMS] KS CMS-상세HTML 수정 요청', 1],
+    ['44', '[CMS] KS 템플릿 업데이트', 1],
+    ['45', '[HYBRIS] 재입고 알림 타입 추가', undefined],
+    ['40', '[WEB] 장바구니 버튼 문구 수정', 2, true],
+  ] as const
+).map(([n, name, user, completed]) => ({
+  gid: `12090000000000${n}`,
+  name,
+  ...(user !== undefined ? { assignee: asanaSeedUsers[user].gid } : {}),
+  ...(completed ? { completed } : {}),
+}));
 
 interface EnumOption {
   gid: string;
@@ -46,6 +84,7 @@ interface Task {
   modifiedAt: string;
   projects: string[];
   section?: string;
+  assignee?: string;
   values: Record<string, string | null>;
   stories: Array<{ gid: string; text: string; createdAt: string }>;
 }
@@ -81,6 +120,7 @@ const fields: CustomField[] = [
     })),
   },
   { gid: d.fields.buildNumber, name: '빌드번호', subtype: 'text' },
+  { gid: d.fields.state, name: '배포상태', subtype: 'text' },
   {
     gid: d.fields.dbUpdate,
     name: 'DB 업데이트 여부',
@@ -98,6 +138,7 @@ const project = {
   sections: [
     { gid: d.sectionGid, name: 'Releases' },
     { gid: d.doneSectionGid, name: 'Done' },
+    { gid: d.workSectionGid, name: '배포 대기' },
   ],
 };
 
@@ -124,6 +165,84 @@ function fieldJson(field: CustomField) {
   };
 }
 
+/** Asana's `completed_since`: a date-time or `now`; undefined when absent. */
+function completedSince(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'now') return Date.now();
+  const at = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(at)) {
+    throw new AsanaError(400, 'completed_since: Not a valid date-time');
+  }
+  return at;
+}
+
+/** Asana's page size: 1–100; absent means one page with everything. */
+function pageLimit(query: express.Request['query']): number | undefined {
+  if (query.limit === undefined) return undefined;
+  const limit = Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new AsanaError(400, 'limit: Must be between 1 and 100');
+  }
+  return limit;
+}
+
+/**
+ * One page and the offset token of the next, as Asana pages: the token is opaque to clients and
+ * only one it handed out is accepted.
+ */
+function pageOf<T>(
+  items: T[],
+  query: express.Request['query'],
+): { page: T[]; nextOffset?: string } {
+  const limit = pageLimit(query);
+  let start = 0;
+  if (query.offset !== undefined) {
+    let decoded: { start?: unknown } | undefined;
+    try {
+      decoded = JSON.parse(
+        Buffer.from(String(query.offset), 'base64url').toString(),
+      );
+    } catch {
+      decoded = undefined;
+    }
+    if (!Number.isInteger(decoded?.start) || limit === undefined) {
+      throw new AsanaError(
+        400,
+        'offset: Your pagination token is invalid or expired',
+      );
+    }
+    start = decoded!.start as number;
+  }
+  if (limit === undefined) return { page: items.slice(start) };
+  const end = start + limit;
+  return {
+    page: items.slice(start, end),
+    nextOffset:
+      end < items.length
+        ? Buffer.from(JSON.stringify({ start: end })).toString('base64url')
+        : undefined,
+  };
+}
+
+/** The top-level fields `opt_fields` names; undefined means the compact record. */
+function optFields(value: unknown): Set<string> | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
+  return new Set(value.split(',').map(f => f.trim().split('.')[0]));
+}
+
+/** A record with only the asked fields (and always gid and resource_type), as Asana answers. */
+function pick(
+  record: Record<string, unknown>,
+  asked: Set<string> | undefined,
+): Record<string, unknown> {
+  const keep = asked ?? new Set(['name', 'resource_subtype']);
+  return Object.fromEntries(
+    Object.entries(record).filter(
+      ([key]) => key === 'gid' || key === 'resource_type' || keep.has(key),
+    ),
+  );
+}
+
 /**
  * A stand-in for the Asana REST API under `/asana/api/1.0`: one release-management project with the
  * grade / build number / DB update custom fields, tasks with their custom field values, sections
@@ -139,6 +258,25 @@ export function createAsanaService(
       ? JSON.parse(readFileSync(file, 'utf8'))
       : { seq: 0, tasks: [] };
     const save = () => writeFileSync(file, JSON.stringify(state));
+    // Seeds missing from a kept state are added, so an older data directory gets them too.
+    for (const seed of options.tasks ?? []) {
+      if (state.tasks.some(t => t.gid === seed.gid)) continue;
+      const at = '2026-01-05T01:00:00.000Z';
+      state.tasks.push({
+        gid: seed.gid,
+        name: seed.name,
+        notes: '',
+        completed: seed.completed ?? false,
+        completedAt: seed.completed ? at : null,
+        createdAt: at,
+        modifiedAt: at,
+        projects: [d.projectGid],
+        section: seed.completed ? d.doneSectionGid : d.workSectionGid,
+        assignee: seed.assignee,
+        values: {},
+        stories: [],
+      });
+    }
     const nextGid = (prefix: string) => {
       state.seq += 1;
       return `${prefix}${String(state.seq).padStart(10, '0')}`;
@@ -191,6 +329,13 @@ export function createAsanaService(
           display_value: option ? option.name : value,
         };
       }),
+      assignee: task.assignee
+        ? compact(
+            'user',
+            task.assignee,
+            asanaSeedUsers.find(u => u.gid === task.assignee)?.name ?? '',
+          )
+        : null,
       permalink_url: `https://app.asana.com/0/${d.projectGid}/${task.gid}`,
     });
 
@@ -336,12 +481,31 @@ export function createAsanaService(
       '/projects/:gid/tasks',
       route(req => {
         needProject(req.params.gid);
+        const since = completedSince(req.query.completed_since);
+        const tasks = state.tasks.filter(
+          t =>
+            t.projects.includes(req.params.gid) &&
+            (since === undefined ||
+              !t.completedAt ||
+              Date.parse(t.completedAt) >= since),
+        );
+        const { page, nextOffset } = pageOf(tasks, req.query);
+        const asked = optFields(req.query.opt_fields);
+        const path = `/projects/${req.params.gid}/tasks`;
         return {
           json: {
-            data: state.tasks
-              .filter(t => t.projects.includes(req.params.gid))
-              .map(t => compact('task', t.gid, t.name)),
-            next_page: null,
+            data: page.map(t => pick(taskJson(t), asked)),
+            next_page: nextOffset
+              ? {
+                  offset: nextOffset,
+                  path: `${path}?limit=${pageLimit(
+                    req.query,
+                  )}&offset=${nextOffset}`,
+                  uri: `https://app.asana.com/api/1.0${path}?limit=${pageLimit(
+                    req.query,
+                  )}&offset=${nextOffset}`,
+                }
+              : null,
           },
         };
       }),

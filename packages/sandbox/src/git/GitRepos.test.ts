@@ -7,6 +7,16 @@ import { GitError, GitRepos, type ImportCommit } from './GitRepos';
 const author = { name: '김민준 Kim Minjun', email: 'kim.minjun@kop.example' };
 const date = '2026-01-05T10:00:00+09:00';
 
+/** Every ref of kop/demo, as git lists them. */
+const refsOf = (repos: GitRepos) =>
+  execFileSync(
+    'git',
+    ['--git-dir', repos.dir('kop/demo'), 'for-each-ref', '--format=%(refname)'],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split('\n');
+
 describe('GitRepos', () => {
   let root: string;
   let repos: GitRepos;
@@ -249,6 +259,53 @@ describe('GitRepos', () => {
     // Every commit that won sits on the branch: nothing was overwritten.
     const log = await repos.log('kop/demo', before, 'main');
     expect(log).toHaveLength(won.length);
+    // The losers' scratch refs are gone with them.
+    expect(refsOf(repos)).toEqual(['refs/heads/main']);
+  });
+
+  it('writes a commit of many files in a fixed number of git processes and leaves no scratch ref behind', async () => {
+    const head = await repos.resolveRef('kop/demo', 'main');
+    const before = repos.usage.gitProcesses;
+    const names = Array.from({ length: 12 }, (_, i) => `apps/앱 ${i}.yaml`);
+    const commit = await repos.commitFiles('kop/demo', {
+      branch: 'main',
+      message: 'Many files',
+      author,
+      actions: names.map(filePath => ({
+        action: 'create' as const,
+        filePath,
+        content: `${filePath}\n`,
+      })),
+    });
+    // fast-import, the ref transaction and the answer's read: the head's file list is known from
+    // the commit that made it.
+    expect(repos.usage.gitProcesses - before).toBe(3);
+    for (const name of names) {
+      expect(await repos.readFile('kop/demo', commit.sha, name)).toBe(
+        `${name}\n`,
+      );
+    }
+    // A cold cache reads the head's file list once more.
+    const cold = new GitRepos(join(root, 'git'));
+    await cold.commitFiles('kop/demo', {
+      branch: 'main',
+      message: 'Switch to green',
+      author,
+      actions: [
+        { action: 'update', filePath: 'hybris/values.yaml', content: 'g\n' },
+      ],
+    });
+    expect(cold.usage.gitProcesses).toBe(4);
+    await expect(
+      repos.commitFiles('kop/demo', {
+        branch: 'main',
+        message: 'stale',
+        author,
+        expectedHeadSha: head!,
+        actions: [{ action: 'update', filePath: 'README.md', content: 'x\n' }],
+      }),
+    ).rejects.toMatchObject({ code: 'race' });
+    expect(refsOf(repos)).toEqual(['refs/heads/main']);
   });
 
   it('refuses an update whose last known commit of the file is stale', async () => {

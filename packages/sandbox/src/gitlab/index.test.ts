@@ -198,6 +198,28 @@ describe('GitLab sandbox', () => {
     ).toBe(404);
   });
 
+  it('answers the merge base of two refs, 404 naming a ref it lacks and 400 without two refs', async () => {
+    const { running, candidate } = seedFacts.hybris;
+    const path = `/projects/${enc('kop/hybris')}/repository/merge_base`;
+    const compared = await api(
+      `/projects/${enc(
+        'kop/hybris',
+      )}/repository/compare?from=${running}&to=${candidate}`,
+    );
+    const base = await api(`${path}?refs[]=${candidate}&refs[]=${running}`);
+    expect(base.status).toBe(200);
+    // The candidate holds the running version: their merge base is the running version itself.
+    expect(base.body.id).toBe(
+      compared.body.commits[0].parent_ids.find(Boolean),
+    );
+    expect(base.body).toHaveProperty('title');
+    expect(await api(`${path}?refs[]=nope&refs[]=${running}`)).toMatchObject({
+      status: 404,
+      body: { message: 'Could not find ref: nope' },
+    });
+    expect((await api(`${path}?refs[]=${running}`)).status).toBe(400);
+  });
+
   it('lists commits of a ref page by page with GitLab’s pagination headers, and shows one commit', async () => {
     const first = await api(
       `/projects/101/repository/commits?ref_name=master&per_page=3`,

@@ -608,6 +608,36 @@ export async function gitlabService(
   );
 
   api.get(
+    '/projects/:id/repository/merge_base',
+    handle(async (req, res) => {
+      const project = projectOf(req);
+      const given = req.query.refs ?? req.query['refs[]'];
+      const refs = (Array.isArray(given) ? given : [given])
+        .map(param)
+        .filter((r): r is string => !!r);
+      if (refs.length !== 2) {
+        throw new ApiError(400, {
+          message: 'Provide exactly two refs[] to find their merge base',
+        });
+      }
+      const shas = await Promise.all(
+        refs.map(r => repos.resolveRef(project.path, r).catch(() => undefined)),
+      );
+      const missing = refs.find((_, i) => !shas[i]);
+      if (missing)
+        throw new ApiError(404, { message: `Could not find ref: ${missing}` });
+      const base = await repos.mergeBase(project.path, shas[0]!, shas[1]!);
+      const commit = base && (await repos.showCommit(project.path, base));
+      if (!commit) {
+        throw new ApiError(400, {
+          message: `Could not find merge base for ${refs.join(', ')}`,
+        });
+      }
+      res.json(commitJson(req, project, commit));
+    }),
+  );
+
+  api.get(
     '/projects/:id/repository/compare',
     handle(async (req, res) => {
       const project = projectOf(req);

@@ -180,6 +180,31 @@ describe('Jenkins stand-in', () => {
   });
 });
 
+/** A JSON page of the stand-in, read with the API token. */
+async function readJson(sandbox: RunningSandbox, path: string) {
+  const res = await fetch(`${sandbox.url}/jenkins${path}`, {
+    headers: { authorization: basic },
+  });
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+/** Queues a hybris build of the branch (the stand-in asks no crumb). */
+async function buildHybrisOn(sandbox: RunningSandbox, branch: string) {
+  const res = await fetch(
+    `${sandbox.url}/jenkins/job/kop/job/hybris-build/buildWithParameters`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: basic,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: `BRANCH=${branch}`,
+    },
+  );
+  expect(res.status).toBe(201);
+}
+
 describe('Jenkins stand-in history', () => {
   let sandbox: RunningSandbox;
   beforeEach(async () => {
@@ -190,27 +215,8 @@ describe('Jenkins stand-in history', () => {
   });
   afterEach(() => sandbox.close());
 
-  const read = async (path: string) => {
-    const res = await fetch(`${sandbox.url}/jenkins${path}`, {
-      headers: { authorization: basic },
-    });
-    expect(res.status).toBe(200);
-    return res.json();
-  };
-  const buildHybris = async (branch: string) => {
-    const res = await fetch(
-      `${sandbox.url}/jenkins/job/kop/job/hybris-build/buildWithParameters`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: basic,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: `BRANCH=${branch}`,
-      },
-    );
-    expect(res.status).toBe(201);
-  };
+  const read = (path: string) => readJson(sandbox, path);
+  const buildHybris = (branch: string) => buildHybrisOn(sandbox, branch);
 
   it('starts with a successful hybris build of each seeded deploy branch, on the day it is named for', async () => {
     const job = await read(
@@ -326,5 +332,111 @@ describe('Jenkins stand-in history', () => {
         ]),
       }),
     ]);
+  });
+});
+
+describe('Jenkins stand-in git data', () => {
+  const heads = new Map<string, string>();
+  let sandbox: RunningSandbox;
+  beforeEach(async () => {
+    heads.clear();
+    for (const [i, branch] of seedFacts.hybris.deployBranches.entries()) {
+      heads.set(branch, `${i + 1}`.repeat(40));
+    }
+    sandbox = await startSandbox({
+      timeScale: 0,
+      services: [
+        createJenkinsService({
+          crumbs: false,
+          checkout: {
+            project: 'kop/hybris',
+            headOf: async branch => heads.get(branch),
+            remoteUrl: origin => `${origin}/gitlab/kop/hybris.git`,
+          },
+        }),
+      ],
+    });
+  });
+  afterEach(() => sandbox.close());
+
+  const read = (path: string) => readJson(sandbox, path);
+  const buildHybris = (branch: string) => buildHybrisOn(sandbox, branch);
+  const gitData = (build: { actions: any[] }) =>
+    build.actions.find(a => a._class === 'hudson.plugins.git.util.BuildData');
+  const revision = (sha: string, branch: string) => ({
+    SHA1: sha,
+    branch: [{ SHA1: sha, name: `refs/remotes/origin/${branch}` }],
+  });
+
+  it('records the commit the branch pointed at when the build ran, as the git plugin shows it; a later push does not change it', async () => {
+    const branch = 'deploy-2026-02-05';
+    heads.set(branch, 'a'.repeat(40));
+    await buildHybris(branch);
+    heads.set(branch, 'b'.repeat(40));
+    const first = await read('/job/kop/job/hybris-build/5/api/json');
+    expect(gitData(first)).toEqual({
+      _class: 'hudson.plugins.git.util.BuildData',
+      buildsByBranchName: expect.objectContaining({
+        [`refs/remotes/origin/${branch}`]: {
+          _class: 'hudson.plugins.git.util.Build',
+          buildNumber: 5,
+          buildResult: null,
+          marked: revision('a'.repeat(40), branch),
+          revision: revision('a'.repeat(40), branch),
+        },
+      }),
+      lastBuiltRevision: revision('a'.repeat(40), branch),
+      remoteUrls: [`${sandbox.url}/gitlab/kop/hybris.git`],
+      scmName: '',
+    });
+    // Carried over from build to build: every branch the job built, seeded ones too.
+    expect(Object.keys(gitData(first).buildsByBranchName)).toHaveLength(
+      seedFacts.hybris.deployBranches.length + 1,
+    );
+
+    await buildHybris(branch);
+    const second = await read(
+      '/job/kop/job/hybris-build/6/api/json?tree=actions[lastBuiltRevision[SHA1]]',
+    );
+    expect(second.actions).toContainEqual({
+      _class: 'hudson.plugins.git.util.BuildData',
+      lastBuiltRevision: { SHA1: 'b'.repeat(40) },
+    });
+    expect(
+      gitData(await read('/job/kop/job/hybris-build/5/api/json'))
+        .lastBuiltRevision.SHA1,
+    ).toBe('a'.repeat(40));
+    const rows = await sandbox.services[0].describe!();
+    expect(rows.find(r => r.build === 6)).toMatchObject({
+      'image tag': `${branch}-6`,
+      commit: 'b'.repeat(12),
+    });
+  });
+
+  it('seeds each deploy branch built at its head, and fails a build of a branch the repository lacks', async () => {
+    const seeded = await read(
+      '/job/kop/job/hybris-build/1/api/json?tree=actions[lastBuiltRevision[SHA1,branch[name]]]',
+    );
+    expect(gitData(seeded)).toEqual({
+      _class: 'hudson.plugins.git.util.BuildData',
+      lastBuiltRevision: {
+        SHA1: '1'.repeat(40),
+        branch: [
+          {
+            name: `refs/remotes/origin/${seedFacts.hybris.deployBranches[0]}`,
+          },
+        ],
+      },
+    });
+    await buildHybris('deploy-2026-02-06');
+    const missing = await read('/job/kop/job/hybris-build/5/api/json');
+    expect([missing.result, gitData(missing)]).toEqual(['FAILURE', undefined]);
+    const log = await fetch(
+      `${sandbox.url}/jenkins/job/kop/job/hybris-build/5/consoleText`,
+      { headers: { authorization: basic } },
+    );
+    expect(await log.text()).toContain(
+      "Couldn't find any revision to build: deploy-2026-02-06 is not a branch of kop/hybris",
+    );
   });
 });

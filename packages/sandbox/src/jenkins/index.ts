@@ -22,13 +22,36 @@ export interface JenkinsSandboxOptions {
   buildMs?: Partial<Record<string, number>>;
   /** Payment-test brands whose run fails. */
   failBrands?: string[];
+  /**
+   * The git repository the hybris build checks out: each build records the commit its branch
+   * pointed at when it ran, shown as the git plugin shows it (`hudson.plugins.git.util.BuildData`).
+   * Without it builds show no git data, as a job without SCM.
+   */
+  checkout?: JenkinsCheckout;
+}
+
+/** Where the hybris job's sources come from. */
+export interface JenkinsCheckout {
+  /** The GitLab project, e.g. kop/hybris. */
+  project: string;
+  /** The commit a branch points at now; undefined when there is no such branch. */
+  headOf(branch: string): Promise<string | undefined>;
+  /** The clone URL the git plugin lists in `remoteUrls`, from the sandbox's own address. */
+  remoteUrl(origin: string): string;
+}
+
+/** Builds asked to fail through `POST /jenkins/_sandbox/failures`: the next `count` matching builds. */
+interface FailureRule {
+  job: string;
+  parameters: Record<string, string>;
+  count: number;
 }
 
 export const jenkinsSandboxDefaults = {
   username: 'kop-bot',
   apiToken: 'jenkins-sandbox-token',
   buildToken: 'kop-build-token',
-  jobs: ['kop/hybris-build', 'kop/payment-tests'],
+  jobs: ['kop/hybris-build', 'kop/payment-tests', 'kop/post-deploy-tests'],
 };
 
 interface JobDefinition {
@@ -52,6 +75,14 @@ const jobs: Record<string, JobDefinition> = {
     ],
     buildMs: 8_000,
   },
+  'kop/post-deploy-tests': {
+    description:
+      'Smoke tests of the storefront, backoffice and API after a deploy',
+    parameters: [
+      { name: 'ENVIRONMENT', default: 'prod', choices: ['beta', 'prod'] },
+    ],
+    buildMs: 6_000,
+  },
 };
 
 interface Build {
@@ -67,6 +98,8 @@ interface Build {
   log: string[];
   artifacts: Record<string, string>;
   description?: string;
+  /** The commit the build checked out, and the branch it was on (hybris, with `checkout`). */
+  revision?: { sha: string; branch: string };
 }
 
 interface State {
@@ -82,13 +115,14 @@ const today = () => new Date().toISOString().slice(0, 10);
  * `hybris-build` and `payment-tests`, basic auth with the API token, crumbs, the remote trigger
  * token, `buildWithParameters` → queue item → build that runs for a simulated (timeScale'd) time.
  * The hybris build's image tag is `<BRANCH>-<build number>` (e.g. deploy-2026-11-25-3), in the
- * artifact `image-tag.txt` and the build description. A new data directory starts with
- * `seededJenkinsBuilds`: a successful hybris build of each deploy branch the GitLab seed has.
+ * artifact `image-tag.txt` and the build description; with `checkout` it records the commit its
+ * branch pointed at when it ran. A new data directory starts with `seededJenkinsBuilds`: a
+ * successful hybris build of each deploy branch the GitLab seed has.
  */
 export function createJenkinsService(
   options: JenkinsSandboxOptions = {},
-): (ctx: SandboxContext) => SandboxService {
-  return ctx => {
+): (ctx: SandboxContext) => Promise<SandboxService> {
+  return async ctx => {
     const username = options.username ?? jenkinsSandboxDefaults.username;
     const apiToken = options.apiToken ?? jenkinsSandboxDefaults.apiToken;
     const buildToken = options.buildToken ?? jenkinsSandboxDefaults.buildToken;
@@ -100,6 +134,18 @@ export function createJenkinsService(
       ? JSON.parse(readFileSync(file, 'utf8'))
       : { queueSeq: 0, next: {}, builds: [] };
     const save = () => writeFileSync(file, JSON.stringify(state));
+    const failures: FailureRule[] = [];
+    /** Whether a build of `job` with `parameters` was asked to fail; takes one of the rule's count. */
+    const askedToFail = (job: string, parameters: Record<string, string>) => {
+      const rule = failures.find(
+        f =>
+          f.job === job &&
+          f.count > 0 &&
+          Object.entries(f.parameters).every(([k, v]) => parameters[k] === v),
+      );
+      if (rule) rule.count -= 1;
+      return Boolean(rule);
+    };
     const crumbFor = (session: string) =>
       createHmac('sha256', crumbKey).update(session).digest('hex');
 
@@ -117,6 +163,7 @@ export function createJenkinsService(
       params: Record<string, string>,
       cause: string,
       times: Pick<Build, 'queuedAt' | 'startAt' | 'endAt'>,
+      head?: string,
     ): Build {
       const definition = jobs[job];
       const parameters: Record<string, string> = {};
@@ -137,28 +184,53 @@ export function createJenkinsService(
         log: [cause],
         artifacts: {},
       };
+      const failing = askedToFail(job, parameters);
       if (job === 'kop/hybris-build') {
         const branch = parameters.BRANCH || `deploy-${today()}`;
         build.parameters.BRANCH = branch;
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(branch)) {
           build.result = 'FAILURE';
           build.log.push(`ERROR: '${branch}' is not a branch name`);
-        } else {
-          const tag = `${branch}-${number}`;
+        } else if (failing) {
+          build.result = 'FAILURE';
           build.log.push(
             `Checking out kop/hybris ${branch}`,
+            'Running ant clean all',
+            'BUILD FAILED: compilation of the platform extensions failed',
+          );
+        } else if (options.checkout && !head) {
+          build.result = 'FAILURE';
+          build.log.push(
+            `ERROR: Couldn't find any revision to build: ${branch} is not a branch of ${options.checkout.project}`,
+          );
+        } else {
+          const tag = `${branch}-${number}`;
+          if (head) build.revision = { sha: head, branch };
+          build.log.push(
+            `Checking out kop/hybris ${branch}${head ? ` at ${head}` : ''}`,
             'Running ant clean all',
             `Pushing registry.kop.example/kop/hybris:${tag}`,
           );
           build.artifacts['image-tag.txt'] = `${tag}\n`;
           build.description = `image ${tag}`;
         }
+      } else if (job === 'kop/post-deploy-tests') {
+        const env = parameters.ENVIRONMENT;
+        build.log.push(`Post-deploy smoke tests on ${env}`);
+        build.result = failing ? 'FAILURE' : 'SUCCESS';
+        build.log.push(
+          'storefront home: passed',
+          failing
+            ? 'checkout with a saved card: FAILED (timeout after 30s)'
+            : 'checkout with a saved card: passed',
+        );
+        build.description = `smoke on ${env}`;
       } else {
         const brand = parameters.BRAND;
         const env = parameters.ENVIRONMENT;
         build.log.push(`Payment tests for brand ${brand} on ${env}`);
         const known = jobs[job].parameters[0].choices!.includes(brand);
-        if (!known || (options.failBrands ?? []).includes(brand)) {
+        if (!known || failing || (options.failBrands ?? []).includes(brand)) {
           build.result = 'FAILURE';
           build.log.push(
             known
@@ -181,11 +253,26 @@ export function createJenkinsService(
       return build;
     }
 
-    function trigger(
+    /** The commit the hybris job would check out for these parameters now, with `checkout`. */
+    async function headFor(job: string, params: Record<string, string>) {
+      const branch = params.BRANCH;
+      if (job !== 'kop/hybris-build' || !options.checkout || !branch) {
+        return undefined;
+      }
+      try {
+        return await options.checkout.headOf(branch);
+      } catch {
+        // A name git refuses is no branch; the build fails on it.
+        return undefined;
+      }
+    }
+
+    async function trigger(
       job: string,
       params: Record<string, string>,
       cause: string,
-    ): Build {
+    ): Promise<Build> {
+      const head = await headFor(job, params);
       const queuedAt = Date.now();
       const startAt =
         queuedAt + Math.round((options.queueMs ?? 1_000) * ctx.timeScale);
@@ -194,7 +281,7 @@ export function createJenkinsService(
         Math.round(
           (options.buildMs?.[job] ?? jobs[job].buildMs) * ctx.timeScale,
         );
-      const build = run(job, params, cause, { queuedAt, startAt, endAt });
+      const build = run(job, params, cause, { queuedAt, startAt, endAt }, head);
       save();
       return build;
     }
@@ -202,11 +289,17 @@ export function createJenkinsService(
     if (!loaded) {
       for (const seeded of seededJenkinsBuilds) {
         const startAt = Date.parse(seeded.startedAt);
-        run(seeded.job, seeded.parameters, `Started by user ${username}`, {
-          queuedAt: startAt - 5_000,
-          startAt,
-          endAt: startAt + seeded.durationMs,
-        });
+        run(
+          seeded.job,
+          seeded.parameters,
+          `Started by user ${username}`,
+          {
+            queuedAt: startAt - 5_000,
+            startAt,
+            endAt: startAt + seeded.durationMs,
+          },
+          await headFor(seeded.job, seeded.parameters),
+        );
       }
       save();
     }
@@ -255,7 +348,43 @@ export function createJenkinsService(
             _class: 'hudson.model.CauseAction',
             causes: [{ shortDescription: b.cause }],
           },
+          ...(b.revision ? [buildData(b, req)] : []),
         ],
+      };
+    }
+
+    /** A revision as the git plugin shows it: the commit and the remote branch it was on. */
+    const revisionJson = (r: { sha: string; branch: string }) => ({
+      SHA1: r.sha,
+      branch: [{ SHA1: r.sha, name: `refs/remotes/origin/${r.branch}` }],
+    });
+
+    /**
+     * The git plugin's action on a build: the revision this build checked out, and, carried over
+     * from build to build as the plugin does, the newest build of every branch the job has built.
+     */
+    function buildData(b: Build, req: express.Request) {
+      const byBranch: Record<string, unknown> = {};
+      state.builds
+        .filter(o => o.job === b.job && o.number <= b.number && o.revision)
+        .sort((x, y) => x.number - y.number)
+        .forEach(o => {
+          byBranch[`refs/remotes/origin/${o.revision!.branch}`] = {
+            _class: 'hudson.plugins.git.util.Build',
+            buildNumber: o.number,
+            buildResult: null,
+            marked: revisionJson(o.revision!),
+            revision: revisionJson(o.revision!),
+          };
+        });
+      return {
+        _class: 'hudson.plugins.git.util.BuildData',
+        buildsByBranchName: byBranch,
+        lastBuiltRevision: revisionJson(b.revision!),
+        remoteUrls: [
+          options.checkout!.remoteUrl(`${req.protocol}://${req.get('host')}`),
+        ],
+        scmName: '',
       };
     }
 
@@ -364,6 +493,28 @@ export function createJenkinsService(
       next();
     });
 
+    // The sandbox's own control: tests make the next builds of a job (with these parameters) fail.
+    router.post('/_sandbox/failures', express.json(), (req, res) => {
+      const body = req.body ?? {};
+      const count = body.count ?? 1;
+      if (!jobs[body.job]) {
+        res
+          .status(400)
+          .json({ error: `job: one of ${Object.keys(jobs).join(', ')}` });
+        return;
+      }
+      if (!Number.isInteger(count) || count < 1) {
+        res.status(400).json({ error: 'count: a whole number above 0' });
+        return;
+      }
+      const parameters: Record<string, string> = {};
+      for (const [k, v] of Object.entries(body.parameters ?? {})) {
+        if (typeof v === 'string') parameters[k] = v;
+      }
+      failures.push({ job: body.job, parameters, count });
+      res.status(201).json({ job: body.job, parameters, count });
+    });
+
     router.get('/crumbIssuer/api/json', (_req, res) => {
       if (!crumbs) {
         res.status(404).type('text/plain').send('Not Found');
@@ -462,7 +613,11 @@ export function createJenkinsService(
       });
     });
 
-    router.all(/^\/job\/.+/, (req, res) => {
+    router.all(/^\/job\/.+/, (req, res, next) => {
+      jobRoute(req, res).catch(next);
+    });
+
+    async function jobRoute(req: express.Request, res: express.Response) {
       const segments = req.path
         .split('/')
         .filter(Boolean)
@@ -537,7 +692,7 @@ export function createJenkinsService(
         }
         delete params.token;
         delete params.delay;
-        const build = trigger(
+        const build = await trigger(
           job,
           params,
           res.locals.user
@@ -590,7 +745,7 @@ export function createJenkinsService(
         }
       }
       notFound();
-    });
+    }
 
     return {
       name: 'Jenkins',
@@ -605,6 +760,7 @@ export function createJenkinsService(
             .map(([k, v]) => `${k}=${v}`)
             .join(' '),
           'image tag': b.artifacts['image-tag.txt']?.trim() ?? '',
+          commit: b.revision?.sha.slice(0, 12) ?? '',
           cause: b.cause,
         }));
       },

@@ -26,6 +26,7 @@ const defaultChannels = [
   { name: 'kop-release-core', botIsMember: true },
   { name: 'kop-incident', botIsMember: true },
   { name: 'kop-qa', botIsMember: true },
+  { name: 'kop-release-room', botIsMember: true },
   { name: 'general', botIsMember: false, isGeneral: true },
 ];
 

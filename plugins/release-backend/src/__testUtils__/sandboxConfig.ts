@@ -8,7 +8,7 @@ import {
 } from 'sandbox';
 import { rmSync } from 'node:fs';
 
-/** The systems' config sections pointing at a running sandbox, as app-config.yaml does locally. */
+/** The systems' config sections pointed at a running sandbox, as app-config.local.yaml does. */
 export function sandboxSystemsConfig(sandbox: RunningSandbox) {
   return {
     integrations: {
@@ -105,3 +105,22 @@ export async function startTestSandbox(): Promise<
     },
   });
 }
+
+/** The kop hybris gates with windows of seconds, so sandbox pods that start at once settle in a few. */
+export const sandboxQuickGates = {
+  soak: '1s',
+  metrics: [
+    {
+      name: 'jgroups-view-steady',
+      query:
+        'max_over_time(hybris_jgroups_view_size{environment="$environment",colour="$colour"}[3s]) - min_over_time(hybris_jgroups_view_size{environment="$environment",colour="$colour"}[3s])',
+      max: 0,
+    },
+    {
+      name: 'error-rate',
+      query:
+        'sum(rate(hybris_errors_total{environment="$environment",colour="$colour"}[3s]))',
+      max: 0.5,
+    },
+  ],
+};

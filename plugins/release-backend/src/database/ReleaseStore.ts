@@ -4,6 +4,7 @@ import type {
   Release,
   ReleaseApp,
   ReleaseApproval,
+  ReleaseBuild,
   ReleaseState,
 } from '@internal/plugin-release-common';
 
@@ -27,6 +28,9 @@ type ReleaseRow = {
   window_override: string | null;
   retro_approval_pending: boolean | number;
   acknowledgements: string;
+  builds: string;
+  tests: string;
+  test_overrides: string;
   created_at: string;
   updated_at: string;
   revision: number;
@@ -86,6 +90,9 @@ function toRelease(row: ReleaseRow, approvals: ApprovalRow[]): StoredRelease {
       : undefined,
     retroApprovalPending: Boolean(row.retro_approval_pending),
     acknowledgements: JSON.parse(row.acknowledgements ?? '[]'),
+    builds: JSON.parse(row.builds ?? '[]'),
+    tests: JSON.parse(row.tests ?? '[]'),
+    testOverrides: JSON.parse(row.test_overrides ?? '[]'),
     approvals: approvals.map(a => ({
       id: a.id,
       stage: a.stage as ReleaseApproval['stage'],
@@ -124,6 +131,9 @@ function toRow(r: StoredRelease): ReleaseRow {
     window_override: r.windowOverride ? JSON.stringify(r.windowOverride) : null,
     retro_approval_pending: r.retroApprovalPending,
     acknowledgements: JSON.stringify(r.acknowledgements ?? []),
+    builds: JSON.stringify(r.builds ?? []),
+    tests: JSON.stringify(r.tests ?? []),
+    test_overrides: JSON.stringify(r.testOverrides ?? []),
     created_at: r.createdAt,
     updated_at: r.updatedAt,
     revision: r.revision,
@@ -230,6 +240,37 @@ export class ReleaseStore {
         .where({ id: a.id, release_id: releaseId })
         .update({ requirement: a.requirement });
     }
+  }
+
+  /**
+   * The newest successful build of `app` a release recorded that pushed `imageTag`, with that
+   * release's id; undefined when none did.
+   */
+  async findBuildByImageTag(
+    app: ReleaseApp,
+    imageTag: string,
+  ): Promise<{ releaseId: string; build: ReleaseBuild } | undefined> {
+    // Builds are JSON text: LIKE narrows the rows on both engines, the parsed builds decide.
+    const needle = JSON.stringify({ imageTag }).slice(1, -1);
+    const rows: Array<Pick<ReleaseRow, 'id' | 'builds'>> = await this.knex(
+      'releases',
+    )
+      .select('id', 'builds')
+      .whereRaw(`builds like ? escape '!'`, [
+        `%${needle.replace(/[!%_]/g, c => `!${c}`)}%`,
+      ])
+      .orderBy([
+        { column: 'updated_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ]);
+    for (const row of rows) {
+      const builds: ReleaseBuild[] = JSON.parse(row.builds ?? '[]');
+      const build = builds.find(
+        b => b.app === app && b.imageTag === imageTag && b.result === 'success',
+      );
+      if (build) return { releaseId: row.id, build };
+    }
+    return undefined;
   }
 
   /** Newest first, keyset-paged so page N costs the same as page 1. */

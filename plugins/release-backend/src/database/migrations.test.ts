@@ -51,7 +51,7 @@ describe.each(databaseIds)('release migrations on %s', databaseId => {
           .concat(['last_error', 'waiting_reason', 'readings', 'wake_at'])
           .concat(['started_at', 'finished_at']),
       ],
-      ['releases', ['config']],
+      ['releases', ['config', 'builds', 'tests', 'test_overrides']],
     ] as const) {
       const info = await knex(table).columnInfo();
       expect([table, columns.filter(c => !(c in info))]).toEqual([table, []]);

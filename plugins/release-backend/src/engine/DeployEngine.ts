@@ -10,13 +10,19 @@ import {
   type DeployPlanStep,
   type ReleaseState,
 } from '@internal/plugin-release-common';
+import {
+  builtImageRefusal,
+  type StepProgress,
+} from '@internal/plugin-release-node';
 import type { StoredRelease } from '../database/ReleaseStore';
 import type {
   Actor,
+  EngineStage,
   ReleaseService,
   RequestContext,
 } from '../service/ReleaseService';
 import { messageOf } from '../status/format';
+import { stageOf, writtenPlanOf } from './stages';
 import {
   DeployRunStore,
   LeaseLost,
@@ -39,7 +45,14 @@ export type EngineReleases = Pick<
 >;
 
 /** What a step's failure that no retry mends does to its run, per environment. */
-export type StepFailurePolicy = 'pause' | 'fail';
+export type StepFailurePolicy = 'pause' | 'fail' | 'abort';
+
+/** A deploy step whose gate failed its checks: what an abort the engine starts answers. */
+export interface GateFailure {
+  step: number;
+  stepId: string;
+  error: string;
+}
 
 export interface DeployEngineOptions {
   knex: Knex;
@@ -57,8 +70,13 @@ export interface DeployEngineOptions {
   /** The first retry's wait, doubled each time up to maxBackoffMs (defaults 5 s and 5 min). */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Default pause: people fix and retry; fail ends the run and fails the release. */
+  /**
+   * Default pause: people fix and retry; fail ends the run and fails the release; abort has a
+   * deploy whose gate failed reverted by abortRun, and pauses on any other failure.
+   */
   onStepFailure?: (environment: string) => StepFailurePolicy;
+  /** Starts the release's abort run, as the Abort button does (DeployService), for the engine. */
+  abortRun?(run: DeployRun, failure: GateFailure): Promise<unknown>;
   /** Queues a run's announcement (the Slack outbox); the key is the same for every call of a step. */
   announce?(
     run: Pick<DeployRun, 'id' | 'releaseId' | 'environment'>,
@@ -77,15 +95,20 @@ export interface DeployEngineOptions {
   ): Promise<string | undefined>;
   /** Tells people (the team channel, through the outbox) once when a run stops by itself. */
   tell?(run: DeployRun, news: DeployNews): Promise<void>;
+  /**
+   * The environment a release is tried on before production (beta): its deploy run takes the
+   * release from prepared to beta and moves it no further; an abort there leaves it in beta.
+   */
+  betaEnvironment?: string;
   /** Runs one tick advances at most (default 20). */
   batch?: number;
   /** Epoch ms. */
   now?: () => number;
 }
 
-/** A run stopped by itself: a step failed (paused or failed as configured) or it was held. */
+/** A run stopped by itself: a step failed (paused, failed or aborting as configured) or it was held. */
 export interface DeployNews {
-  event: 'paused' | 'failed' | 'held';
+  event: 'paused' | 'failed' | 'aborting' | 'held';
   stepId: string;
   message: string;
 }
@@ -106,6 +129,8 @@ export interface StartDeployRun {
   /** Why a deploy outside the release windows goes ahead. */
   reason?: string;
   requestId?: string;
+  /** The failed gate an abort the engine starts by itself answers: its audit row names it. */
+  gateFailed?: GateFailure;
 }
 
 /** A claim this backend holds on a run while it works on it. */
@@ -121,6 +146,7 @@ type Decision = {
   step?: { index: number; change: StepChange };
   to?: ReleaseState;
   meta?: Record<string, unknown>;
+  stage?: EngineStage;
 };
 
 const REASON_MIN = 10;
@@ -245,12 +271,13 @@ export class DeployEngine {
           person: by,
           reason: input.reason,
           record: async (tx, release) => {
-            this.checkStartable(kind, release);
+            this.checkStartable(kind, release, run.environment);
             const active = await this.store.active(release.id, tx);
             if (active) await this.supersede(tx, kind, active);
             await this.store.insert(tx, run);
+            const startTo = this.onBeta(run) ? 'beta' : 'deploying';
             return {
-              to: kind === 'deploy' ? 'deploying' : undefined,
+              to: kind === 'deploy' ? startTo : undefined,
               meta: {
                 runId: run.id,
                 kind,
@@ -260,6 +287,7 @@ export class DeployEngine {
                 ...(active?.kind === 'deploy' && kind === 'abort'
                   ? { aborts: active.id }
                   : {}),
+                ...(input.gateFailed ? { gateFailed: input.gateFailed } : {}),
               },
             };
           },
@@ -316,6 +344,86 @@ export class DeployEngine {
         to: run.kind === 'deploy' ? 'deploying' : undefined,
       };
     });
+    this.kick(runId);
+    return resumed;
+  }
+
+  /**
+   * Resumes a deploy run paused on someone else's change with its plan rebased onto that change:
+   * the run's plan becomes `plan` (its steps the same, those from `from` on made again), the step
+   * that failed on the change runs afresh, and the release enters deploying as at Deploy, for
+   * `person`. Refused when the run moved or its plan is no longer the one `replaces` names.
+   */
+  async resumeRebased(
+    runId: string,
+    input: {
+      plan: DeployPlan;
+      from: number;
+      /** The fingerprint of the run's plan the rebase was made from. */
+      replaces: string;
+      person: Actor;
+      reason?: string;
+    },
+    by: PressedBy,
+  ): Promise<DeployRun> {
+    const { plan, from } = input;
+    this.checkPlan(plan, 'deploy');
+    const resumed = await this.control(
+      runId,
+      by,
+      'deploy.rebase',
+      run => {
+        const current = run.steps.find(s => !finished(s));
+        if (run.state !== 'paused' || run.kind !== 'deploy') {
+          throw new ConflictError(
+            `state: the run is a ${run.kind} run ${run.state}; only a paused deploy run resumes with a new plan`,
+          );
+        }
+        if (
+          run.fingerprint !== input.replaces ||
+          current?.index !== from ||
+          plan.steps.map(s => s.id).join() !==
+            run.steps.map(s => s.stepId).join()
+        ) {
+          throw new ConflictError(
+            'fingerprint: the run changed since its new plan was made; look at the plan again',
+          );
+        }
+        return {
+          run: {
+            plan,
+            fingerprint: plan.fingerprint,
+            state: 'running',
+            wakeAt: this.now(),
+            pausedReason: null,
+          },
+          // Nothing of the failed step reached the branch: it starts over from the new plan.
+          step: {
+            index: from,
+            change: {
+              state: 'pending',
+              outputs: null,
+              attempts: 0,
+              lastError: null,
+              waitingReason: null,
+              readings: null,
+              wakeAt: null,
+              startedAt: null,
+              finishedAt: null,
+            },
+          },
+          to: 'deploying',
+          meta: {
+            step: from,
+            stepId: current.stepId,
+            fingerprint: plan.fingerprint,
+            replaces: run.fingerprint,
+            baseSha: plan.iac.baseSha,
+          },
+        };
+      },
+      { person: input.person, reason: input.reason },
+    );
     this.kick(runId);
     return resumed;
   }
@@ -553,7 +661,10 @@ export class DeployEngine {
       }
       force = false;
       const release = await this.options.releases.get(run.releaseId);
-      if (run.kind === 'deploy' && !deployStates.includes(release.state)) {
+      const goesOn = this.onBeta(run)
+        ? release.state === 'beta'
+        : deployStates.includes(release.state);
+      if (run.kind === 'deploy' && !goesOn) {
         await this.halt(run, release.state);
         return;
       }
@@ -569,7 +680,11 @@ export class DeployEngine {
                 moving.includes(locked.state) && {
                   run: { state: 'paused', wakeAt: null, pausedReason: error },
                   to: run.kind === 'deploy' ? 'paused' : undefined,
-                  meta: { error },
+                  meta: {
+                    error,
+                    kind: run.kind,
+                    environment: run.environment,
+                  },
                 },
               'failure',
             ),
@@ -679,10 +794,13 @@ export class DeployEngine {
       signal: lease.controller.signal,
     };
     try {
-      return await this.options.executor.executeStep(
-        run.plan.steps[index],
-        ctx,
-      );
+      // A step writing a build's image tag runs with the tag that build pushed, never without it.
+      const plan = writtenPlanOf(run);
+      const refusal = builtImageRefusal(plan, index);
+      if (refusal) {
+        return { status: 'failed', error: refusal, retryable: false };
+      }
+      return await this.options.executor.executeStep(plan.steps[index], ctx);
     } catch (e) {
       // An executor that throws did not say what it did: its next call reads the world again.
       return { status: 'failed', error: messageOf(e), retryable: true };
@@ -721,6 +839,7 @@ export class DeployEngine {
             },
           },
           meta: { step: index, stepId },
+          stage: stageOf(run, index, result.outputs, iso),
         };
       });
       return goOn;
@@ -757,6 +876,14 @@ export class DeployEngine {
     const attempts = before.attempts + 1;
     const again = result.retryable && attempts < this.maxAttempts;
     const policy = this.options.onStepFailure?.(run.environment) ?? 'pause';
+    // Only a deploy's own gate is reverted by the engine; an abort or a rollback waits for people.
+    const abortable =
+      !again &&
+      policy === 'abort' &&
+      run.kind === 'deploy' &&
+      !!this.options.abortRun &&
+      isGateFailure(result);
+    let aborting = false;
     const written = await this.persist(
       run,
       'deploy.step.fail',
@@ -796,6 +923,8 @@ export class DeployEngine {
         }
         const runState: DeployRunState =
           policy === 'fail' ? 'failed' : 'paused';
+        // A run a person paused meanwhile stays theirs to decide on.
+        aborting = abortable && going;
         return {
           run: going
             ? {
@@ -815,20 +944,54 @@ export class DeployEngine {
             },
           },
           to: going && run.kind === 'deploy' ? runState : undefined,
-          meta: { ...meta, run: going ? runState : locked.state },
+          meta: {
+            ...meta,
+            run: going ? runState : locked.state,
+            ...(aborting ? { then: 'abort' } : {}),
+          },
+          stage: stageOf(run, index, result.outputs, iso),
         };
       },
       'failure',
     );
     // Told once: only the call that recorded the failure tells, not its retries' waits.
     if (written && !again) {
-      await this.tell(run, {
-        event: policy === 'fail' ? 'failed' : 'paused',
-        stepId,
-        message: result.error,
-      });
+      const failure = { step: index, stepId, error: result.error };
+      await this.tell(
+        run,
+        aborting
+          ? await this.abortAfter(run, failure)
+          : {
+              event: policy === 'fail' ? 'failed' : 'paused',
+              stepId,
+              message: result.error,
+            },
+      );
     }
     return false;
+  }
+
+  /** Starts the release's abort after its gate failed; the news says whether it started. */
+  private async abortAfter(
+    run: DeployRun,
+    failure: GateFailure,
+  ): Promise<DeployNews> {
+    const { stepId, error } = failure;
+    try {
+      await this.options.abortRun!(run, failure);
+      return { event: 'aborting', stepId, message: error };
+    } catch (e) {
+      this.options.logger.error(
+        `Could not start the abort of release ${
+          run.releaseId
+        } after ${stepId} failed: ${messageOf(e)}`,
+      );
+      return {
+        event: 'paused',
+        stepId,
+        message: `${error}; the abort could not start: ${messageOf(e)}`,
+      };
+    }
   }
 
   private async tell(run: DeployRun, news: DeployNews) {
@@ -849,7 +1012,7 @@ export class DeployEngine {
       return {
         run: { state: 'done', wakeAt: null },
         to: endStateOf[run.kind],
-        meta: { state: 'done' },
+        meta: { state: 'done', kind: run.kind, environment: run.environment },
       };
     });
   }
@@ -934,6 +1097,7 @@ export class DeployEngine {
       }
       const decision = decide(locked);
       if (decision === false) return false;
+      if (this.onBeta(run)) delete decision.to;
       await this.store.recordUnderLease(
         tx,
         { runId: run.id, owner: this.owner, now: at, leaseMs: this.leaseMs },
@@ -958,7 +1122,11 @@ export class DeployEngine {
           const decision = await write(tx);
           written = decision !== false;
           if (decision === false) return false;
-          return { to: decision.to, meta: { runId: run.id, ...decision.meta } };
+          return {
+            to: decision.to,
+            meta: { runId: run.id, ...decision.meta },
+            ...(decision.stage ? { stage: decision.stage } : {}),
+          };
         },
       },
     );
@@ -971,15 +1139,19 @@ export class DeployEngine {
     by: PressedBy,
     action: string,
     decide: (locked: DeployRun) => Decision,
+    /** Who enters deploying from approved, as at Deploy, and why outside the windows. */
+    deploys?: { person: Actor; reason?: string },
   ): Promise<DeployRun> {
     const run = await this.store.get(runId);
     if (!run) throw new NotFoundError(`No deploy run with id ${runId}`);
     await this.options.releases.engineMove(run.releaseId, this.contextOf(by), {
       action,
+      ...deploys,
       record: async tx => {
         const locked = await this.store.lock(tx, runId);
         if (!locked) throw new NotFoundError(`No deploy run with id ${runId}`);
         const decision = decide(locked);
+        if (this.onBeta(locked)) delete decision.to;
         const at = new Date(this.now()).toISOString();
         const updated = await this.store.update(
           tx,
@@ -1079,10 +1251,25 @@ export class DeployEngine {
     }
   }
 
-  private checkStartable(kind: DeployRunKind, release: StoredRelease) {
+  /** Whether the run tries the release on beta, where the release stays in beta throughout. */
+  private onBeta(run: Pick<DeployRun, 'environment'>): boolean {
+    return (
+      this.options.betaEnvironment !== undefined &&
+      run.environment === this.options.betaEnvironment
+    );
+  }
+
+  private checkStartable(
+    kind: DeployRunKind,
+    release: StoredRelease,
+    environment: string,
+  ) {
+    const from = this.onBeta({ environment })
+      ? ['prepared', 'beta']
+      : ['approved', 'prepared', 'beta'];
     const ok =
       kind === 'deploy'
-        ? ['approved', 'prepared', 'beta'].includes(release.state)
+        ? from.includes(release.state)
         : canTransition(release.state, endStateOf[kind]);
     if (!ok) {
       throw new ConflictError(
@@ -1115,4 +1302,25 @@ export class DeployEngine {
       }`,
     );
   }
+}
+
+/**
+ * Whether the executor reports the step's gate failing its checks (a metric breached, pods or an
+ * app never ready within the gate's limit, the watch after the switch), not a system failing to
+ * answer, a plan conflict or a step the engine cannot run.
+ */
+export function isGateFailure(
+  result: Extract<StepResult, { status: 'failed' }>,
+): boolean {
+  const reported = result as Partial<
+    Pick<
+      Extract<StepProgress, { status: 'failed' }>,
+      'system' | 'conflict' | 'breach' | 'readings'
+    >
+  > &
+    typeof result;
+  if (reported.retryable || reported.system || reported.conflict) return false;
+  return (
+    !!reported.breach || !!reported.readings?.checks?.some(check => !check.ok)
+  );
 }

@@ -47,6 +47,9 @@ type StepRow = {
 
 /** The columns of a run a write may change. */
 export type RunChange = Partial<{
+  /** A plan rebased onto someone else's change, with its fingerprint, once approved. */
+  plan: DeployPlan;
+  fingerprint: string;
   state: DeployRunState;
   pausedReason: string | null;
   wakeAt: number | null;
@@ -139,6 +142,10 @@ function stepColumns(change: StepChange): Partial<StepRow> {
 function runColumns(change: RunChange, state?: DeployRunState) {
   const to = change.state ?? state;
   return {
+    ...(change.plan !== undefined ? { plan: JSON.stringify(change.plan) } : {}),
+    ...(change.fingerprint !== undefined
+      ? { fingerprint: change.fingerprint }
+      : {}),
     ...(change.state !== undefined ? { state: change.state } : {}),
     ...(change.wakeAt !== undefined ? { wake_at: change.wakeAt } : {}),
     ...(change.pausedReason !== undefined

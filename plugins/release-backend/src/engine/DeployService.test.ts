@@ -11,7 +11,9 @@ import {
 import {
   readDeployPlanSettings,
   readReleaseLayout,
+  readYamlValues,
   ReleaseIntegrations,
+  spliceYamlValues,
 } from '@internal/plugin-release-node';
 import { seedFacts } from 'sandbox';
 import {
@@ -32,6 +34,7 @@ import {
   lead,
   pl,
   releaseService,
+  signOffWhenAsked,
 } from './__testUtils__/engineWorld';
 import { readEngineSettings } from './config';
 import { createReleaseEngine } from './createReleaseEngine';
@@ -48,12 +51,14 @@ const everything: DeployPermissions = {
   control: true,
   abort: true,
   stopTheLine: true,
+  request: true,
 };
 const nothing: DeployPermissions = {
   deploy: false,
   control: false,
   abort: false,
   stopTheLine: false,
+  request: false,
 };
 
 describe.each(databaseIds)(
@@ -100,6 +105,8 @@ describe.each(databaseIds)(
           hybris: () => integrations.hybris,
         },
         logger: mockServices.logger.mock(),
+        // The announcement goes nowhere: the Slack outbox is tested on its own.
+        engine: { announce: async () => undefined },
       });
       engine = wired.engine;
       const { gitlab, cms, web } = await sandboxVersions(sandbox);
@@ -111,6 +118,7 @@ describe.each(databaseIds)(
         engine: wired.engine,
         deploys: wired.deploys,
         gitlab,
+        versions: { cms, web },
         sandbox,
         /** Commits on the prod IaC branch, counted in the sandbox's own git. */
         commits: () =>
@@ -162,15 +170,19 @@ describe.each(databaseIds)(
 
     type World = Awaited<ReturnType<typeof setUp>>;
 
-    /** Asked for approval, and approved by the PL for the plan they saw (or none). */
-    async function approve(w: World, id: string, fingerprint?: string) {
-      await w.releases.requestApproval(dev, id, ctx);
-      return w.releases.decide(
+    /** Approved by the PL for the plan they saw (or none). */
+    const approvedBy = (w: World, id: string, fingerprint?: string) =>
+      w.releases.decide(
         pl,
         id,
         { decision: 'approve', stage: 'approval', fingerprint },
         ctx,
       );
+
+    /** Asked for approval, and approved by the PL for the plan they saw (or none). */
+    async function approve(w: World, id: string, fingerprint?: string) {
+      await w.releases.requestApproval(dev, id, ctx);
+      return approvedBy(w, id, fingerprint);
     }
 
     /** The author presses Deploy for prod; the run goes as far as it goes at once. */
@@ -222,6 +234,74 @@ describe.each(databaseIds)(
       }
       throw new Error(`Run ${runId} never got there`);
     }
+
+    const WEB = 'web/values.yaml';
+    const short = (fingerprint: string) => fingerprint.slice(0, 12);
+
+    /**
+     * A cms and web release deploying to prod, stopped on web.version by lee.jiho's commit of 5
+     * replicas for web, which landed on the IaC branch after the plan was approved.
+     */
+    async function stoppedBySomeoneElse(w: World) {
+      const { project, branch } = seedFacts.iac;
+      const webValues = async () =>
+        readYamlValues(
+          (await w.gitlab.readFile(project, branch, WEB))!.content,
+          ['image.tag', 'replicaCount'],
+        );
+      const someoneElse = (replicas: number, message: string) =>
+        w.gitlab.commitEdits({
+          project,
+          branch,
+          message,
+          paths: [WEB],
+          author: { name: 'lee.jiho', email: 'lee.jiho@kop.example' },
+          edit: files => ({
+            [WEB]: spliceYamlValues(files[WEB]!, { replicaCount: replicas }),
+          }),
+        });
+      const release = await w.releases.create(
+        dev,
+        {
+          grade: 'B',
+          dbUpdate: false,
+          apps: [
+            { app: 'cms', version: w.versions.cms },
+            { app: 'web', version: w.versions.web },
+          ],
+          items: [
+            {
+              title: '[WEB] 배너 교체',
+              app: 'web',
+              source: { type: 'mr', project: 'kop/web', iid: 77 },
+            },
+          ],
+        },
+        ctx,
+      );
+      const plan = await w.deploys.plan(release.id, 'prod');
+      const at = plan.steps.findIndex(s => s.id === 'web.version');
+      await approve(w, release.id, plan.fingerprint);
+      const run = await press(w, release.id, plan.fingerprint);
+      expect((await w.engine.get(run.id))!.steps[at].state).toBe('pending');
+      const first = await someoneElse(5, 'web: 5 replicas for the sale');
+      await wakeUntil(w, run.id, x => x.state === 'paused');
+      return { release, plan, run, at, first, someoneElse, webValues };
+    }
+
+    /** The author asks approval of the new plan of a run stopped on someone else's change. */
+    const askAgain = (
+      w: World,
+      run: { id: string; releaseId: string },
+      fingerprint: string,
+    ) =>
+      w.deploys.requestRebasedApproval(
+        dev,
+        run.releaseId,
+        run.id,
+        { fingerprint },
+        ctx,
+      );
 
     const auditOf = async (releases: ReleaseService, action: string) =>
       (await releases.audit.list({ limit: 1000 })).filter(
@@ -541,6 +621,10 @@ describe.each(databaseIds)(
           enabled: false,
           reason: 'You lack the release.deploy permission',
         },
+        deployBeta: {
+          enabled: false,
+          reason: 'No beta environment is configured (release.beta)',
+        },
         pause: {
           enabled: false,
           reason: 'You lack the release.deploy.control permission',
@@ -565,6 +649,10 @@ describe.each(databaseIds)(
           enabled: false,
           reason: 'This release changes no database schema',
         },
+        requestApproval: {
+          enabled: false,
+          reason: 'You lack the release.create permission',
+        },
       });
 
       const idle = await w.deploys.view(dev, r.id, everything);
@@ -577,6 +665,10 @@ describe.each(databaseIds)(
       expect(idle.halt).toBeUndefined();
       expect(idle.controls).toEqual({
         deploy: { enabled: true },
+        deployBeta: {
+          enabled: false,
+          reason: 'No beta environment is configured (release.beta)',
+        },
         pause: { enabled: false, reason: 'No run is moving' },
         resume: { enabled: false, reason: 'No run is paused' },
         retry: { enabled: false, reason: 'No step has failed' },
@@ -591,6 +683,10 @@ describe.each(databaseIds)(
         acknowledge: {
           enabled: false,
           reason: 'This release changes no database schema',
+        },
+        requestApproval: {
+          enabled: false,
+          reason: "No run stopped on someone else's change",
         },
       });
       w.clock.now = outOfWindow;
@@ -755,6 +851,268 @@ describe.each(databaseIds)(
         requestId: 'abort-1',
         meta: { onBehalfOf: lead.ref, steps: 0 },
       });
+    });
+
+    it("stops on someone else's commit to a file a step writes, committing nothing, and goes on only with the plan rebased onto it, approved again", async () => {
+      const w = await setUp();
+      const { release, plan, run, at, first, someoneElse, webValues } =
+        await stoppedBySomeoneElse(w);
+      const [{ from: runningTag, to: newTag }] = plan.steps[at].git!.changes;
+      const paused = (await w.engine.get(run.id))!;
+      expect(paused.steps.map(s => s.state)).toEqual([
+        ...plan.steps.slice(0, at).map(() => 'done'),
+        'failed',
+        'pending',
+        'pending',
+      ]);
+      expect(paused.steps[at].lastError).toMatch(
+        /^IaC kop\/kop-deploy-prod: someone else changed web\/values\.yaml since the plan was approved: .*; nothing was committed, approve the plan again$/,
+      );
+      expect((await w.releases.get(release.id)).state).toBe('paused');
+      expect(await webValues()).toEqual({
+        'image.tag': runningTag,
+        replicaCount: 5,
+      });
+      const committed = w.commits();
+
+      // The card shows what changed, who changed it, and the plan again on top of it.
+      const view = await w.deploys.view(dev, release.id, everything);
+      const rebased = view.rebase!.plan!;
+      expect(view.rebase).toMatchObject({
+        runId: run.id,
+        fromStep: at,
+        changes: [{ file: WEB, key: 'replicaCount', planned: 3, now: 5 }],
+        commits: [
+          {
+            sha: first.sha,
+            author: 'lee.jiho',
+            title: 'web: 5 replicas for the sale',
+          },
+        ],
+      });
+      expect(rebased.fingerprint).not.toBe(plan.fingerprint);
+      expect(rebased.steps.slice(0, at)).toEqual(plan.steps.slice(0, at));
+      expect(rebased.steps[at].git!.changes).toEqual(
+        plan.steps[at].git!.changes,
+      );
+      expect(
+        readYamlValues(rebased.steps[at].git!.files[WEB], [
+          'image.tag',
+          'replicaCount',
+        ]),
+      ).toEqual({ 'image.tag': newTag, replicaCount: 5 });
+      // Approvers see the same plan through GET /plan.
+      expect(await w.deploys.plan(release.id, 'prod')).toEqual(rebased);
+      expect(view.controls).toMatchObject({
+        resume: {
+          enabled: false,
+          reason: `someone else's change stopped the run; its new plan ${short(
+            rebased.fingerprint,
+          )} must be approved first (the release is paused)`,
+        },
+        retry: {
+          enabled: false,
+          reason:
+            "web.version would write over someone else's change: its new plan is approved, then Resume runs it",
+        },
+        requestApproval: { enabled: true },
+        abort: { enabled: true, needsReason: true },
+      });
+      expect(
+        (await w.deploys.view(pl, release.id, everything)).controls
+          .requestApproval,
+      ).toEqual({
+        enabled: false,
+        reason: `Only the author, ${dev.ref}, asks for approval`,
+      });
+
+      // Resume without the new plan approved is refused, naming the fingerprint.
+      for (const fingerprint of [undefined, rebased.fingerprint]) {
+        await expect(
+          w.deploys.resume(dev, release.id, run.id, { fingerprint }, ctx),
+        ).rejects.toThrow(
+          new ConflictError(
+            `fingerprint: someone else's change stopped the run; its new plan ${short(
+              rebased.fingerprint,
+            )} must be approved first (the release is paused)`,
+          ),
+        );
+      }
+      await expect(askAgain(w, run, plan.fingerprint)).rejects.toThrow(
+        new ConflictError(
+          `fingerprint: the plan changed since it was shown (now ${short(
+            rebased.fingerprint,
+          )}); look at the new plan and ask again`,
+        ),
+      );
+
+      // The author asks again: the approvals of the old plan are superseded, approvers are asked.
+      await askAgain(w, run, rebased.fingerprint);
+      expect((await w.releases.get(release.id)).state).toBe(
+        'awaiting_approval',
+      );
+      const asked = await w.deploys.view(dev, release.id, everything);
+      expect(asked.approvedFingerprint).toBeUndefined();
+      expect(asked.controls.requestApproval).toEqual({
+        enabled: false,
+        reason: 'The approvers have been asked',
+      });
+      expect(
+        (await w.releases.pendingFor(pl)).map(p => p.release.id),
+      ).toContain(release.id);
+      await expect(
+        w.releases.transition(dev, release.id, { to: 'prepared' }, ctx),
+      ).rejects.toThrow(/^state: the release's deploy run stopped mid-way;/);
+      await approvedBy(w, release.id, rebased.fingerprint);
+      expect((await w.releases.get(release.id)).state).toBe('approved');
+      expect(w.commits()).toBe(committed);
+
+      // The branch moves again before Resume: the approved plan is not what would run.
+      const second = await someoneElse(6, 'web: 6 replicas after all');
+      await expect(
+        w.deploys.resume(
+          dev,
+          release.id,
+          run.id,
+          { fingerprint: rebased.fingerprint },
+          ctx,
+        ),
+      ).rejects.toThrow(ConflictError);
+      const newer = await w.deploys.view(dev, release.id, everything);
+      const latest = newer.rebase!.plan!;
+      expect(latest.fingerprint).not.toBe(rebased.fingerprint);
+      expect(newer.rebase).toMatchObject({
+        changes: [{ file: WEB, key: 'replicaCount', planned: 3, now: 6 }],
+        commits: [{ sha: second.sha }, { sha: first.sha }],
+      });
+      expect(newer.controls.resume).toEqual({
+        enabled: false,
+        reason: `the plan is not the one approved (approved ${short(
+          rebased.fingerprint,
+        )}, now ${short(
+          latest.fingerprint,
+        )}); ask for approval of the new plan`,
+      });
+      expect(newer.controls.requestApproval).toEqual({ enabled: true });
+      await askAgain(w, run, latest.fingerprint);
+      await approvedBy(w, release.id, latest.fingerprint);
+      expect(
+        (await w.deploys.view(dev, release.id, everything)).controls.resume,
+      ).toEqual({ enabled: true });
+
+      const resumed = await w.deploys.resume(
+        dev,
+        release.id,
+        run.id,
+        { fingerprint: latest.fingerprint },
+        { requestId: 'resume-rebased' },
+      );
+      expect(resumed).toMatchObject({
+        state: 'running',
+        plan: { fingerprint: latest.fingerprint },
+      });
+      expect(
+        (
+          await w.releases.audit.list({ releaseId: release.id, limit: 500 })
+        ).filter(row => row.action === 'deploy.rebase'),
+      ).toMatchObject([
+        {
+          requestId: 'resume-rebased',
+          meta: {
+            onBehalfOf: dev.ref,
+            runId: run.id,
+            stepId: 'web.version',
+            fingerprint: latest.fingerprint,
+            replaces: plan.fingerprint,
+            from: 'approved',
+            to: 'deploying',
+          },
+        },
+      ]);
+
+      // The run goes to its end; its commit sits on top of the other's and holds both.
+      let end = await w.engine.get(run.id);
+      for (let i = 0; i < 100 && end?.state !== 'done'; i++) {
+        await signOffWhenAsked(w.releases, release.id);
+        await w.engine.wake(run.id);
+        await w.engine.idle();
+        await new Promise(r => setTimeout(r, 20));
+        end = await w.engine.get(run.id);
+      }
+      expect(end?.state).toBe('done');
+      expect((await w.releases.get(release.id)).state).toBe('done');
+      expect(w.commits()).toBe(committed + 2);
+      expect(await webValues()).toEqual({
+        'image.tag': newTag,
+        replicaCount: 6,
+      });
+      const [last] = await w.gitlab.listCommits(seedFacts.iac.project, {
+        ref: seedFacts.iac.branch,
+        limit: 1,
+      });
+      expect(last.parentShas).toEqual([second.sha]);
+      expect(last.message).toContain('Release-Step: web.version');
+      expect(await w.releases.audit.verify()).toMatchObject({ ok: true });
+    });
+
+    it('keeps the run paused when approvers reject its new plan, and Abort still reverts the release while the new plan awaits approval', async () => {
+      const w = await setUp();
+      const { release, run } = await stoppedBySomeoneElse(w);
+      const rebased = (await w.deploys.view(dev, release.id, everything))
+        .rebase!.plan!;
+      await askAgain(w, run, rebased.fingerprint);
+      await w.releases.decide(
+        pl,
+        release.id,
+        {
+          decision: 'reject',
+          stage: 'approval',
+          comment: 'lee.jiho is load-testing web; wait for him',
+        },
+        ctx,
+      );
+      expect((await w.releases.get(release.id)).state).toBe('paused');
+      expect((await w.engine.get(run.id))!.state).toBe('paused');
+
+      await askAgain(w, run, rebased.fingerprint);
+      const asked = await w.deploys.view(lead, release.id, everything);
+      expect(asked.controls).toMatchObject({
+        abort: { enabled: true, needsReason: true },
+        skip: {
+          enabled: false,
+          reason: 'The new plan is being approved: resume with it, or abort',
+        },
+      });
+      await expect(
+        w.deploys.skip(
+          lead,
+          release.id,
+          run.id,
+          {
+            step: asked.rebase!.fromStep,
+            reason: 'web replicas are set by hand',
+          },
+          ctx,
+        ),
+      ).rejects.toThrow(
+        new ConflictError(
+          "state: the release is awaiting_approval while its run's new plan is approved; resume with the approved plan, or abort",
+        ),
+      );
+      const committed = w.commits();
+      const abort = await w.deploys.abort(
+        lead,
+        release.id,
+        { reason: 'web is being load-tested; ship next week' },
+        ctx,
+      );
+      await w.engine.idle();
+      expect(abort?.kind).toBe('abort');
+      expect((await w.engine.get(abort!.id))?.state).toBe('done');
+      expect((await w.engine.get(run.id))?.state).toBe('aborted');
+      expect((await w.releases.get(release.id)).state).toBe('aborted');
+      // web.version never ran and cms is never reverted: nothing to commit.
+      expect(w.commits()).toBe(committed);
     });
   },
 );

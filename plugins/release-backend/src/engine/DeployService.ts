@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   isOpenReleaseState,
   rolesOf,
   type DeployControl,
   type DeployControlName,
   type DeployPlan,
+  type DeployOtherCommit,
   type DeployPlanStep,
+  type DeployRebase,
   type DeployRunStepView,
   type DeployRunView,
   type DeployStepLink,
@@ -24,9 +26,12 @@ import {
   DeployPlanConflictError,
   DeployPlanInputError,
   readDeployPlanWorld,
+  rebaseDeployPlan,
+  rebasePlanFiles,
   type ArgoCdClient,
   type DeployPlanSettings,
   type GitlabClient,
+  type JenkinsClient,
   type ReleaseLayout,
   type StepOutputs,
 } from '@internal/plugin-release-node';
@@ -38,12 +43,14 @@ import type {
   RequestContext,
 } from '../service/ReleaseService';
 import { messageOf } from '../status/format';
-import type { DeployEngine } from './DeployEngine';
+import { releaseEngineActor } from './actor';
+import type { DeployEngine, GateFailure, StartDeployRun } from './DeployEngine';
+import { writtenPlanOf } from './stages';
 import { activeRunStates, type DeployRun } from './types';
 
 /** The controls' permissions as the door found them for the person asking. */
 export type DeployPermissions = Record<
-  'deploy' | 'control' | 'abort' | 'stopTheLine',
+  'deploy' | 'control' | 'abort' | 'stopTheLine' | 'request',
   boolean
 >;
 
@@ -54,10 +61,17 @@ export interface DeployServiceOptions {
   layout: ReleaseLayout;
   policy: GradePolicy;
   planSettings: DeployPlanSettings;
-  gitlab(): Pick<GitlabClient, 'branch' | 'readFile' | 'projectUrl'>;
+  gitlab(): Pick<
+    GitlabClient,
+    'branch' | 'readFile' | 'projectUrl' | 'listCommits'
+  >;
   argocdFor(
     environment: string,
   ): Pick<ArgoCdClient, 'instance' | 'getApplicationState' | 'applicationUrl'>;
+  /** Where a plan that builds first finds a build of the hybris version made before the release. */
+  jenkins?(): Pick<JenkinsClient, 'searchBuilds' | 'readImageTag'>;
+  /** Where a release is tried before production (release.beta); none when not configured. */
+  betaEnvironment?: string;
   /** Environments whose steps wait for a release window (default: all but beta). */
   windowed?(environment: string): boolean;
   logger: LoggerService;
@@ -109,10 +123,19 @@ export class DeployService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** The plan a deploy of the release to the environment would run now. */
+  /**
+   * The plan a deploy of the release to the environment would run now; for a run stopped on
+   * someone else's change, its plan rebased onto that change, which approvers approve.
+   */
   async plan(releaseId: string, environment: string): Promise<DeployPlan> {
     const { layout, policy, planSettings } = this.options;
     const release = await this.options.releases.get(releaseId);
+    const active = await this.options.engine.activeRunOf(releaseId);
+    if (active?.environment === environment) {
+      const rebase = await this.rebaseOf(active);
+      if (rebase?.refusal) throw new ConflictError(rebase.refusal);
+      if (rebase?.plan) return rebase.plan;
+    }
     if (!layout.iac.repos[environment]) {
       throw new InputError(
         `environment: '${environment}' is not one of ${Object.keys(
@@ -127,6 +150,7 @@ export class DeployService {
       apps: release.apps.map(a => a.app),
       gitlab: this.options.gitlab(),
       argocd,
+      ...this.hybrisBuildToRead(release),
     });
     try {
       return computeDeployPlan({
@@ -156,9 +180,16 @@ export class DeployService {
     const runs = await this.options.engine.runsOf(releaseId);
     const halt = await this.currentHalt();
     const active = runs.find(r => activeRunStates.includes(r.state));
+    const rebase = await this.rebaseOf(active).catch(e => {
+      this.options.logger.warn(
+        `Could not rebase the plan of run ${active?.id}: ${messageOf(e)}`,
+      );
+      return undefined;
+    });
     return {
       runs: runs.map(r => this.runView(r)),
-      controls: this.controlsFor(actor, release, active, halt, allowed),
+      controls: this.controlsFor(actor, release, active, halt, allowed, rebase),
+      ...(rebase ? { rebase } : {}),
       ...(halt ? { halt } : {}),
       acknowledgements: release.acknowledgements ?? [],
       ...(approvedFingerprintOf(release)
@@ -220,12 +251,15 @@ export class DeployService {
     );
   }
 
-  /** Resumes; outside the windows a lead lets it run on with a reason first. */
+  /**
+   * Resumes; outside the windows a lead lets it run on with a reason first. A run stopped on
+   * someone else's change resumes only with its rebased plan, shown and approved by fingerprint.
+   */
   async resume(
     actor: Actor,
     releaseId: string,
     runId: string,
-    input: { reason?: string },
+    input: { reason?: string; fingerprint?: string },
     ctx: RequestContext,
   ) {
     const run = await this.runOf(releaseId, runId);
@@ -236,6 +270,12 @@ export class DeployService {
         `state: the line is stopped by ${halt.by} (${halt.reason}); lift it first`,
       );
     }
+    const rebase = await this.rebaseOf(run);
+    const refused =
+      rebase &&
+      (rebasedResumeRefusal(release, rebase) ??
+        shownRefusal(rebase.plan!, input.fingerprint));
+    if (refused) throw new ConflictError(`fingerprint: ${refused}`);
     if (
       run.kind !== 'abort' &&
       this.windowed(run.environment) &&
@@ -249,9 +289,55 @@ export class DeployService {
       );
     }
     this.options.onRun?.();
+    if (rebase?.plan) {
+      const resumed = await this.options.engine.resumeRebased(
+        runId,
+        {
+          plan: rebase.plan,
+          from: rebase.fromStep,
+          replaces: run.fingerprint,
+          person: actor,
+          reason: input.reason,
+        },
+        this.pressed(actor, ctx),
+      );
+      return this.runView(resumed);
+    }
     return this.runView(
       await this.options.engine.resume(runId, this.pressed(actor, ctx)),
     );
+  }
+
+  /**
+   * The author asks the approvers for the plan of a run stopped on someone else's change, rebased
+   * onto it, as they saw it: the approvals given so far are superseded and the release awaits
+   * approval again, its run paused until Resume.
+   */
+  async requestRebasedApproval(
+    actor: Actor,
+    releaseId: string,
+    runId: string,
+    input: { fingerprint: string },
+    ctx: RequestContext,
+  ): Promise<void> {
+    const rebase = await this.rebaseOf(await this.runOf(releaseId, runId));
+    if (!rebase) {
+      throw new ConflictError(
+        `state: run ${runId} did not stop on someone else's change; there is no new plan to approve`,
+      );
+    }
+    if (!rebase.plan) throw new ConflictError(`fingerprint: ${rebase.refusal}`);
+    if (rebase.plan.fingerprint !== input.fingerprint) {
+      throw new ConflictError(
+        `fingerprint: the plan changed since it was shown (now ${rebase.plan.fingerprint.slice(
+          0,
+          12,
+        )}); look at the new plan and ask again`,
+      );
+    }
+    await this.options.releases.requestApproval(actor, releaseId, ctx, {
+      rebased: true,
+    });
   }
 
   async retry(
@@ -262,6 +348,7 @@ export class DeployService {
     ctx: RequestContext,
   ) {
     const run = await this.runOf(releaseId, runId);
+    await this.notApprovingAgain(releaseId);
     const index = step ?? run.steps.findIndex(s => s.state === 'failed');
     return this.runView(
       await this.options.engine.retry(runId, index, this.pressed(actor, ctx)),
@@ -277,6 +364,7 @@ export class DeployService {
     ctx: RequestContext,
   ) {
     await this.runOf(releaseId, runId);
+    await this.notApprovingAgain(releaseId);
     this.options.releases.checkLeadDecision(actor, input.reason, 'skip a step');
     if (input.step === undefined) {
       throw new InputError('step: name the step to skip');
@@ -302,7 +390,9 @@ export class DeployService {
     ctx: RequestContext,
   ): Promise<DeployRunView | undefined> {
     const release = await this.options.releases.get(releaseId);
-    if (!deployingStates.includes(release.state)) {
+    let active = await this.options.engine.activeRunOf(releaseId);
+    // A run paused while its new plan is approved again is under way as well.
+    if (!deployingStates.includes(release.state) && active?.kind !== 'deploy') {
       throw new ConflictError(
         `state: the release is ${release.state}; ${
           isOpenReleaseState(release.state)
@@ -318,23 +408,39 @@ export class DeployService {
         'abort a grade E release before its retro approval',
       );
     }
-    let active = await this.options.engine.activeRunOf(releaseId);
     if (active && active.state !== 'paused') {
       active = await this.options.engine.pause(
         active.id,
         this.pressed(actor, ctx),
       );
     }
-    const plan = await this.abortPlanFor(release, active);
-    this.options.onRun?.();
-    const run = await this.options.engine.start({
-      plan,
-      kind: 'abort',
+    return this.startAbort(release, active, {
       by: actor,
       reason: input.reason,
       requestId: ctx.requestId,
     });
-    return this.runView(run);
+  }
+
+  /**
+   * The abort the engine starts by itself when a deploy's gate failed where onStepFailure is
+   * abort: the Abort button's revert, with the engine as the one who pressed it.
+   */
+  async abortOnGateFailure(
+    run: DeployRun,
+    failure: GateFailure,
+  ): Promise<DeployRunView> {
+    const release = await this.options.releases.get(run.releaseId);
+    const active = await this.options.engine.activeRunOf(run.releaseId);
+    if (active?.id !== run.id || active.state !== 'paused') {
+      throw new ConflictError(
+        `release: run ${run.id} is no longer the paused run of the release`,
+      );
+    }
+    return this.startAbort(release, active, {
+      by: releaseEngineActor,
+      requestId: run.id,
+      gateFailed: failure,
+    });
   }
 
   async acknowledge(
@@ -361,6 +467,24 @@ export class DeployService {
   }
 
   /** Raises stop-the-line: every run holds before its next step, and no deploy starts. */
+  /** Whether this person may raise or lift the stop-the-line switch (a lead, with the permission). */
+  haltToggle(actor: Actor, permitted: boolean): DeployControl {
+    if (!permitted) {
+      return off('you do not have the permission to stop the line');
+    }
+    try {
+      this.options.releases.checkLeadDecision(
+        actor,
+        'asked before pressing',
+        'stop the line',
+      );
+    } catch (e) {
+      if (e instanceof NotAllowedError) return off(e.message);
+      throw e;
+    }
+    return on(true);
+  }
+
   async raiseHalt(
     actor: Actor,
     input: { reason: string },
@@ -462,7 +586,7 @@ export class DeployService {
       environment: run.environment,
       kind: run.kind,
       state: run.state,
-      plan: run.plan,
+      plan: writtenPlanOf(run),
       startedBy: run.startedBy,
       ...(run.pausedReason ? { pausedReason: run.pausedReason } : {}),
       createdAt: run.createdAt,
@@ -550,6 +674,7 @@ export class DeployService {
     active: DeployRun | undefined,
     halt: LineHalt | undefined,
     allowed: DeployPermissions,
+    rebase?: DeployRebase,
   ): Record<DeployControlName, DeployControl> {
     const lacks = (name: string) => off(`You lack the ${name} permission`);
     const failed = active?.steps.find(s => s.state === 'failed');
@@ -560,6 +685,19 @@ export class DeployService {
     const earlyE =
       release.grade === 'E' && ['prepared', 'beta'].includes(release.state);
 
+    const beta = this.options.betaEnvironment;
+    const deployBeta = (): DeployControl => {
+      if (!beta) return off('No beta environment is configured (release.beta)');
+      if (!allowed.deploy) return lacks('release.deploy');
+      if (halt) return off(`The line is stopped by ${halt.by}: ${halt.reason}`);
+      if (active) return off(`A ${active.kind} run is ${active.state}`);
+      if (!['prepared', 'beta'].includes(release.state)) {
+        return off(
+          `The release is ${release.state}; it is tried on ${beta} while prepared`,
+        );
+      }
+      return on();
+    };
     const deploy = (): DeployControl => {
       if (!allowed.deploy) return lacks('release.deploy');
       if (halt) return off(`The line is stopped by ${halt.by}: ${halt.reason}`);
@@ -579,7 +717,11 @@ export class DeployService {
     const resume = (): DeployControl => {
       if (!allowed.control) return lacks('release.deploy.control');
       if (!active || active.state !== 'paused') return off('No run is paused');
-      if (failed) return off(`${failed.stepId} failed: retry or skip it`);
+      const waits = rebase && rebasedResumeRefusal(release, rebase);
+      if (waits) return off(waits);
+      if (failed && !rebase) {
+        return off(`${failed.stepId} failed: retry or skip it`);
+      }
       if (halt && active.kind !== 'abort') {
         return off(`The line is stopped by ${halt.by}: ${halt.reason}`);
       }
@@ -590,12 +732,20 @@ export class DeployService {
       if (!failed || active?.state !== 'paused') {
         return off('No step has failed');
       }
+      if (rebase) {
+        return off(
+          `${failed.stepId} would write over someone else's change: its new plan is approved, then Resume runs it`,
+        );
+      }
       return on();
     };
     const skip = (): DeployControl => {
       if (!allowed.control) return lacks('release.deploy.control');
       if (!active || active.state !== 'paused' || !current) {
         return off('Pause the run first, then skip a step');
+      }
+      if (!deployingStates.includes(release.state)) {
+        return off('The new plan is being approved: resume with it, or abort');
       }
       const roles = this.options.policy.windowOverride;
       if (!rolesOf(this.options.policy, actor).some(r => roles.includes(r))) {
@@ -605,7 +755,10 @@ export class DeployService {
     };
     const abort = (): DeployControl => {
       if (!allowed.abort) return lacks('release.abort');
-      if (!deployingStates.includes(release.state)) {
+      if (
+        !deployingStates.includes(release.state) &&
+        active?.kind !== 'deploy'
+      ) {
         return off(
           `The release is ${release.state}; nothing is being deployed`,
         );
@@ -622,14 +775,38 @@ export class DeployService {
       if (!allowed.deploy) return lacks('release.deploy');
       return on(true);
     };
+    const requestApproval = (): DeployControl => {
+      if (!allowed.request) return lacks('release.create');
+      if (!rebase) return off("No run stopped on someone else's change");
+      if (!rebase.plan) {
+        return off(
+          "Someone else's change makes the rest of the plan unsafe: abort the release",
+        );
+      }
+      if (actor.ref !== release.author && !actor.isAdmin) {
+        return off(`Only the author, ${release.author}, asks for approval`);
+      }
+      if (release.retroApprovalPending) {
+        return off('Grade E is approved afterwards: resume with the new plan');
+      }
+      if (release.state === 'awaiting_approval') {
+        return off('The approvers have been asked');
+      }
+      if (approvedFingerprintOf(release) === rebase.plan.fingerprint) {
+        return off('The new plan is approved: resume the run');
+      }
+      return on();
+    };
     return {
       deploy: deploy(),
+      deployBeta: deployBeta(),
       pause: pause(),
       resume: resume(),
       retry: retry(),
       skip: skip(),
       abort: abort(),
       acknowledge: acknowledge(),
+      requestApproval: requestApproval(),
     };
   }
 
@@ -647,19 +824,21 @@ export class DeployService {
     if (!deployRun) return nothingToAbort(release);
     const { layout, planSettings } = this.options;
     const environment = deployRun.environment;
-    const hybris = deployRun.plan.steps.some(s => s.app === 'hybris');
+    const files = abortPlanFiles(layout, deployRun.plan);
+    // Any step touching hybris, a config step naming no app too, brings in the switch values.
+    const hybris = files.includes(layout.apps.hybris.switch.values);
     const world = await readDeployPlanWorld({
       layout,
       environment,
       apps: hybris ? ['hybris'] : [],
-      files: abortPlanFiles(layout, deployRun.plan),
+      files,
       gitlab: this.options.gitlab(),
       argocd: this.argocdOrUndefined(environment),
     });
     try {
       return computeAbortPlan({
         release,
-        plan: deployRun.plan,
+        plan: writtenPlanOf(deployRun),
         steps: deployRun.steps.map(s => ({
           index: s.index,
           state: s.state,
@@ -675,6 +854,119 @@ export class DeployService {
         throw new ConflictError(e.message);
       }
       throw e;
+    }
+  }
+
+  /** Starts the revert of what the release's deploy run changed, pressed by `start.by`. */
+  private async startAbort(
+    release: StoredRelease,
+    active: DeployRun | undefined,
+    start: Omit<StartDeployRun, 'plan' | 'kind'>,
+  ): Promise<DeployRunView> {
+    const plan = await this.abortPlanFor(release, active);
+    this.options.onRun?.();
+    return this.runView(
+      await this.options.engine.start({ ...start, plan, kind: 'abort' }),
+    );
+  }
+
+  /**
+   * The plan of a deploy run paused on a git step that failed before its commit, rebased onto the
+   * IaC branch as it is now, when someone else's change is what stopped it; a rebase that would be
+   * unsafe comes back with its refusal and no plan.
+   */
+  private async rebaseOf(
+    run: DeployRun | undefined,
+  ): Promise<DeployRebase | undefined> {
+    if (run?.kind !== 'deploy' || run.state !== 'paused') return undefined;
+    const current = run.steps.find(s => !['done', 'skipped'].includes(s.state));
+    const outputs = current?.outputs as StepOutputs | undefined;
+    if (current?.state !== 'failed' || current.kind !== 'git' || outputs?.git) {
+      return undefined;
+    }
+    const { layout } = this.options;
+    const gitlab = this.options.gitlab();
+    const { project, baseSha } = run.plan.iac;
+    const plan = writtenPlanOf(run);
+    const files = rebasePlanFiles(layout, plan);
+    const planned: Record<string, string> = {};
+    const [world] = await Promise.all([
+      readDeployPlanWorld({
+        layout,
+        environment: run.environment,
+        apps: [],
+        files,
+        gitlab,
+      }),
+      ...files.map(async path => {
+        const file = await gitlab.readFile(project, baseSha, path);
+        if (file) planned[path] = file.content;
+      }),
+    ]);
+    const found = { runId: run.id, fromStep: current.index };
+    try {
+      const rebased = rebaseDeployPlan({
+        plan,
+        steps: run.steps,
+        layout,
+        world,
+        planned,
+      });
+      if (!rebased.changes.length) return undefined;
+      return {
+        ...found,
+        fromStep: rebased.from,
+        changes: rebased.changes,
+        commits: await this.otherCommits(run),
+        plan: rebased.plan,
+      };
+    } catch (e) {
+      if (!(e instanceof DeployPlanConflictError)) throw e;
+      return {
+        ...found,
+        changes: [],
+        commits: await this.otherCommits(run),
+        refusal: e.message,
+      };
+    }
+  }
+
+  /** The commits on the IaC branch since the run's plan that are not the release's own, newest first. */
+  private async otherCommits(run: DeployRun): Promise<DeployOtherCommit[]> {
+    const { project, branch, baseSha } = run.plan.iac;
+    try {
+      const commits = await this.options
+        .gitlab()
+        .listCommits(project, { ref: branch, limit: 50 });
+      const since = commits.findIndex(c => c.sha === baseSha);
+      // Beyond the commits read, where the plan starts is not known: better none than wrong ones.
+      if (since < 0) return [];
+      return commits
+        .slice(0, since)
+        .filter(c => !c.message.includes(`Release-Id: ${run.releaseId}`))
+        .map(c => ({
+          sha: c.sha,
+          title: c.title,
+          author: c.authorName,
+          ...(c.webUrl ? { webUrl: c.webUrl } : {}),
+        }));
+    } catch (e) {
+      this.options.logger.warn(
+        `Could not list the commits on ${branch} of ${project}: ${messageOf(
+          e,
+        )}`,
+      );
+      return [];
+    }
+  }
+
+  /** Refuses a control of the run while the release waits for its new plan's approval. */
+  private async notApprovingAgain(releaseId: string) {
+    const { state } = await this.options.releases.get(releaseId);
+    if (!deployingStates.includes(state)) {
+      throw new ConflictError(
+        `state: the release is ${state} while its run's new plan is approved; resume with the approved plan, or abort`,
+      );
     }
   }
 
@@ -694,6 +986,26 @@ export class DeployService {
     return this.options.windowed
       ? this.options.windowed(environment)
       : environment !== 'beta';
+  }
+
+  /**
+   * When the plan builds first and the release recorded no successful build of its hybris version,
+   * the build Jenkins may already have of it: its tag is what the plan writes.
+   */
+  private hybrisBuildToRead(release: StoredRelease) {
+    const hybris = release.apps.find(a => a.app === 'hybris');
+    const { jenkins, planSettings } = this.options;
+    if (!hybris || !jenkins || !planSettings.stages?.build) return {};
+    const recorded = release.builds?.some(
+      b =>
+        b.app === 'hybris' &&
+        b.version === hybris.version &&
+        b.result === 'success' &&
+        b.imageTag !== undefined,
+    );
+    return recorded
+      ? {}
+      : { hybrisBuild: { version: hybris.version, jenkins: jenkins() } };
   }
 
   private argocdOrUndefined(environment: string) {
@@ -735,6 +1047,39 @@ function approvalRefusal(
     return 'the approvals were given without a plan; ask for approval again so approvers see what runs';
   }
   return `the approvals were given for different plans (now ${now}); ask for approval again so approvers see what runs`;
+}
+
+/**
+ * Why a run stopped on someone else's change does not resume with its rebased plan: the plan is
+ * unsafe, not the one shown, or (unless grade E is approved afterwards) not the one approved.
+ */
+function rebasedResumeRefusal(
+  release: StoredRelease,
+  rebase: DeployRebase,
+): string | undefined {
+  if (!rebase.plan) return rebase.refusal;
+  const now = rebase.plan.fingerprint;
+  // Grade E deploys first and is approved afterwards: the person resuming decides, as at Deploy.
+  if (release.retroApprovalPending) return undefined;
+  if (release.state !== 'approved') {
+    return `someone else's change stopped the run; its new plan ${now.slice(
+      0,
+      12,
+    )} must be approved first (the release is ${release.state})`;
+  }
+  return approvalRefusal(release, now);
+}
+
+/** Why a resume does not name the rebased plan shown, if it does not. */
+function shownRefusal(
+  plan: DeployPlan,
+  fingerprint: string | undefined,
+): string | undefined {
+  const now = plan.fingerprint.slice(0, 12);
+  if (fingerprint === plan.fingerprint) return undefined;
+  return fingerprint
+    ? `the plan changed since it was shown (now ${now}); look at the new plan`
+    : `resume with the fingerprint of the new plan shown (now ${now})`;
 }
 
 /** Whether no approval of the release names the plan it was given for. */

@@ -1,5 +1,6 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { userNameOf } from '../service/doors';
 
 /**
  * The name and e-mail the IaC commits carry for the person who pressed Deploy, from the catalog
@@ -8,7 +9,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 export function commitAuthorOf(catalog: CatalogService, auth: AuthService) {
   const known = new Map<string, Promise<{ name: string; email: string }>>();
   const read = async (ref: string) => {
-    const name = ref.replace(/^user:(default\/)?/, '');
+    const name = userNameOf(ref);
     try {
       const user = await catalog.getEntityByRef(ref, {
         credentials: await auth.getOwnServiceCredentials(),

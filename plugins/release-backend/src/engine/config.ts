@@ -14,6 +14,12 @@ export interface EngineSettings {
   onStepFailure(environment: string): StepFailurePolicy;
 }
 
+const stepFailurePolicies: readonly StepFailurePolicy[] = [
+  'pause',
+  'fail',
+  'abort',
+];
+
 function duration(config: Config, key: string): number | undefined {
   const ms = config.getOptionalNumber(key);
   if (ms !== undefined && (!Number.isFinite(ms) || ms < 0)) {
@@ -42,6 +48,8 @@ export function readEngineSettings(root: Config): EngineSettings {
     'pipelineTimeoutMs',
     'gateTimeoutMs',
     'maxUnwatchedMs',
+    'jenkinsPollMs',
+    'httpCheckTimeoutMs',
   ] as const;
   for (const key of keys) {
     const ms = duration(config, key);
@@ -50,20 +58,22 @@ export function readEngineSettings(root: Config): EngineSettings {
   const attempts = config.getOptionalNumber('syncAttempts');
   if (attempts !== undefined) step.syncAttempts = attempts;
   const failures = config.getOptionalConfig('onStepFailure');
+  const policies = new Map<string, StepFailurePolicy>();
   for (const env of failures?.keys() ?? []) {
-    const policy = failures!.getString(env);
-    if (policy !== 'pause' && policy !== 'fail') {
+    const policy = failures!.get(env);
+    if (!stepFailurePolicies.includes(policy as StepFailurePolicy)) {
       throw new InputError(
-        `release.engine.onStepFailure.${env} must be pause or fail, got ${policy}`,
+        `release.engine.onStepFailure.${env} must be one of ${stepFailurePolicies.join(
+          ', ',
+        )}, got ${JSON.stringify(policy)}`,
       );
     }
+    policies.set(env, policy as StepFailurePolicy);
   }
   return {
     step,
     tickMs: duration(config, 'tickMs') ?? 5_000,
     leaseMs: duration(config, 'leaseMs') ?? 60_000,
-    onStepFailure: env =>
-      (failures?.getOptionalString(env) as StepFailurePolicy | undefined) ??
-      'pause',
+    onStepFailure: env => policies.get(env) ?? 'pause',
   };
 }

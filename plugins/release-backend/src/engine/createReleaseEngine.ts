@@ -10,13 +10,14 @@ import {
   type HybrisClusterClient,
   type PrometheusClient,
   type ReleaseLayout,
-  type SlackNotifier,
+  type StepExecutorOptions,
 } from '@internal/plugin-release-node';
+import { userNameOf } from '../service/doors';
 import type { ReleaseService } from '../service/ReleaseService';
+import { releaseEngineActor } from './actor';
 import { commitAuthorOf } from './commitAuthor';
 import type { EngineSettings } from './config';
-import { DeployEngine, type DeployNews } from './DeployEngine';
-import type { DeployRun } from './types';
+import { DeployEngine, type DeployEngineOptions } from './DeployEngine';
 import { DeployService } from './DeployService';
 
 /** The systems the engine acts on; each getter may throw when its system is not configured. */
@@ -25,6 +26,8 @@ export interface EngineSystems {
   argocdFor(environment: string): ArgoCdClient;
   prometheus(): Pick<PrometheusClient, 'query'>;
   hybris(): Pick<HybrisClusterClient, 'clusterStatus'>;
+  /** Builds versions and runs the payment and post-deploy tests. */
+  jenkins?(): NonNullable<StepExecutorOptions['jenkins']>;
 }
 
 /**
@@ -43,12 +46,11 @@ export function createReleaseEngine(options: {
   logger: LoggerService;
   /** Where commit authors are looked up; without it the user's name is used. */
   people?: { catalog: CatalogService; auth: AuthService };
-  /** The team channel is told when a run stops by itself (the Slack outbox). */
-  tell?: {
-    slack: Pick<SlackNotifier, 'post'>;
-    channel: string;
-    releasePageUrl(releaseId: string): string;
-  };
+  /**
+   * Queues a run's announcement for the release room in the message outbox, once per step key;
+   * whom a stopped run tells is derived from its audit rows by the message relay.
+   */
+  announce?: DeployEngineOptions['announce'];
   /** Called when a run starts or resumes: the backend starts what feeds the gates events. */
   onRun?: () => void;
   /** Engine options a test or bench sets (owner, clock, backoff). */
@@ -63,13 +65,14 @@ export function createReleaseEngine(options: {
       prometheus: lazy(() => systems.prometheus()),
       hybris: lazy(() => systems.hybris()),
     },
+    ...(systems.jenkins ? { jenkins: lazy(() => systems.jenkins!()) } : {}),
     settings: settings.step,
     logger: logger.child({ component: 'engine' }),
   });
   const authorOf = options.people
     ? commitAuthorOf(options.people.catalog, options.people.auth)
     : async (ref: string) => {
-        const name = ref.replace(/^user:(default\/)?/, '');
+        const name = userNameOf(ref);
         return { name, email: `${name}@users.noreply` };
       };
   let deploys: DeployService | undefined = undefined;
@@ -80,19 +83,19 @@ export function createReleaseEngine(options: {
     leaseMs: settings.leaseMs,
     onStepFailure: settings.onStepFailure,
     beforeStep: (run, step, release) => deploys!.beforeStep(run, step, release),
+    betaEnvironment: options.planSettings.stages?.beta?.environment,
+    abortRun: (run, failure) => deploys!.abortOnGateFailure(run, failure),
     executor: {
       executeStep: async (step, ctx) =>
         executor.executeStep(step, {
           ...ctx,
-          author: await authorOf(ctx.startedBy),
+          // The engine's own abort commits as the portal's GitLab user, not as a person.
+          ...(ctx.startedBy === releaseEngineActor.ref
+            ? {}
+            : { author: await authorOf(ctx.startedBy) }),
         }),
     },
-    ...(options.tell
-      ? {
-          tell: tellTeam(options.tell),
-          announce: announceOnce(options.knex, options.tell),
-        }
-      : {}),
+    ...(options.announce ? { announce: options.announce } : {}),
     ...options.engine,
   });
   // A person's sign-off or acknowledgement may be what a waiting step waits for.
@@ -117,68 +120,12 @@ export function createReleaseEngine(options: {
     planSettings: options.planSettings,
     gitlab: () => systems.gitlab(),
     argocdFor: environment => systems.argocdFor(environment),
+    ...(systems.jenkins ? { jenkins: () => systems.jenkins!() } : {}),
+    betaEnvironment: options.planSettings.stages?.beta?.environment,
     logger,
     onRun: options.onRun,
   });
   return { engine, deploys };
-}
-
-/** The team channel's message when a run stops by itself: what failed, where, and what to do next. */
-function tellTeam(
-  to: NonNullable<Parameters<typeof createReleaseEngine>[0]['tell']>,
-) {
-  return async (run: DeployRun, news: DeployNews) => {
-    const what =
-      news.event === 'held'
-        ? `held before ${news.stepId}`
-        : `${news.event} at ${news.stepId}`;
-    const next =
-      news.event === 'held'
-        ? 'It goes on when resumed.'
-        : 'Retry the step, skip it (a lead, with a reason) or abort.';
-    await to.slack.post({
-      channel: to.channel,
-      text: `[${run.environment}] deploy ${what}: ${
-        news.message
-      }\n${next} ${to.releasePageUrl(run.releaseId)}`,
-    });
-  };
-}
-
-/**
- * Posts a run's announcement to the release room once per step key: a step called again (after a
- * crash or a lost answer) finds its key and posts nothing new.
- */
-function announceOnce(
-  knex: Knex,
-  to: NonNullable<Parameters<typeof createReleaseEngine>[0]['tell']>,
-) {
-  return async (
-    run: Pick<DeployRun, 'id'>,
-    text: string,
-    options: { key: string },
-  ) => {
-    const key = options.key.slice(0, 200);
-    const known = await knex('deploy_announcements').where({ key }).first();
-    if (known?.posted_at) return;
-    if (!known) {
-      await knex('deploy_announcements')
-        .insert({
-          key,
-          run_id: run.id,
-          channel: to.channel,
-          text,
-          queued_at: new Date().toISOString(),
-        })
-        .onConflict('key')
-        .ignore();
-    }
-    // Sent, or kept by the outbox through a Slack outage: either way it is on its way.
-    await to.slack.post({ channel: to.channel, text });
-    await knex('deploy_announcements')
-      .where({ key })
-      .update({ posted_at: new Date().toISOString() });
-  };
 }
 
 /** A client made on first use, so a system that is not configured fails only the step that needs it. */

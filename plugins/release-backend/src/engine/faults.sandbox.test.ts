@@ -16,7 +16,6 @@ import {
   readDeployPlanWorld,
   readReleaseLayout,
   SlackClient,
-  SlackNotifier,
   spliceYamlValues,
   type StepOutputs,
 } from '@internal/plugin-release-node';
@@ -35,7 +34,10 @@ import {
   type RunningSandbox,
 } from 'sandbox';
 import { createTestDatabases, initMigrated } from '../__testUtils__/databases';
-import { DatabaseOutboxStore } from '../database/DatabaseOutboxStore';
+import { channelTexts as readChannel } from '../__testUtils__/slackHistory';
+import { sandboxQuickGates } from '../__testUtils__/sandboxConfig';
+import { ReleaseMessages } from '../messages/ReleaseMessages';
+import { createMessageSender } from '../messages/senders';
 import type { ReleaseService } from '../service/ReleaseService';
 import {
   deferred,
@@ -47,6 +49,8 @@ import {
   severable,
   signOffWhenAsked,
 } from './__testUtils__/engineWorld';
+import { refusal, until } from './__testUtils__/waits';
+import { releaseEngineActor } from './actor';
 import { readEngineSettings } from './config';
 import { createReleaseEngine } from './createReleaseEngine';
 import type { DeployEngine } from './DeployEngine';
@@ -60,6 +64,10 @@ const CHANNEL = '#kop-release';
 const retry = { attempts: 2, baseDelayMs: 10, maxDelayMs: 50 };
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const ctx = (requestId: string) => ({ requestId });
+const ENGINE = releaseEngineActor.ref;
+/** The live colour's values and the switch keys; the idle colour's values. */
+const liveFiles = ['hybris/values-blue.yaml', 'hybris/values.yaml'];
+const hybrisFiles = [...liveFiles, 'hybris/values-green.yaml'];
 
 /** The kop gates with windows of seconds, so pods that start in 0.8 s settle in a few. */
 const releaseConfig = {
@@ -67,23 +75,7 @@ const releaseConfig = {
     hybris: {
       maxReplicas: 12,
       switch: { watch: '1s' },
-      gates: {
-        soak: '1s',
-        metrics: [
-          {
-            name: 'jgroups-view-steady',
-            query:
-              'max_over_time(hybris_jgroups_view_size{environment="$environment",colour="$colour"}[3s]) - min_over_time(hybris_jgroups_view_size{environment="$environment",colour="$colour"}[3s])',
-            max: 0,
-          },
-          {
-            name: 'error-rate',
-            query:
-              'sum(rate(hybris_errors_total{environment="$environment",colour="$colour"}[3s]))',
-            max: 0.5,
-          },
-        ],
-      },
+      gates: sandboxQuickGates,
     },
   },
 };
@@ -215,6 +207,15 @@ async function startWorld() {
       events.flatMap(e => (e.kind === 'terminate' ? [e.app] : [])),
     head: () => git('rev-parse', 'main').trim(),
     fileAtHead: (path: string) => git('show', `main:${path}`),
+    fileAt: (sha: string, path: string) => git('show', `${sha}:${path}`),
+    /** The commits on the IaC branch after `sha`, oldest first. */
+    commitsSince: (sha: string) =>
+      git('rev-list', '--reverse', `${sha}..main`).split('\n').filter(Boolean),
+    /** Who each commit after `sha` names as its author, oldest first. */
+    authorsSince: (sha: string) =>
+      git('log', '--reverse', '--format=%an', `${sha}..main`)
+        .split('\n')
+        .filter(Boolean),
     /** Commits of the release on the IaC branch, counted per Release-Step trailer. */
     stepCommits(releaseId: string): Record<string, number> {
       const counts: Record<string, number> = {};
@@ -230,20 +231,8 @@ async function startWorld() {
       return counts;
     },
     /** What a channel shows, oldest first. */
-    async channelTexts(channel = CHANNEL): Promise<string[]> {
-      const res = await fetch(
-        `${sandbox.url}/slack/api/conversations.history`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            token: slackSandboxDefaults.botToken,
-            channel,
-          }),
-        },
-      );
-      const body = (await res.json()) as { messages: Array<{ text: string }> };
-      return body.messages.map(m => m.text).reverse();
+    channelTexts(channel = CHANNEL): Promise<string[]> {
+      return readChannel(sandbox.url, channel);
     },
     async dispose() {
       await sandbox.close();
@@ -253,21 +242,40 @@ async function startWorld() {
 }
 type World = Awaited<ReturnType<typeof startWorld>>;
 
-/** The Slack notifier over the DB outbox, as startSlackOutbox builds it, posting to the sandbox. */
-function outboxNotifier(w: World, knex: Knex) {
-  return new SlackNotifier({
-    client: w.slack,
-    outbox: new DatabaseOutboxStore(knex),
+/** The release messages over the DB outbox, as plugin.ts wires them, posting to the sandbox. */
+function outboxNotifier(w: World, knex: Knex, releases: ReleaseService) {
+  const messages = new ReleaseMessages({
+    knex,
+    logger: mockServices.logger.mock(),
+    send: createMessageSender({
+      slack: () => w.slack,
+      asana: () => {
+        throw new Error('asana is not configured');
+      },
+      people: { emailOf: async () => undefined },
+    }),
+    relay: {
+      audit: releases.audit,
+      releases,
+      people: { approversOf: async () => [] },
+      settings: {
+        channels: { team: CHANNEL },
+        onCall: {},
+        paymentBrands: ['ks', 'tc', 'g4'],
+        pageUrlOf: id => `http://localhost:3000/releases/${id}`,
+        policy: defaultGradePolicy,
+        systems: { slack: true, asana: false },
+      },
+    },
   });
+  return { messages, flush: () => messages.cycle() };
 }
 
-/** The team channel as plugin.ts hands it to the engine. */
-function teamChannel(slack: SlackNotifier) {
-  return {
-    slack,
-    channel: CHANNEL,
-    releasePageUrl: (id: string) => `http://localhost:3000/releases/${id}`,
-  };
+/** The release room as plugin.ts hands it to the engine: the team channel here. */
+function teamChannel(
+  slack: ReturnType<typeof outboxNotifier>,
+): Parameters<typeof createReleaseEngine>[0]['announce'] {
+  return (run, text, key) => slack.messages.announce(run, text, key, CHANNEL);
 }
 
 /** Deploy pressed by the author on the plan that was approved. */
@@ -285,31 +293,6 @@ function countsOf<T>(items: T[], key: (item: T) => string) {
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return counts;
-}
-
-/** Waits (generously, in real time) until `ok` holds of what `read` answers; fails with the last answer. */
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  ms = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${what}: still not so after ${ms} ms; last seen ${JSON.stringify(
-          last,
-          null,
-          1,
-        ).slice(0, 3000)}`,
-      );
-    }
-    await sleep(50);
-    last = await read();
-  }
-  return last;
 }
 
 /** The promise's value, or a failure saying what was seen when it took longer than `ms`. */
@@ -330,16 +313,6 @@ async function within<T>(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The error a promise is refused with; fails when it is not refused. */
-async function refusal(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a refusal, but it went through');
 }
 
 /** Plays a fault in the sandbox: the next matching calls answer it instead. */
@@ -388,7 +361,7 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
       owner: string;
       settings?: Record<string, unknown>;
       gitlab?: GitlabClient;
-      tell?: Parameters<typeof createReleaseEngine>[0]['tell'];
+      announce?: Parameters<typeof createReleaseEngine>[0]['announce'];
       engine?: Parameters<typeof createReleaseEngine>[0]['engine'];
     },
   ) {
@@ -413,7 +386,7 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
         hybris: () => w.hybris,
       },
       logger,
-      ...(options.tell ? { tell: options.tell } : {}),
+      ...(options.announce ? { announce: options.announce } : {}),
       engine: { owner: options.owner, ...options.engine },
     });
     cleanups.push(() => engine.stop());
@@ -450,14 +423,14 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
     const w = await world();
     const knex = await initMigrated(databases, databaseId);
     const releases = releaseService(knex);
-    const slack = outboxNotifier(w, knex);
+    const slack = outboxNotifier(w, knex, releases);
     const { engine, deploys } = backend(w, {
       knex,
       releases,
       owner: 'backend-a',
       settings: options.settings,
       engine: options.engine,
-      ...(options.tellTeam ? { tell: teamChannel(slack) } : {}),
+      ...(options.tellTeam ? { announce: teamChannel(slack) } : {}),
     });
     ticking(engine);
     return { w, knex, releases, slack, engine, deploys };
@@ -488,44 +461,98 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
   const deployRunRows = (knex: Knex) =>
     knex('deploy_runs').select('id', 'kind');
 
-  it('a gate failing at step 2 pauses the run, the live colour untouched and the team told once; Abort reverts by commits', async () => {
-    const { w, releases, slack, engine, deploys } = await oneBackend(
-      'POSTGRES_15',
-      {
-        settings: { gateTimeoutMs: 4_000, onStepFailure: { prod: 'pause' } },
-        tellTeam: true,
+  /**
+   * One backend that tells the team, and a hybris release deployed to prod as approved while one
+   * of green's new pods starts but never joins the JGroups view: step 2's gate fails.
+   */
+  async function deployWithGreenNeverJoining(
+    databaseId: 'POSTGRES_15' | 'SQLITE_3',
+    onStepFailure: string,
+  ) {
+    const one = await oneBackend(databaseId, {
+      settings: {
+        gateTimeoutMs: 4_000,
+        onStepFailure: { prod: onStepFailure },
       },
+      tellTeam: true,
+    });
+    const { w, releases, deploys } = one;
+    const head = w.head();
+    const before = Object.fromEntries(
+      hybrisFiles.map(f => [f, w.fileAtHead(f)]),
     );
-    const files = [
-      'hybris/values-blue.yaml',
-      'hybris/values.yaml',
-      'hybris/values-green.yaml',
-    ];
-    const before = Object.fromEntries(files.map(f => [f, w.fileAtHead(f)]));
+    // The simulated Argo CD reads the seeded IaC once, on first use.
+    await w.argocdSandbox.simulation.ready();
+    const { replicas, image } = w.argocdSandbox.simulation.workload(
+      'prod',
+      'hybris-blue',
+    );
     const told = await w.channelTexts();
     // One of green's new pods starts but never joins the JGroups view.
     w.hybrisSandbox.setFaults('prod', 'green', { neverJoin: 1 });
-
     const { id, plan } = await approvedRelease(releases, deploys, {
       apps: [hybrisApp],
       items: [hybrisItem],
     });
     expect(plan.hybris).toEqual({ live: 'blue', idle: 'green' });
     const run = await pressDeploy(deploys, id, plan);
+    return {
+      ...one,
+      head,
+      before,
+      blue: [replicas, image],
+      told,
+      id,
+      plan,
+      run,
+    };
+  }
+
+  /** The deploy run stopped at step 2, green's gate failed for the pod that never joined. */
+  function expectGreenGateFailed(run: DeployRun | undefined, plan: DeployPlan) {
+    expect(run?.pausedReason).toMatch(
+      /^hybris\.scale-up\.3 failed: the gate of hybris green in prod did not pass within 4 s: waiting for cluster-status: JGroups view 2\/3/,
+    );
+    expect(run?.steps.map(s => s.state)).toEqual([
+      'done',
+      'failed',
+      ...Array(plan.steps.length - 2).fill('pending'),
+    ]);
+  }
+
+  /** Reverted by one commit a step: every file the bytes before the release, blue live, green at 0. */
+  function expectRevertedByCommits(
+    w: World,
+    id: string,
+    before: Record<string, string>,
+  ) {
+    expect(w.stepCommits(id)).toEqual({
+      'hybris.image': 1,
+      'hybris.scale-up.3': 1,
+      'abort.hybris.scale-down.new.0': 1,
+      'abort.hybris.image': 1,
+    });
+    for (const f of hybrisFiles) expect(w.fileAtHead(f)).toBe(before[f]);
+    expect(w.argocdSandbox.liveColour('prod')).toBe('blue');
+    const green = w.argocdSandbox.simulation.workload('prod', 'hybris-green');
+    expect(green.replicas).toBe(0);
+    expect(green.image).toMatch(new RegExp(`:${seedFacts.hybris.idle}$`));
+    expect(w.portalSyncs().filter(s => s.app !== 'prod/hybris-green')).toEqual(
+      [],
+    );
+    expect(w.terminations()).toEqual([]);
+  }
+
+  it('a gate failing at step 2 pauses the run, the live colour untouched and the team told once; Abort reverts by commits', async () => {
+    const { w, releases, slack, engine, deploys, before, told, id, plan, run } =
+      await deployWithGreenNeverJoining('POSTGRES_15', 'pause');
     const paused = await until(
       'the deploy run pausing',
       () => engine.get(run.id),
       r => r?.state !== 'running' && r?.state !== 'waiting',
     );
     expect(paused?.state).toBe('paused');
-    expect(paused?.pausedReason).toMatch(
-      /^hybris\.scale-up\.3 failed: the gate of hybris green in prod did not pass within 4 s: waiting for cluster-status: JGroups view 2\/3/,
-    );
-    expect(paused?.steps.map(s => s.state)).toEqual([
-      'done',
-      'failed',
-      ...Array(plan.steps.length - 2).fill('pending'),
-    ]);
+    expectGreenGateFailed(paused, plan);
     expect((await releases.get(id)).state).toBe('paused');
 
     // The live colour: its values and the switch at the IaC head as before, Argo CD still on blue.
@@ -542,10 +569,14 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
     ]);
 
     await slack.flush();
-    const news = (await w.channelTexts()).slice(told.length);
+    const stops = async () =>
+      (await w.channelTexts())
+        .slice(told.length)
+        .filter(text => text.includes(' at hybris.scale-up.3: '));
+    const news = await stops();
     expect(news).toHaveLength(1);
     expect(news[0]).toMatch(
-      /^\[prod\] deploy paused at hybris\.scale-up\.3: the gate of hybris green in prod did not pass within 4 s: .*\nRetry the step, skip it \(a lead, with a reason\) or abort\. http:\/\/localhost:3000\/releases\//,
+      /^\[kop\] \[prod\] 배포 일시정지 \(paused\) at hybris\.scale-up\.3: the gate of hybris green in prod did not pass within 4 s: .*\n다음 \(next\): Retry the step, skip it \(a lead, with a reason\) or abort\.\nhttp:\/\/localhost:3000\/releases\//,
     );
 
     const aborting = await deploys.abort(
@@ -572,25 +603,10 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
     expect((await engine.get(run.id))?.state).toBe('aborted');
     expect((await releases.get(id)).state).toBe('aborted');
 
-    // Reverted by one commit a step: green's file is the bytes before the release, blue never touched.
-    expect(w.stepCommits(id)).toEqual({
-      'hybris.image': 1,
-      'hybris.scale-up.3': 1,
-      'abort.hybris.scale-down.new.0': 1,
-      'abort.hybris.image': 1,
-    });
-    for (const f of files) expect(w.fileAtHead(f)).toBe(before[f]);
-    expect(w.argocdSandbox.liveColour('prod')).toBe('blue');
-    const green = w.argocdSandbox.simulation.workload('prod', 'hybris-green');
-    expect(green.replicas).toBe(0);
-    expect(green.image).toMatch(new RegExp(`:${seedFacts.hybris.idle}$`));
-    expect(w.portalSyncs().filter(s => s.app !== 'prod/hybris-green')).toEqual(
-      [],
-    );
-    expect(w.terminations()).toEqual([]);
+    expectRevertedByCommits(w, id, before);
 
     await slack.flush();
-    expect((await w.channelTexts()).slice(told.length)).toEqual(news);
+    expect(await stops()).toEqual(news);
     expect(await releases.audit.verify()).toMatchObject({ ok: true });
   });
 
@@ -676,30 +692,21 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
     const knexB = pool(knex);
     const releasesA = releaseService(knex);
     const releasesB = releaseService(knexB);
-    const slackA = outboxNotifier(w, knex);
-    const slackB = outboxNotifier(w, knexB);
-    // Which backend ran a gate: only the executor reads the hybris cluster.
-    const callsBy: Record<string, number> = { a: 0, b: 0 };
-    const counted = (name: string): World => ({
-      ...w,
-      get hybris() {
-        callsBy[name] += 1;
-        return w.hybris;
-      },
-    });
-    const A = backend(counted('a'), {
+    const slackA = outboxNotifier(w, knex, releasesA);
+    const slackB = outboxNotifier(w, knexB, releasesB);
+    const A = backend(w, {
       knex,
       releases: releasesA,
       owner: 'backend-a',
       settings: { leaseMs: 5_000 },
-      tell: teamChannel(slackA),
+      announce: teamChannel(slackA),
     });
-    const B = backend(counted('b'), {
+    const B = backend(w, {
       knex: knexB,
       releases: releasesB,
       owner: 'backend-b',
       settings: { leaseMs: 5_000 },
-      tell: teamChannel(slackB),
+      announce: teamChannel(slackB),
     });
     ticking(A.engine, B.engine, A.engine, B.engine);
     const told = await w.channelTexts();
@@ -736,9 +743,7 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
     expect(stepStates(done)).toEqual(plan.steps.map(s => `${s.id}: done`));
     expect(done?.state).toBe('done');
     expect((await releasesA.get(id)).state).toBe('done');
-    expect(callsBy.a).toBeGreaterThan(0);
-    expect(callsBy.b).toBeGreaterThan(0);
-
+    // Which backend takes a step is the leases' choice; what must hold is each step once.
     // One commit a git step in the IaC history, one sync an app and revision in Argo CD.
     const gitSteps = plan.steps.filter(s => s.kind === 'git');
     expect(w.stepCommits(id)).toEqual(
@@ -764,10 +769,11 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
     ).toBe(0);
 
     await Promise.all([slackA.flush(), slackB.flush()]);
+    const announcement = plan.steps.find(s => s.id === 'announce')!.call!
+      .message;
     const news = (await w.channelTexts()).slice(told.length);
-    expect(news).toEqual([
-      plan.steps.find(s => s.id === 'announce')!.call!.message,
-    ]);
+    expect(news.filter(text => text === announcement)).toEqual([announcement]);
+    expect(news.filter(text => text.includes('at hybris.'))).toEqual([]);
     const stepsDone = (
       await releasesA.audit.list({ releaseId: id, limit: 500 })
     )
@@ -803,9 +809,13 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
       'announce: done',
     ]);
     await slack.flush();
-    expect((await w.channelTexts()).slice(told.length)).toEqual([
-      plan.steps.find(s => s.id === 'announce')!.call!.message,
-    ]);
+    const announcement = plan.steps.find(s => s.id === 'announce')!.call!
+      .message;
+    expect(
+      (await w.channelTexts())
+        .slice(told.length)
+        .filter(text => text === announcement),
+    ).toEqual([announcement]);
   });
 
   describe.each(['POSTGRES_15', 'SQLITE_3'] as const)('on %s', databaseId => {
@@ -892,6 +902,103 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
         'abort',
         'deploy',
       ]);
+    });
+
+    it('with onStepFailure abort, a gate failing at step 2 ends the deploy and the engine reverts it by itself: the live colour untouched, the team told once', async () => {
+      const failing = await deployWithGreenNeverJoining(databaseId, 'abort');
+      const { w, releases, slack, engine, head, before, told } = failing;
+      const { id, plan, run } = failing;
+      const runs = await until(
+        'the engine’s abort run ending',
+        () => engine.runsOf(id),
+        all =>
+          all.some(
+            r =>
+              r.kind === 'abort' && !['running', 'waiting'].includes(r.state),
+          ),
+      );
+      const aborted = runs.find(r => r.kind === 'abort');
+      expect(stepStates(aborted)).toEqual([
+        'abort.hybris.scale-down.new.0: done',
+        'abort.hybris.image: done',
+      ]);
+      expect(aborted).toMatchObject({
+        state: 'done',
+        startedBy: ENGINE,
+      });
+      const deployed = await engine.get(run.id);
+      expect(deployed?.state).toBe('aborted');
+      expectGreenGateFailed(deployed, plan);
+      expect(runs.map(r => r.kind).sort()).toEqual(['abort', 'deploy']);
+      expect((await releases.get(id)).state).toBe('aborted');
+
+      expectRevertedByCommits(w, id, before);
+      // The live colour's values and the switch keys at every commit of the release and its revert.
+      const commits = w.commitsSince(head);
+      expect(commits).toHaveLength(4);
+      for (const sha of commits) {
+        for (const f of liveFiles) expect(w.fileAt(sha, f)).toBe(before[f]);
+      }
+      // The revert is the engine's: its commits name the portal's GitLab user, not the release's author.
+      const author = dev.ref.replace('user:default/', '');
+      expect(w.authorsSince(head)).toEqual([
+        author,
+        author,
+        'kop release portal',
+        'kop release portal',
+      ]);
+      const blue = w.argocdSandbox.simulation.workload('prod', 'hybris-blue');
+      expect([blue.replicas, blue.image]).toEqual(failing.blue);
+      expect(blue.replicas).toBeGreaterThan(0);
+
+      await slack.flush();
+      const news = (await w.channelTexts())
+        .slice(told.length)
+        .filter(text => text.includes(' at hybris.scale-up.3: '));
+      expect(news).toHaveLength(1);
+      expect(news[0]).toMatch(
+        /^\[kop\] \[prod\] 배포 중단 중 \(aborting\) at hybris\.scale-up\.3: the gate of hybris green in prod did not pass within 4 s: .*\n다음 \(next\): The engine aborts the release: its safe revert runs by itself\.\nhttp:\/\/localhost:3000\/releases\//,
+      );
+
+      // The engine is the actor, and on its own behalf: nobody pressed Abort.
+      const rows = await releases.audit.list({ releaseId: id, limit: 500 });
+      const failed = rows.filter(row => row.action === 'deploy.step.fail');
+      expect(failed.map(row => row.meta)).toEqual([
+        expect.objectContaining({
+          runId: run.id,
+          stepId: 'hybris.scale-up.3',
+          run: 'paused',
+          then: 'abort',
+        }),
+      ]);
+      const started = rows.filter(
+        row => row.action === 'deploy.start' && row.meta?.kind === 'abort',
+      );
+      expect(started).toEqual([
+        expect.objectContaining({
+          actor: ENGINE,
+          outcome: 'success',
+          meta: expect.objectContaining({
+            onBehalfOf: ENGINE,
+            runId: aborted!.id,
+            aborts: run.id,
+            gateFailed: {
+              step: 1,
+              stepId: 'hybris.scale-up.3',
+              error: expect.stringMatching(
+                /^the gate of hybris green in prod did not pass within 4 s: waiting for cluster-status: JGroups view 2\/3/,
+              ),
+            },
+          }),
+        }),
+      ]);
+      const abortRows = rows.filter(row => row.meta?.runId === aborted!.id);
+      expect([
+        ...new Set(
+          abortRows.map(row => `${row.actor} for ${row.meta?.onBehalfOf}`),
+        ),
+      ]).toEqual([`${ENGINE} for ${ENGINE}`]);
+      expect(await releases.audit.verify()).toMatchObject({ ok: true });
     });
 
     it('refuses bad plan input with a 400 naming the field, writing nothing', async () => {
@@ -1123,13 +1230,17 @@ describe('the release engine against the sandbox: the issue’s faults', () => {
         attempts: 1,
         syncedRevision: sha,
       });
-      expect(w.stepCommits(id)).toEqual({
+      // B goes on to the next raise at once: only the steps up to this one are counted.
+      expect(w.stepCommits(id)).toMatchObject({
         'hybris.image': 1,
         'hybris.scale-up.3': 1,
       });
       const imageSha = (stepOf(after, 'hybris.image')!.outputs as StepOutputs)
         .git!.sha;
-      expect(countsOf(w.portalSyncs(), s => `${s.app}@${s.revision}`)).toEqual({
+      const syncsUpToHere = w
+        .portalSyncs()
+        .filter(s => s.revision === imageSha || s.revision === sha);
+      expect(countsOf(syncsUpToHere, s => `${s.app}@${s.revision}`)).toEqual({
         [`prod/hybris-green@${imageSha}`]: 1,
         [`prod/hybris-green@${sha}`]: 1,
       });

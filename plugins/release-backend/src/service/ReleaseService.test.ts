@@ -15,6 +15,9 @@ import {
   initMigrated,
 } from '../__testUtils__/databases';
 import { groupsOf, HYBRIS_TEAM, user, WEB_TEAM } from '../__testUtils__/org';
+import type { StepOutputs } from '@internal/plugin-release-node';
+import { stageOf } from '../engine/stages';
+import type { DeployRun } from '../engine/types';
 import { ReleaseService, type Actor } from './ReleaseService';
 import type { VersionCheck } from './versions';
 
@@ -833,5 +836,88 @@ describe.each(databaseIds)('ReleaseService on %s', databaseId => {
     expect((await s.list({ limit: 10, state: ['approved'] })).items).toEqual(
       [],
     );
+  });
+  it('finds the build a release recorded by the image tag it pushed, with the commit it built, the newest release first', async () => {
+    const s = await service();
+    const run = {
+      id: 'run-1',
+      environment: 'beta',
+      plan: { steps: [{ id: 'hybris.build' }] } as DeployRun['plan'],
+    };
+    /** The engine recording a finished build step of the release, as it does after the step. */
+    const recordBuild = (id: string, build: Partial<StepOutputs['build']>) =>
+      s.engineMove(id, ctx, {
+        action: 'deploy.step.done',
+        record: async () => ({
+          stage: stageOf(
+            run,
+            0,
+            {
+              build: {
+                system: 'jenkins',
+                job: 'kop/hybris-build',
+                app: 'hybris',
+                version: 'deploy-2026-11-25',
+                triggered: true,
+                result: 'SUCCESS',
+                url: 'https://jenkins.kop.example/job/kop/job/hybris-build/3/',
+                ...build,
+              },
+            },
+            now.toISOString(),
+          ),
+        }),
+      });
+    const built = 'c'.repeat(40);
+    const first = await s.create(dev, request(), ctx);
+    await recordBuild(first.id, {
+      number: 3,
+      imageTag: 'deploy-2026-11-25-3',
+      commit: built,
+    });
+    const other = await s.create(
+      dev,
+      request({ apps: [{ app: 'hybris', version: 'v1.4.0' }] }),
+      ctx,
+    );
+    await recordBuild(other.id, {
+      version: 'v1.4.0',
+      number: 31,
+      imageTag: 'v1.4.0-rcx31',
+      commit: 'd'.repeat(40),
+    });
+
+    const found = await s.recordedBuild('hybris', 'deploy-2026-11-25-3');
+    expect(found).toEqual({
+      releaseId: first.id,
+      build: expect.objectContaining({
+        app: 'hybris',
+        version: 'deploy-2026-11-25',
+        buildNumber: 3,
+        imageTag: 'deploy-2026-11-25-3',
+        commit: built,
+        result: 'success',
+      }),
+    });
+    // A tag that only starts the same, a LIKE wildcard, another app: none of them.
+    expect(
+      await s.recordedBuild('hybris', 'deploy-2026-11-25'),
+    ).toBeUndefined();
+    expect(await s.recordedBuild('hybris', 'v1.4.0-rc_31')).toBeUndefined();
+    expect(await s.recordedBuild('cms', 'deploy-2026-11-25-3')).toBeUndefined();
+
+    // A later release that followed the same build is the one named.
+    now = new Date(inWindow.getTime() + 60_000);
+    const again = await s.create(dev, request(), ctx);
+    await recordBuild(again.id, {
+      number: 3,
+      imageTag: 'deploy-2026-11-25-3',
+      commit: built,
+      triggered: false,
+    });
+    expect(await s.recordedBuild('hybris', 'deploy-2026-11-25-3')).toEqual({
+      releaseId: again.id,
+      build: expect.objectContaining({ commit: built, buildNumber: 3 }),
+    });
   });
 });

@@ -37,9 +37,10 @@ import {
   type ReleaseSignal,
   type ReleaseState,
   type ReleaseStrategy,
+  type ReleaseTestKind,
   humanTransitions,
+  testStanding,
 } from '@internal/plugin-release-common';
-import type { SlackNotifier } from '@internal/plugin-release-node';
 import { AuditLog, type AuditEntry } from '../database/AuditLog';
 import { releaseEngineActor } from '../engine/actor';
 import type { Actor, RequestContext } from './doors';
@@ -80,8 +81,8 @@ export interface ReleaseServiceOptions {
   notifier?: ReleaseNotifier;
   /** Tells every open page that a release changed; failures never block a release. */
   signals?: Pick<SignalsService, 'publish'>;
-  /** Slack, through the outbox the plugin flushes on a schedule; absent when Slack is not configured. */
-  slack?: SlackNotifier;
+  /** Told after every committed write: the messages it means are relayed and sent at once. */
+  messages?: { nudge(): void };
   now?: () => Date;
 }
 
@@ -98,6 +99,25 @@ const closableByHand: readonly ReleaseState[] = [
   'approved',
   'failed',
 ];
+
+/** The release's messages as the actor of the rows they write (a created task's link). */
+export const releaseMessagesActor: Actor = Object.freeze({
+  ref: 'plugin:release/messages',
+  groups: [],
+  isAdmin: false,
+});
+
+/** Adds a link the release does not have yet; false when it has it. */
+function pushLink(release: StoredRelease, link: ReleaseLink): boolean {
+  if (release.links.some(l => l.url === link.url)) return false;
+  if (release.links.length >= MAX_LINKS) {
+    throw new InputError(
+      `url: the release already has ${MAX_LINKS} links, the most it keeps`,
+    );
+  }
+  release.links.push({ title: link.title, url: link.url });
+  return true;
+}
 
 /** A policy refusal: rolls the transaction back, then is audited and answered. */
 class PolicyRefusal extends Error {
@@ -141,6 +161,11 @@ export class ReleaseService {
 
   list(options: ListReleasesOptions) {
     return this.store.list(options);
+  }
+
+  /** The newest successful build a release recorded that pushed this image tag, with the commit it built. */
+  recordedBuild(app: ReleaseApp, imageTag: string) {
+    return this.store.findBuildByImageTag(app, imageTag);
   }
 
   async create(
@@ -372,21 +397,58 @@ export class ReleaseService {
   ): Promise<StoredRelease> {
     return this.mutate(actor, id, ctx, 'release.link', release => {
       this.mustBeAuthorOrAdmin(actor, release, 'add links to');
-      if (release.links.some(l => l.url === link.url)) return false;
-      if (release.links.length >= MAX_LINKS) {
-        throw new InputError(
-          `url: the release already has ${MAX_LINKS} links, the most it keeps`,
-        );
-      }
-      release.links.push({ title: link.title, url: link.url });
-      return true;
+      return pushLink(release, link);
     });
+  }
+
+  /**
+   * Records the link of what a queued message made (the release's Asana task), as the release's
+   * messages on behalf of the person who asked for it: their right was checked when it was queued.
+   */
+  async linkFromMessage(
+    id: string,
+    link: ReleaseLink,
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    return this.mutate(releaseMessagesActor, id, ctx, 'release.link', release =>
+      pushLink(release, link),
+    );
+  }
+
+  /**
+   * Queues a message a person asks for about their release (a form's post, an Asana comment or
+   * task) with its audit row, in one transaction; `queue` returns false when its key was queued
+   * already, and then nothing is written.
+   */
+  async queueMessage(
+    actor: Actor,
+    id: string,
+    ctx: RequestContext,
+    message: {
+      /** What the audit row says: kind, key, destination. */
+      meta: Record<string, unknown>;
+      queue(release: StoredRelease, tx: Knex.Transaction): Promise<boolean>;
+    },
+  ): Promise<StoredRelease> {
+    return this.mutate(
+      actor,
+      id,
+      ctx,
+      'release.message',
+      (release, tx) => {
+        this.mustBeAuthorOrAdmin(actor, release, 'send messages about');
+        return message.queue(release, tx);
+      },
+      message.meta,
+    );
   }
 
   async requestApproval(
     actor: Actor,
     id: string,
     ctx: RequestContext,
+    /** The deploy run stopped on someone else's change, and this asks for its rebased plan. */
+    options: { rebased?: boolean } = {},
   ): Promise<StoredRelease> {
     const release = await this.mutate(
       actor,
@@ -395,7 +457,12 @@ export class ReleaseService {
       'release.request-approval',
       async (r, tx) => {
         this.mustBeAuthorOrAdmin(actor, r, 'request approval of');
-        if (r.state === 'approved') {
+        if (r.state === 'paused' && !options.rebased) {
+          throw new ConflictError(
+            "state: the release is paused mid-deploy; only a run stopped on someone else's change asks for a new plan's approval, from the Deploy card",
+          );
+        }
+        if (r.state === 'approved' || r.state === 'paused') {
           // Asked again (the plan changed): the approvals given stay on record but fill nothing.
           r.approvals = r.approvals.map(a =>
             a.stage === 'approval' &&
@@ -408,6 +475,25 @@ export class ReleaseService {
               : a,
           );
           await this.store.supersedeApprovals(tx, r.id, r.approvals);
+        }
+        if (r.state === 'beta' && (await this.deployInFlight(tx, r.id))) {
+          throw new ConflictError(
+            'state: the release is still being tried on beta; ask for approval once its beta run has finished',
+          );
+        }
+        const payment = testStanding(r, 'payment');
+        if (payment.state === 'failed') {
+          throw new ConflictError(
+            `tests: the payment tests on ${
+              payment.run.environment
+            } failed for ${payment.failed
+              .map(t => t.name)
+              .join(
+                ', ',
+              )}; run them again on beta, or override with a reason (POST /releases/${
+              r.id
+            }/tests/override, kind payment)`,
+          );
         }
         if (
           r.grade === 'E' &&
@@ -453,6 +539,20 @@ export class ReleaseService {
             `state: the release is ${r.state}, not ${wanted}`,
           );
         }
+        const post = testStanding(r, 'post-deploy');
+        if (
+          input.stage === 'signoff' &&
+          input.decision === 'approve' &&
+          post.state === 'failed'
+        ) {
+          throw new ConflictError(
+            `tests: the post-deploy tests failed (${post.failed
+              .map(t => t.name)
+              .join(
+                ', ',
+              )}); reject the release, or override with a reason before signing off`,
+          );
+        }
         const requirement = this.checkOrRefuse(
           actor,
           r,
@@ -476,7 +576,10 @@ export class ReleaseService {
         };
         await this.insertApproval(tx, r, approval);
         if (input.decision === 'reject') {
-          this.moveTo(r, 'rejected');
+          // A new plan of a run stopped mid-way is refused: the run stays paused, to abort or ask again.
+          const midDeploy =
+            input.stage === 'approval' && (await this.deployInFlight(tx, r.id));
+          this.moveTo(r, midDeploy ? 'paused' : 'rejected');
         } else if (
           isStageComplete(this.requirementsFor(r, input.stage), approvalsOf(r))
         ) {
@@ -548,7 +651,7 @@ export class ReleaseService {
     input: { to: ReleaseState; reason?: string },
     ctx: RequestContext,
   ): Promise<StoredRelease> {
-    return this.mutate(actor, id, ctx, 'release.transition', r => {
+    return this.mutate(actor, id, ctx, 'release.transition', async (r, tx) => {
       this.mustBeAuthorOrAdmin(actor, r, 'move');
       if (!(humanTransitions as readonly string[]).includes(input.to)) {
         throw new InputError(
@@ -567,8 +670,101 @@ export class ReleaseService {
           'close a grade E release before its retro approval',
         );
       }
+      // Approved again or asked again mid-deploy: what was deployed is reverted only by Abort.
+      if (
+        canTransition(r.state, input.to) &&
+        (await this.deployInFlight(tx, r.id))
+      ) {
+        throw new ConflictError(
+          `state: the release's deploy run stopped mid-way; resume it with its approved plan, or abort it with Abort (POST /releases/${id}/abort), which reverts what was deployed`,
+        );
+      }
       this.moveTo(r, input.to);
     });
+  }
+
+  /**
+   * Goes on although the release's newest test run of a kind failed, with the person's reason:
+   * the author (or an admin) for the payment tests before asking approval, a superior who may
+   * sign off for the post-deploy tests. Audited as tests.override.
+   */
+  async overrideTests(
+    actor: Actor,
+    id: string,
+    input: { kind: ReleaseTestKind; reason: string },
+    ctx: RequestContext,
+  ): Promise<StoredRelease> {
+    const reason = input.reason?.trim() ?? '';
+    if (reason.length < REASON_MIN) {
+      throw new InputError(
+        `reason: say why the failed tests may be passed over, in at least ${REASON_MIN} characters`,
+      );
+    }
+    const current = await this.get(id);
+    const standing = testStanding(current, input.kind);
+    return this.mutate(
+      actor,
+      id,
+      ctx,
+      'tests.override',
+      r => {
+        const now = testStanding(r, input.kind);
+        if (now.state !== 'failed') {
+          const why = {
+            none: 'have not run',
+            passed: 'passed',
+            overridden: 'are already overridden',
+          }[now.state];
+          throw new ConflictError(
+            `tests: the ${input.kind} tests ${why}; there is nothing to override`,
+          );
+        }
+        if (input.kind === 'payment') {
+          this.mustBeAuthorOrAdmin(actor, r, 'override the payment tests of');
+          if (!['prepared', 'beta'].includes(r.state)) {
+            throw new ConflictError(
+              `state: the release is ${r.state}; payment tests are overridden before approval is asked`,
+            );
+          }
+        } else {
+          if (r.state !== 'awaiting_signoff') {
+            throw new ConflictError(
+              `state: the release is ${r.state}; post-deploy tests are overridden at the sign-off`,
+            );
+          }
+          const check = checkApproval(
+            this.policy,
+            this.policyInput(r, 'signoff', actor),
+          );
+          if (!check.ok) {
+            throw new NotAllowedError(
+              `Only whoever may sign off overrides the post-deploy tests: ${check.message}`,
+            );
+          }
+        }
+        r.testOverrides = [
+          ...(r.testOverrides ?? []),
+          {
+            kind: input.kind,
+            runId: now.run.runId,
+            by: actor.ref,
+            reason,
+            at: this.now().toISOString(),
+          },
+        ];
+        return true;
+      },
+      {
+        kind: input.kind,
+        reason,
+        ...(standing.state === 'failed'
+          ? {
+              runId: standing.run.runId,
+              failed: standing.failed.map(t => t.name),
+            }
+          : {}),
+      },
+    );
   }
 
   /**
@@ -770,6 +966,18 @@ export class ReleaseService {
     release.approvals.push(approval);
   }
 
+  /** Whether a deploy run of the release is not over (paused mid-way while a new plan is approved). */
+  private async deployInFlight(
+    tx: Knex.Transaction,
+    id: string,
+  ): Promise<boolean> {
+    return Boolean(
+      await tx('deploy_runs')
+        .where({ active_release_id: id, kind: 'deploy' })
+        .first('id'),
+    );
+  }
+
   private afterSignoff(release: StoredRelease): ReleaseState {
     return release.apps.some(a => a.strategy === 'blue-green-steps')
       ? 'switching'
@@ -883,6 +1091,8 @@ export class ReleaseService {
       release: StoredRelease,
       tx: Knex.Transaction,
     ) => void | boolean | Promise<void | boolean>,
+    /** What the audit row says besides the release before and after, e.g. a reason. */
+    meta?: Record<string, unknown>,
   ): Promise<StoredRelease> {
     for (let attempt = 1; ; attempt++) {
       let written = false;
@@ -906,6 +1116,7 @@ export class ReleaseService {
             after: publicView(release),
             ...traceOf(ctx),
           };
+          if (meta) entry.meta = { ...entry.meta, ...meta };
           await this.trail.append(tx, entry);
           written = true;
           return release;
@@ -953,8 +1164,9 @@ export class ReleaseService {
     }
   }
 
-  /** Says on the release channel that a release changed; a failure is logged, never thrown. */
+  /** Says on the release channel that a release changed (and nudges its messages); never throws. */
   private async publish(release: StoredRelease, action: string) {
+    this.options.messages?.nudge();
     if (!this.options.signals) return;
     const message: ReleaseSignal = {
       releaseId: release.id,
@@ -1023,7 +1235,15 @@ export class ReleaseService {
       record(
         tx: Knex.Transaction,
         release: StoredRelease,
-      ): Promise<false | { to?: ReleaseState; meta?: Record<string, unknown> }>;
+      ): Promise<
+        | false
+        | {
+            to?: ReleaseState;
+            meta?: Record<string, unknown>;
+            /** A stage's outcome: recorded on the release, with its own audit row. */
+            stage?: EngineStage;
+          }
+      >;
     },
   ): Promise<StoredRelease> {
     const forward: ReleaseState[] = [
@@ -1112,6 +1332,21 @@ export class ReleaseService {
           this.moveTo(r, to);
         }
         enteredSignoff = r.state === 'awaiting_signoff' && from !== r.state;
+        const stage = recorded.stage;
+        if (stage) {
+          stage.apply(r);
+          await this.trail.append(tx, {
+            actor: releaseEngineActor.ref,
+            action: stage.action,
+            releaseId: id,
+            outcome: stage.outcome,
+            requestId: ctx.requestId,
+            meta: {
+              ...(ctx.onBehalfOf ? { onBehalfOf: ctx.onBehalfOf } : {}),
+              ...stage.meta,
+            },
+          });
+        }
         await this.trail.append(tx, {
           actor: releaseEngineActor.ref,
           action: change.action,
@@ -1125,8 +1360,8 @@ export class ReleaseService {
           },
         });
         moved = r.state !== from;
-        stepped = !moved;
-        return moved;
+        stepped = !moved && !stage;
+        return moved || Boolean(stage);
       },
     );
     // A run's step moved without the release: the pages still hear of it, once committed.
@@ -1138,6 +1373,17 @@ export class ReleaseService {
     }
     return release;
   }
+}
+
+/**
+ * A stage's outcome the engine records with a step: the change to the release (a build, a test
+ * run) and the audit row that says it, e.g. deploy.build or tests.payment.
+ */
+export interface EngineStage {
+  action: string;
+  outcome: 'success' | 'failure';
+  meta: Record<string, unknown>;
+  apply(release: StoredRelease): void;
 }
 
 /** The request id of an audit row, and whom the actor acted for when it was the engine. */

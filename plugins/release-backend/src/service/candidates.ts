@@ -11,6 +11,9 @@ import type {
 
 const DEPLOY_DATE = /(\d{4})-(\d{2})-(\d{2})/;
 
+/** The newest hybris builds read: as many as Jenkins answers without reading every build. */
+const BUILDS_READ = 100;
+
 /** Whether a hybris build was built from this version (the job's BRANCH parameter). */
 export const isBuildOf = (build: JenkinsBuild, version: string) =>
   build.parameters.BRANCH === version;
@@ -33,13 +36,16 @@ function buildOf(build: JenkinsBuild | undefined): ReleaseCandidate['build'] {
 
 /**
  * The versions an app can be released at: hybris deploy branches with their newest Jenkins build,
- * cms commits of the branch it releases from, web commits of its default branch.
+ * cms commits of the branch it releases from, web commits of its default branch. With
+ * `buildsFirst` (release.plan.build), a deploy branch none of whose builds read succeeded or
+ * runs is marked as one the release builds.
  */
 export async function listCandidates(
   integrations: Pick<ReleaseIntegrations, 'gitlab' | 'has' | 'jenkins'>,
   layout: ReleaseLayout,
   app: ReleaseApp,
   limit = 20,
+  options: { buildsFirst?: boolean } = {},
 ): Promise<CandidateList> {
   const gitlab = integrations.gitlab;
   if (app === 'hybris') {
@@ -50,11 +56,17 @@ export async function listCandidates(
     let buildsError: string | undefined;
     if (integrations.has('jenkins')) {
       try {
-        builds = await integrations.jenkins.listBuilds(h.build.jenkinsJob, 30);
+        builds = await integrations.jenkins.listBuilds(
+          h.build.jenkinsJob,
+          BUILDS_READ,
+        );
       } catch (e) {
         buildsError = (e as Error).message;
       }
     }
+    // Only builds that were read can say a branch has none.
+    const marksUnbuilt =
+      options.buildsFirst && integrations.has('jenkins') && !buildsError;
     const byDate = (name: string) => DEPLOY_DATE.exec(name)?.[0] ?? name;
     const candidates = branches
       .sort(
@@ -66,6 +78,13 @@ export async function listCandidates(
       .map(branch => {
         const build = builds.find(b => isBuildOf(b, branch.name));
         const built = buildOf(build);
+        const unbuilt =
+          marksUnbuilt &&
+          !builds.some(
+            b =>
+              isBuildOf(b, branch.name) &&
+              (b.building || b.result === 'SUCCESS'),
+          );
         return {
           version: branch.name,
           label: built
@@ -75,6 +94,7 @@ export async function listCandidates(
           sha: branch.sha,
           webUrl: branch.webUrl,
           ...(built ? { build: built } : {}),
+          ...(unbuilt ? { buildPlanned: true } : {}),
         };
       });
     return {

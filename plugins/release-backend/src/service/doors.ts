@@ -33,6 +33,11 @@ export interface Actor extends PolicyPerson {
   isAdmin: boolean;
 }
 
+/** user:default/kim.minjun → kim.minjun: how commits and messages name a person. */
+export function userNameOf(ref: string): string {
+  return ref.replace(/^user:(default\/)?/, '');
+}
+
 /** What ties the rows one request writes together, whichever door it came through. */
 export interface RequestContext {
   requestId: string;

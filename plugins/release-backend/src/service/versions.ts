@@ -40,11 +40,14 @@ async function ask<T>(system: string, call: () => Promise<T>): Promise<T> {
 
 /**
  * hybris: the deploy branch (or tag) is in the app's GitLab project and Jenkins built it, or is
- * building it; cms and web: the commit SHA or tag is in the app's project.
+ * building it; with `buildsFirst` (release.plan.build) a branch Jenkins has not built is taken
+ * too, since the release's build step builds it. cms and web: the commit SHA or tag is in the
+ * app's project.
  */
 export function releaseVersionCheck(
   integrations: Pick<ReleaseIntegrations, 'gitlab' | 'jenkins'>,
   layout: ReleaseLayout,
+  options: { buildsFirst?: boolean } = {},
 ): VersionCheck {
   async function problemOf(app: ReleaseApp, version: string) {
     if (app !== 'hybris') {
@@ -61,15 +64,18 @@ export function releaseVersionCheck(
           ? Boolean(await integrations.gitlab.branch(repo, version))
           : Boolean(await integrations.gitlab.resolveRef(repo, version)),
       ),
-      ask('Jenkins', () =>
-        integrations.jenkins.searchBuilds(
-          build.jenkinsJob,
-          b => isBuildOf(b, version) && usable(b),
-          BUILDS_SCANNED,
-        ),
-      ),
+      options.buildsFirst
+        ? undefined
+        : ask('Jenkins', () =>
+            integrations.jenkins.searchBuilds(
+              build.jenkinsJob,
+              b => isBuildOf(b, version) && usable(b),
+              BUILDS_SCANNED,
+            ),
+          ),
     ]);
     if (!found) return `'${version}' is not a branch or tag of ${repo}`;
+    if (!builds) return undefined;
     const ofVersion = builds.filter(b => isBuildOf(b, version));
     if (ofVersion.length === 0) {
       return `'${version}' has no Jenkins build among the newest ${BUILDS_SCANNED} of ${build.jenkinsJob}`;

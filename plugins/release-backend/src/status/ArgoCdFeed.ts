@@ -18,7 +18,10 @@ export function argoCdHint(instance: string): string {
 /** An Argo CD failure, naming the instance and what to check. */
 export function explainArgoCd(instance: string, e: unknown): string {
   const error = e as Partial<ArgoCdError>;
-  const message = messageOf(e).replace(/^Argo CD: /, `Argo CD (${instance}): `);
+  // The instance's name beside the URL the error may give: Argo CD (beta, https://…): …
+  const message = messageOf(e).replace(/^Argo CD(: | \()/, (_all, after) =>
+    after === ': ' ? `Argo CD (${instance}): ` : `Argo CD (${instance}, `,
+  );
   if (error.reason === 'unauthorized' || error.status === 403) {
     return `${message}; renew the token of '${instance}' in argocd.instances`;
   }

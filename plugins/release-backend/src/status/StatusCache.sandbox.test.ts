@@ -214,7 +214,7 @@ describe('StatusCache against the sandbox', () => {
       expect(row.errors).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
-            /^Argo CD \(beta\): list applications failed \(HTTP 401\): invalid session.*renew the token of 'beta' in argocd\.instances/,
+            /^Argo CD \(beta, http:\/\/127\.0\.0\.1:\d+\/argocd\/beta\/api\/v1\/applications\): list applications failed \(HTTP 401\): invalid session.*renew the token of 'beta' in argocd\.instances/,
           ),
         ]),
       );
@@ -248,7 +248,7 @@ describe('StatusCache against the sandbox', () => {
     const hybris = rowOf(status, 'prod', 'hybris');
     expect(hybris.errors).toEqual([
       expect.stringMatching(
-        /^hybris: read the cluster status of green in prod failed \(HTTP 500\)/,
+        /^hybris \(http:\/\/127\.0\.0\.1:\d+\/hybris\/prod\/green\/cluster\/status\): read the cluster status of green in prod failed \(HTTP 500\)/,
       ),
     ]);
     expect(hybris.colours![1].cluster).toBeUndefined();

@@ -421,6 +421,39 @@ describe('StatusCache', () => {
     });
   });
 
+  it('tells an app listener of an Argo CD app change at once, before the rows are batched', async () => {
+    const { cache, argocd, listen, changes, flush } = setUp();
+    await cache.snapshot();
+    listen();
+    let told = 0;
+    const stop = cache.onAppChange(() => {
+      told += 1;
+    });
+    argocd.beta.stream.push(
+      'MODIFIED',
+      application('web', { resourceVersion: 31, health: 'Progressing' }),
+    );
+    await settle();
+    expect(told).toBe(1);
+    expect(changes).toHaveLength(0);
+    await flush();
+    expect(changes).toHaveLength(1);
+    // An event no newer than what the cache holds is no change.
+    argocd.beta.stream.push(
+      'MODIFIED',
+      application('web', { resourceVersion: 31, health: 'Healthy' }),
+    );
+    await settle();
+    expect(told).toBe(1);
+    stop();
+    argocd.beta.stream.push(
+      'MODIFIED',
+      application('web', { resourceVersion: 32, health: 'Healthy' }),
+    );
+    await settle();
+    expect(told).toBe(1);
+  });
+
   it('reads the values of a newly synced commit and names a half-done switch', async () => {
     const { cache, argocd, files, listen, changes, flush, calls } = setUp();
     await cache.snapshot();

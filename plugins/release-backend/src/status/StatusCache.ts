@@ -75,6 +75,7 @@ export class StatusCache {
   private readonly snapshotRows: StatusSnapshot;
 
   private readonly listeners = new Set<StatusListener>();
+  private readonly appListeners = new Set<() => void>();
   private readonly intervals: unknown[] = [];
   private started = false;
   private stopped = false;
@@ -115,6 +116,7 @@ export class StatusCache {
         // The first fill reads every tree anyway.
         if (this.ready) this.hybris.requestTrees(instance, name);
         this.changed();
+        this.tellAppChanged();
       },
       stopped: () => this.stopped,
     });
@@ -161,6 +163,7 @@ export class StatusCache {
       this.timers.clearTimeout(this.flushTimer);
     for (const listener of [...this.listeners]) listener.close();
     this.listeners.clear();
+    this.appListeners.clear();
     await this.argocd.stop();
   }
 
@@ -191,6 +194,18 @@ export class StatusCache {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Calls `listener` at once, without the rows' batching, each time an Argo CD application changes
+   * after the first fill: for those who read the systems themselves (the engine's gates).
+   */
+  onAppChange(listener: () => void): () => void {
+    if (this.stopped) return () => undefined;
+    this.appListeners.add(listener);
+    return () => {
+      this.appListeners.delete(listener);
     };
   }
 
@@ -256,6 +271,17 @@ export class StatusCache {
       this.flushTimer = undefined;
       this.flush();
     }, this.options.flushDelayMs ?? 50);
+  }
+
+  private tellAppChanged(): void {
+    if (this.stopped || !this.ready) return;
+    for (const listener of [...this.appListeners]) {
+      try {
+        listener();
+      } catch (e) {
+        this.logger.warn(`Status: an app listener failed: ${messageOf(e)}`);
+      }
+    }
   }
 
   /** Rebuilds the rows; when any changed, a new snapshot goes to every subscriber. */

@@ -157,7 +157,7 @@ describe('GET /status and /status/stream in the release backend, against the san
       expect(row.errors).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
-            /^Argo CD \(beta\): list applications.*check that Argo CD 'beta' is up and that argocd\.instances has its URL right$/,
+            /^Argo CD \(beta, http:\/\/127\.0\.0\.1:\d+\/argocd\/beta\/api\/v1\/applications\): list applications failed: connect ECONNREFUSED 127\.0\.0\.1:\d+; check that Argo CD 'beta' is up and that argocd\.instances has its URL right$/,
           ),
         ]),
       );

@@ -33,7 +33,8 @@ export function addStatusRoutes(
   const { httpAuth } = options;
 
   router.get('/status', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user'] });
+    // A service too: an automation token's smoke test reads it.
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const body = await cacheOf(options).snapshotBody();
     res.setHeader('etag', body.etag);
     res.setHeader('cache-control', 'no-cache');

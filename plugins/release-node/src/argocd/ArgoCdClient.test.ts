@@ -503,8 +503,8 @@ describe.each([sandboxTarget(), mswTarget()])(
       });
       const error = await c.sync('web', { dryRun: true }).catch(e => e);
       expect(error).toMatchObject({ status: 500, retryable: true });
-      expect(error.message).toMatch(
-        /^Argo CD: sync prod\/web failed \(HTTP 500\)/,
+      expect(error.message).toContain(
+        `Argo CD (${url}/api/v1/applications/web/sync): sync prod/web failed (HTTP 500)`,
       );
       expect(count('POST', '/sync')).toBe(1);
     });
@@ -547,11 +547,11 @@ describe.each([sandboxTarget(), mswTarget()])(
 
       expect(badToken).toMatchObject({ status: 401, reason: 'unauthorized' });
       expect(echoed.message).toBe(
-        'Argo CD: get prod/web failed (HTTP 400): invalid header: Authorization: Bearer ***',
+        `Argo CD (${url}/api/v1/applications/web): get prod/web failed (HTTP 400): invalid header: Authorization: Bearer ***`,
       );
       for (const e of [echoed, badToken, network, stream]) {
         expect(e).toBeInstanceOf(ArgoCdError);
-        expect(e.message).toMatch(/^Argo CD: /);
+        expect(e.message).toMatch(/^Argo CD \(http/);
         expect(`${e.message}\n${e.stack}\n${JSON.stringify(e)}`).not.toContain(
           TOKEN,
         );
@@ -649,8 +649,8 @@ describe.each([sandboxTarget(), mswTarget()])(
       })();
       await until(() => events.length >= 1);
       expect(failures.map(f => f.message)).toEqual([
-        expect.stringMatching(
-          /^Argo CD: watch applications failed \(HTTP 503\)/,
+        expect.stringContaining(
+          `Argo CD (${url}/api/v1/stream/applications?name=web): watch applications failed (HTTP 503)`,
         ),
       ]);
       expect(events[0]).toMatchObject({ instance: 'prod', type: 'ADDED' });

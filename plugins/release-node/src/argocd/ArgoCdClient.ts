@@ -1,6 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { randomUUID } from 'node:crypto';
 import { fetchWithRetry, type RetryPolicy } from '../http/retry';
+import type { SystemError } from '../http/SystemError';
 import type { ArgoCdInstanceConfig } from './config';
 import { defaultArgoCdApps } from './config';
 import { describeDestination, isDestinationPermitted } from './destinations';
@@ -870,17 +871,17 @@ export class ArgoCdClient {
         idempotent: options.idempotent ?? method === 'GET',
         fetchImpl: this.fetchImpl,
         sleep: this.sleep,
+        secrets: [this.token],
       });
     } catch (e) {
+      // fetchWithRetry names the system and action; keep only what failed.
       throw new ArgoCdError({
         instance: this.instance,
         action,
         reason: 'failed',
         retryable: true,
-        detail: redact(
-          (e as Error).message.replace(/^Argo CD: .*? failed: /, ''),
-          [this.token],
-        ),
+        url: redact(url, [this.token]),
+        detail: redact((e as SystemError).detail ?? 'no answer', [this.token]),
       });
     }
     const text = await response.text();
@@ -889,6 +890,7 @@ export class ArgoCdClient {
       throw new ArgoCdError({
         instance: this.instance,
         action,
+        url: redact(url, [this.token]),
         reason: reasonFor(response.status, detail),
         status: response.status,
         detail,
@@ -902,6 +904,7 @@ export class ArgoCdClient {
       throw new ArgoCdError({
         instance: this.instance,
         action,
+        url: redact(url, [this.token]),
         reason: 'bad-answer',
         status: response.status,
         detail: 'the answer is not JSON',

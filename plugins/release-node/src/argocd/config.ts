@@ -20,7 +20,7 @@ export interface ArgoCdInstanceConfig {
   environments: string[];
   /** The Argo CD account of the token as Argo CD reports it in `operation.initiatedBy.username`. */
   username?: string;
-  /** Apps the start-up check looks at. */
+  /** Apps the setup check (GET /setup-check) looks at. */
   apps: string[];
 }
 

@@ -31,6 +31,8 @@ export class ArgoCdError extends SystemError {
     instance: string;
     action: string;
     reason: ArgoCdErrorReason;
+    /** The URL called, without credentials. */
+    url?: string;
     status?: number;
     detail?: string;
     retryable?: boolean;
@@ -50,16 +52,7 @@ export const ROLLBACK_WITH_AUTO_SYNC =
   'rollback cannot be initiated when auto-sync is enabled';
 
 /** Replaces every occurrence of each secret with ***. */
-export function redact(
-  text: string,
-  secrets: Array<string | undefined>,
-): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  }
-  return out;
-}
+export { redactSecrets as redact } from '../http/where';
 
 /** The message of Argo CD's error body ({ error, code, message }), or the start of the raw text. */
 export function errorDetail(body: string): string {

@@ -1,6 +1,6 @@
 /*
  * Argo CD: a typed client of the API subset the portal uses, several instances by config, the
- * application watch stream, and the start-up check.
+ * application watch stream, and the setup check.
  */
 export * from './types';
 export {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { causeOf } from '../http/where';
 import { ArgoCdError, errorDetail, reasonFor, redact } from './errors';
 import type {
   runtimeStreamError,
@@ -69,6 +70,17 @@ async function* readOnce(
   for (const p of options.projects ?? []) query.append('projects', p);
   const qs = query.toString();
   const url = `${conn.url}/api/v1/stream/applications${qs ? `?${qs}` : ''}`;
+  const shown = redact(url, [conn.token]);
+  /** No answer, or a stream that broke off: worth connecting again. */
+  const unreachable = (detail: string) =>
+    new ArgoCdError({
+      instance: conn.instance,
+      action: ACTION,
+      reason: 'failed',
+      retryable: true,
+      url: shown,
+      detail: redact(detail, [conn.token]),
+    });
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onAbort);
@@ -84,18 +96,11 @@ async function* readOnce(
         signal: controller.signal,
       });
     } catch (e) {
-      throw new ArgoCdError({
-        instance: conn.instance,
-        action: ACTION,
-        reason: 'failed',
-        retryable: true,
-        detail: redact(
-          controller.signal.aborted && !options.signal?.aborted
-            ? `no answer within ${conn.timeoutMs} ms`
-            : (e as Error).message,
-          [conn.token],
-        ),
-      });
+      throw unreachable(
+        controller.signal.aborted && !options.signal?.aborted
+          ? `no answer within ${conn.timeoutMs} ms`
+          : causeOf(e),
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -104,6 +109,7 @@ async function* readOnce(
       throw new ArgoCdError({
         instance: conn.instance,
         action: ACTION,
+        url: shown,
         reason: reasonFor(response.status, detail),
         status: response.status,
         detail,
@@ -119,7 +125,9 @@ async function* readOnce(
     let buffer = '';
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await reader.read().catch(e => {
+          throw unreachable(`the stream broke off: ${causeOf(e)}`);
+        });
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
         for (
@@ -142,6 +150,7 @@ async function* readOnce(
               action: ACTION,
               reason: 'bad-answer',
               retryable: true,
+              url: shown,
               detail: 'a stream line is not JSON',
             });
           }
@@ -152,6 +161,7 @@ async function* readOnce(
               reason: 'failed',
               status: message.error.http_code,
               retryable: true,
+              url: shown,
               detail: redact(message.error.message ?? 'stream error', [
                 conn.token,
               ]),

@@ -1,7 +1,11 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { startSandbox, type RunningSandbox } from 'sandbox';
-import { asanaSandboxDefaults, createAsanaService } from 'sandbox';
+import { closedPort, startSandbox, type RunningSandbox } from 'sandbox';
+import {
+  asanaSandboxDefaults,
+  asanaSeedTasks,
+  createAsanaService,
+} from 'sandbox';
 import { inspect } from 'node:util';
 import { SystemError } from '../http/SystemError';
 import { captureLogger, recordingClock } from '../__testUtils__/clients';
@@ -14,6 +18,8 @@ interface AsanaTarget {
   stop(): Promise<void>;
   rateLimitNext(method: string, path: string, retryAfterSeconds: number): void;
   sandbox?: () => RunningSandbox;
+  /** The project's work items the target starts with, in the project's order. */
+  workItems: Array<{ name: string; completed: boolean }>;
 }
 
 function mswTarget(): AsanaTarget {
@@ -30,6 +36,12 @@ function mswTarget(): AsanaTarget {
     },
     start: async () => server.listen({ onUnhandledRequest: 'error' }),
     stop: async () => server.close(),
+    workItems: [
+      { name: 'Buy catnip', completed: false },
+      { name: 'Bake the cake', completed: false },
+      { name: 'Buy a cat bed', completed: true },
+      { name: 'Catnip, again', completed: false },
+    ],
     rateLimitNext(method, path, retryAfterSeconds) {
       const handlers = { GET: http.get, PUT: http.put, POST: http.post };
       server.use(
@@ -68,7 +80,7 @@ function sandboxTarget(): AsanaTarget {
     async start() {
       sandbox = await startSandbox({
         timeScale: 0,
-        services: [createAsanaService()],
+        services: [createAsanaService({ tasks: asanaSeedTasks })],
       });
       target.options.baseUrl = `${sandbox.url}/asana/api/1.0`;
     },
@@ -86,6 +98,10 @@ function sandboxTarget(): AsanaTarget {
       });
     },
     sandbox: () => sandbox,
+    workItems: asanaSeedTasks.map(t => ({
+      name: t.name,
+      completed: t.completed ?? false,
+    })),
   };
   return target;
 }
@@ -193,6 +209,84 @@ describe.each([
     });
   }
 
+  describe('the release project’s tasks', () => {
+    const names = (filter: (t: { completed: boolean }) => boolean) =>
+      target.workItems.filter(filter).map(t => t.name);
+
+    it('lists the open work items page by page, without the release tasks themselves', async () => {
+      const asana = client();
+      await asana.createReleaseTask({ name: '2026.11.27 cms' });
+      const list = await asana.listProjectTasks({ pageSize: 2 });
+      expect(list.tasks.map(t => t.name)).toEqual(names(t => !t.completed));
+      expect(list.truncated).toBe(false);
+      expect(list.tasks[0]).toEqual({
+        gid: expect.stringMatching(/^\d+$/),
+        name: target.workItems[0].name,
+        completed: false,
+        permalinkUrl: expect.stringMatching(
+          /^https:\/\/app\.asana\.com\/0\/\d+\/\d+$/,
+        ),
+        assignee: { gid: expect.any(String), name: expect.any(String) },
+        section: { gid: expect.any(String), name: expect.any(String) },
+      });
+    });
+
+    it('lists completed tasks too when asked', async () => {
+      const list = await client().listProjectTasks({
+        includeCompleted: true,
+        pageSize: 3,
+      });
+      expect(list.tasks.map(t => [t.name, t.completed])).toEqual(
+        target.workItems.map(t => [t.name, t.completed]),
+      );
+    });
+
+    it('keeps the tasks whose name holds the query, in any case', async () => {
+      const word = target.workItems[3].name.split(' ')[0].toLowerCase();
+      const list = await client().listProjectTasks({
+        query: ` ${word.toUpperCase()} `,
+        pageSize: 1,
+      });
+      expect(list.tasks.map(t => t.name)).toEqual(
+        target.workItems
+          .filter(t => !t.completed && t.name.toLowerCase().includes(word))
+          .map(t => t.name),
+      );
+      expect(list.tasks.length).toBeGreaterThan(0);
+    });
+
+    it('stops at the limit and says more matched', async () => {
+      const list = await client().listProjectTasks({ limit: 2, pageSize: 1 });
+      expect(list).toEqual({
+        tasks: [
+          expect.objectContaining({ name: names(t => !t.completed)[0] }),
+          expect.objectContaining({ name: names(t => !t.completed)[1] }),
+        ],
+        truncated: true,
+      });
+    });
+
+    it('waits Retry-After when Asana rate limits the listing, then lists', async () => {
+      const { clock, sleeps } = recordingClock();
+      target.rateLimitNext(
+        'GET',
+        `/projects/${target.options.projectGid}/tasks`,
+        3,
+      );
+      const list = await client({ clock }).listProjectTasks();
+      expect(list.tasks.map(t => t.name)).toEqual(names(t => !t.completed));
+      expect(sleeps).toEqual([3000]);
+    });
+
+    it('names Asana, the action and the answer when the project is not there', async () => {
+      await expect(
+        client({ projectGid: '404404' }).listProjectTasks(),
+      ).rejects.toThrow(
+        `Asana (${target.options.baseUrl}/projects/404404/tasks): list tasks failed (HTTP 404): project: Not Found after 1 try`,
+      );
+    });
+  });
+
   it('refuses a grade the field has no option for, before creating anything', async () => {
     const error = await client()
       .createReleaseTask({ name: 'x', grade: 'F' })
@@ -205,7 +299,7 @@ describe.each([
 
   it('says which task was not found', async () => {
     await expect(client().getTask('404404')).rejects.toThrow(
-      /^Asana: read task failed \(HTTP 404\): task: Not Found after 1 try$/,
+      `Asana (${target.options.baseUrl}/tasks/404404): read task failed (HTTP 404): task: Not Found after 1 try`,
     );
   });
 
@@ -218,8 +312,7 @@ describe.each([
         {
           name: 'project',
           ok: false,
-          detail:
-            'Asana: read project failed (HTTP 401): Not Authorized after 1 try',
+          detail: `Asana (${target.options.baseUrl}/projects/${target.options.projectGid}): read project failed (HTTP 401): Not Authorized after 1 try`,
         },
       ],
     });
@@ -284,7 +377,7 @@ describe('AsanaClient under rate limiting (RELIABILITY 14, fake timers)', () => 
     await expect(
       asana.updateReleaseFields(task.gid, { buildNumber: '2' }),
     ).rejects.toThrow(
-      'Asana: update task failed (HTTP 429): rate limited (Retry-After 7 s) after 1 try',
+      `Asana (${baseUrl}/tasks/${task.gid}): update task failed (HTTP 429): rate limited (Retry-After 7 s) after 1 try`,
     );
     let done = false;
     const next = asana.completeTask(task.gid).then(t => {
@@ -327,7 +420,7 @@ describe('AsanaClient under rate limiting (RELIABILITY 14, fake timers)', () => 
     await jest.advanceTimersByTimeAsync(14_000);
     const error = await read;
     expect(error.message).toBe(
-      'Asana: read task failed (HTTP 429): rate limited (Retry-After 7 s) after 3 tries',
+      `Asana (${baseUrl}/tasks/12346): read task failed (HTTP 429): rate limited (Retry-After 7 s) after 3 tries`,
     );
     expect(error.retryable).toBe(true);
     expect(hits.map(h => h - hits[0])).toEqual([0, 7_000, 14_000]);
@@ -378,14 +471,12 @@ describe('AsanaClient secrets (RELIABILITY 8)', () => {
     ]);
     const check = await asana.check();
     expect(errors.map(e => e.message)).toEqual([
-      'Asana: create task failed (HTTP 401): Not Authorized after 1 try',
-      'Asana: add comment failed (HTTP 429): rate limited (Retry-After 1 s) after 2 tries',
-      expect.stringMatching(
-        /^Asana: read custom fields failed: .+ after 2 tries$/,
-      ),
+      `Asana (${baseUrl}/tasks): create task failed (HTTP 401): Not Authorized after 1 try`,
+      `Asana (${baseUrl}/tasks/7/stories): add comment failed (HTTP 429): rate limited (Retry-After 1 s) after 2 tries`,
+      `Asana (${baseUrl}/projects/1/custom_field_settings): read custom fields failed: Network error after 2 tries`,
     ]);
     expect(check.checks[0].detail).toBe(
-      'Asana: read project failed (HTTP 500): Server Error after 2 tries',
+      `Asana (${baseUrl}/projects/1): read project failed (HTTP 500): Server Error after 2 tries`,
     );
     const everything = [
       ...errors.map(e => inspect(e, { depth: 20, showHidden: true })),
@@ -394,5 +485,24 @@ describe('AsanaClient secrets (RELIABILITY 8)', () => {
     ].join('\n');
     expect(lines.length).toBeGreaterThan(0);
     expect(everything).not.toContain('known-secret-value');
+  });
+});
+
+describe('AsanaClient errors', () => {
+  it('shows the URL a call failed at without user or password', async () => {
+    const port = await closedPort();
+    const asana = new AsanaClient({
+      token: 'asana-url-token',
+      baseUrl: `http://kop:pw-known-secret@127.0.0.1:${port}/api/1.0`,
+      projectGid: '1',
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 10 },
+    });
+    const error = await asana.getTask('7').catch(e => e);
+    expect(error.message).toBe(
+      `Asana (http://127.0.0.1:${port}/api/1.0/tasks/7): read task failed: connect ECONNREFUSED 127.0.0.1:${port} after 1 try`,
+    );
+    expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(
+      'pw-known-secret',
+    );
   });
 });

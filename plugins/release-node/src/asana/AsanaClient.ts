@@ -18,6 +18,7 @@ import {
   type CallClock,
   type CallFailure,
 } from '../http/retryingCaller';
+import { causeOf } from '../http/where';
 
 /** Custom field gids of the release-management project. @public */
 export interface AsanaReleaseFields {
@@ -27,6 +28,8 @@ export interface AsanaReleaseFields {
   buildNumber?: string;
   /** Enum field with a yes and a no option. */
   dbUpdate?: string;
+  /** Text field: where the release stands (approved, deploying, done…). */
+  state?: string;
 }
 
 /** @public */
@@ -55,6 +58,8 @@ export interface AsanaReleaseValues {
   grade?: string;
   buildNumber?: string;
   dbUpdate?: boolean;
+  /** The release's state, as the portal names it. */
+  state?: string;
 }
 
 /** @public */
@@ -63,6 +68,35 @@ export interface AsanaReleaseTask extends AsanaReleaseValues {
   name: string;
   completed: boolean;
   permalinkUrl?: string;
+}
+
+/** A task of the release project as the Prepare form offers it for an item. @public */
+export interface AsanaProjectTask {
+  gid: string;
+  name: string;
+  completed: boolean;
+  permalinkUrl?: string;
+  assignee?: { gid: string; name: string };
+  /** Its section in the release project. */
+  section?: { gid: string; name: string };
+}
+
+/** @public */
+export interface AsanaProjectTaskQuery {
+  /** Only tasks whose name holds this text (any case). */
+  query?: string;
+  /** Completed tasks too; default open tasks only. */
+  includeCompleted?: boolean;
+  /** At most this many tasks (default 100); `truncated` says when more matched. */
+  limit?: number;
+  /** Tasks per request, 1–100 (default 100). */
+  pageSize?: number;
+}
+
+/** @public */
+export interface AsanaProjectTaskList {
+  tasks: AsanaProjectTask[];
+  truncated: boolean;
 }
 
 /** @public */
@@ -93,10 +127,51 @@ interface TaskData {
   }>;
 }
 
+interface ListedTaskData {
+  gid: string;
+  name: string;
+  completed?: boolean;
+  permalink_url?: string;
+  assignee?: { gid: string; name?: string } | null;
+  memberships?: Array<{
+    project?: { gid: string };
+    section?: { gid: string; name?: string } | null;
+  }>;
+}
+
+const LISTED_TASK_FIELDS =
+  'name,completed,permalink_url,assignee.name,memberships.project,memberships.section.name';
+
+const DEFAULT_BASE_URL = 'https://app.asana.com/api/1.0';
+
+/** Pages read at most per listing, so a huge project cannot hold a form open. */
+const MAX_TASK_PAGES = 20;
+
 const TASK_FIELDS =
   'name,completed,permalink_url,custom_fields.enum_value.name,custom_fields.text_value';
 
+/** The URL of each failed call: the library's errors do not say where they went. */
+const failedUrls = new WeakMap<object, string>();
+
+/** Has `api` note the URL of every call that fails, for classifyAsanaError. */
+function noteFailedUrls(api: ApiClient): void {
+  const callApi = api.callApi.bind(api);
+  api.callApi = (...args: Parameters<ApiClient['callApi']>) =>
+    callApi(...args).catch((e: unknown) => {
+      if (e && typeof e === 'object') {
+        failedUrls.set(e, api.buildUrl(args[0], args[2]));
+      }
+      throw e;
+    });
+}
+
 function classifyAsanaError(error: unknown, timeoutMs: number): CallFailure {
+  const where =
+    error && typeof error === 'object' ? failedUrls.get(error) : undefined;
+  return { ...classifyAsanaFailure(error, timeoutMs), url: where };
+}
+
+function classifyAsanaFailure(error: unknown, timeoutMs: number): CallFailure {
   const e = error as {
     status?: number;
     timeout?: number;
@@ -131,7 +206,8 @@ function classifyAsanaError(error: unknown, timeoutMs: number): CallFailure {
   if (e?.timeout || e?.code === 'ECONNABORTED') {
     return { transient: true, detail: `no answer within ${timeoutMs} ms` };
   }
-  if (e?.code) return { transient: true, detail: e.code };
+  // The network's own words, e.g. connect ECONNREFUSED 127.0.0.1:1.
+  if (e?.code) return { transient: true, detail: causeOf(error) };
   const message = e?.message ?? String(error);
   // Connection trouble without a code (as the interceptors in tests report it) is worth a retry too.
   return {
@@ -182,6 +258,7 @@ export class AsanaClient {
         grade: fields?.getOptionalString('grade'),
         buildNumber: fields?.getOptionalString('buildNumber'),
         dbUpdate: fields?.getOptionalString('dbUpdate'),
+        state: fields?.getOptionalString('state'),
       },
       dbUpdateOptions: db
         ? { yes: db.getString('yes'), no: db.getString('no') }
@@ -196,13 +273,11 @@ export class AsanaClient {
     this.options = options;
     const timeoutMs = options.timeoutMs ?? 15_000;
     const api = new ApiClient();
-    api.basePath = (options.baseUrl ?? 'https://app.asana.com/api/1.0').replace(
-      /\/+$/,
-      '',
-    );
+    api.basePath = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     api.authentications.token.accessToken = options.token;
     api.timeout = timeoutMs;
     api.RETURN_COLLECTION = false;
+    noteFailedUrls(api);
     this.tasks = new TasksApi(api);
     this.stories = new StoriesApi(api);
     this.projects = new ProjectsApi(api);
@@ -285,6 +360,9 @@ export class AsanaClient {
     if (values.buildNumber !== undefined && f.buildNumber) {
       out[f.buildNumber] = values.buildNumber;
     }
+    if (values.state !== undefined && f.state) {
+      out[f.state] = values.state;
+    }
     if (values.dbUpdate !== undefined && f.dbUpdate) {
       const names = this.options.dbUpdateOptions ?? { yes: 'Y', no: 'N' };
       const wanted = values.dbUpdate ? names.yes : names.no;
@@ -312,6 +390,7 @@ export class AsanaClient {
       permalinkUrl: data.permalink_url,
       grade: grade ? gradeOf(grade) : undefined,
       buildNumber: field(f.buildNumber)?.text_value ?? undefined,
+      state: field(f.state)?.text_value ?? undefined,
       dbUpdate:
         db === undefined
           ? undefined
@@ -360,6 +439,110 @@ export class AsanaClient {
       this.tasks.getTask(taskGid, { opt_fields: TASK_FIELDS }),
     );
     return this.toTask((result as { data: TaskData }).data);
+  }
+
+  /**
+   * The tasks of the release project (open ones unless asked otherwise), page by page in the
+   * project's order, leaving out the release tasks themselves (those in the release section).
+   * Asana's task search is a premium feature, so the name filter is applied here.
+   */
+  async listProjectTasks(
+    query: AsanaProjectTaskQuery = {},
+  ): Promise<AsanaProjectTaskList> {
+    const { projectGid, sectionGid } = this.options;
+    const limit = query.limit ?? 100;
+    const pageSize = Math.min(100, Math.max(1, query.pageSize ?? 100));
+    const needle = query.query?.trim().toLowerCase() ?? '';
+    const tasks: AsanaProjectTask[] = [];
+    let offset: string | undefined;
+    for (let page = 0; page < MAX_TASK_PAGES; page++) {
+      const params = {
+        limit: pageSize,
+        opt_fields: LISTED_TASK_FIELDS,
+        // Asana's way to ask for open tasks only: those completed since now, i.e. none.
+        ...(query.includeCompleted ? {} : { completed_since: 'now' }),
+        ...(offset ? { offset } : {}),
+      };
+      const result = (await this.caller.run('list tasks', () =>
+        this.tasks.getTasksForProject(projectGid, params),
+      )) as {
+        data: ListedTaskData[];
+        next_page?: { offset?: string } | null;
+      };
+      for (const data of result.data) {
+        const task = this.toProjectTask(data);
+        if (task.section && task.section.gid === sectionGid) continue;
+        if (!query.includeCompleted && task.completed) continue;
+        if (needle && !task.name.toLowerCase().includes(needle)) continue;
+        if (tasks.length === limit) return { tasks, truncated: true };
+        tasks.push(task);
+      }
+      offset = result.next_page?.offset ?? undefined;
+      if (!offset) return { tasks, truncated: false };
+    }
+    return { tasks, truncated: true };
+  }
+
+  /**
+   * The open task of the project whose notes hold `marker` (e.g. a release's `Release-Id: <id>`
+   * line): how a task created before a crash is found again instead of being created twice.
+   */
+  async findOpenTaskByNotes(
+    marker: string,
+  ): Promise<{ gid: string; permalinkUrl?: string } | undefined> {
+    let offset: string | undefined;
+    for (let page = 0; page < MAX_TASK_PAGES; page++) {
+      const params = {
+        limit: 100,
+        opt_fields: 'notes,permalink_url',
+        completed_since: 'now',
+        ...(offset ? { offset } : {}),
+      };
+      const result = (await this.caller.run('find task', () =>
+        this.tasks.getTasksForProject(this.options.projectGid, params),
+      )) as {
+        data: Array<{ gid: string; notes?: string; permalink_url?: string }>;
+        next_page?: { offset?: string } | null;
+      };
+      const found = result.data.find(t => t.notes?.includes(marker));
+      if (found) {
+        return {
+          gid: found.gid,
+          ...(found.permalink_url ? { permalinkUrl: found.permalink_url } : {}),
+        };
+      }
+      offset = result.next_page?.offset ?? undefined;
+      if (!offset) return undefined;
+    }
+    return undefined;
+  }
+
+  private toProjectTask(data: ListedTaskData): AsanaProjectTask {
+    const membership = data.memberships?.find(
+      m => m.project?.gid === this.options.projectGid,
+    );
+    return {
+      gid: data.gid,
+      name: data.name,
+      completed: data.completed ?? false,
+      ...(data.permalink_url ? { permalinkUrl: data.permalink_url } : {}),
+      ...(data.assignee
+        ? {
+            assignee: {
+              gid: data.assignee.gid,
+              name: data.assignee.name ?? '',
+            },
+          }
+        : {}),
+      ...(membership?.section
+        ? {
+            section: {
+              gid: membership.section.gid,
+              name: membership.section.name ?? '',
+            },
+          }
+        : {}),
+    };
   }
 
   /** Sets the given release fields, leaving the others as they are. */

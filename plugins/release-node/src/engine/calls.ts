@@ -5,6 +5,7 @@ import {
   openReleaseMergeRequest,
 } from '../gitlab/releaseBranch';
 import { leaseLost, type Unfinished } from './failures';
+import { runBuild, runTests } from './stages';
 import type { StepContext, StepOutputs, StepSettings } from './types';
 
 /** A target field the plan must hold, or a failure naming it. */
@@ -133,6 +134,20 @@ export async function runCall(
         },
         mergeSha: result.mergeSha,
         ...(result.mergedNow ? {} : { alreadyMerged: true }),
+      };
+      return undefined;
+    }
+    case 'build':
+    case 'payment-tests':
+    case 'post-deploy-tests': {
+      const clock = ctx.clock ?? Date;
+      const run = { step, ctx, outputs, settings, now: () => clock.now() };
+      const unfinished =
+        call.operation === 'build' ? await runBuild(run) : await runTests(run);
+      if (unfinished) return unfinished;
+      outputs.call = {
+        operation: call.operation,
+        acted: call.operation !== 'build' || Boolean(outputs.build?.triggered),
       };
       return undefined;
     }

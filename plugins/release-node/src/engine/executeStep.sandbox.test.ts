@@ -660,8 +660,8 @@ describe('executeStep against the sandbox (real git, Argo CD syncing from it, hy
         status: 'failed',
         retryable: true,
         system: 'Argo CD',
-        error: expect.stringMatching(
-          /^Argo CD: get prod\/hybris-blue failed \(HTTP 503\)/,
+        error: expect.stringContaining(
+          `Argo CD (${sandbox.url}/argocd/prod/api/v1/applications/hybris-blue): get prod/hybris-blue failed (HTTP 503)`,
         ),
       });
       const text = JSON.stringify(progress);
@@ -684,8 +684,10 @@ describe('executeStep against the sandbox (real git, Argo CD syncing from it, hy
         status: 'failed',
         retryable: true,
         system: 'GitLab',
-        error: expect.stringMatching(
-          /^GitLab: read hybris\/values-blue\.yaml at main in kop\/kop-deploy-prod failed \(HTTP 502\)/,
+        error: expect.stringContaining(
+          `GitLab (${sandbox.url}/gitlab/api/v4/projects/${enc(
+            PROD,
+          )}/repository/files/hybris%2Fvalues-blue.yaml?ref=main): read hybris/values-blue.yaml at main in kop/kop-deploy-prod failed (HTTP 502)`,
         ),
         outputs: {},
       });

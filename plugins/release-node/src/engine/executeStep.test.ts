@@ -253,7 +253,7 @@ describe('executeStep with fakes', () => {
     }
     /** Whether an older revision holds the step's commit: here never. */
     const gitlab = {
-      compare: async () => ({ commits: [{ sha: SHA }] }),
+      holds: async () => false,
     } as unknown as GitlabClient;
     const syncStep = step({
       id: 'web.version',
@@ -316,6 +316,32 @@ describe('executeStep with fakes', () => {
       expect(outputs.sync).toEqual({
         web: { attempts: 2, syncedRevision: SHA },
       });
+    });
+
+    it('asks GitLab nothing when the app runs the revision the step committed on top of', async () => {
+      const { argocd, calls } = fakeArgoCd({ outcome: () => 'Succeeded' });
+      const compared: string[] = [];
+      const asked = {
+        holds: async (_p: string, revision: string) => {
+          compared.push(revision);
+          return false;
+        },
+      } as unknown as GitlabClient;
+      const progress = await executeStep(
+        syncStep,
+        context({
+          argocd,
+          gitlab: asked,
+          previousOutputs: {
+            git: { ...committed.git!, parents: ['c'.repeat(40)] },
+          },
+        }),
+      );
+      expect(progress.status).toBe('waiting');
+      expect(compared).toEqual([]);
+      expect(calls.filter(c => c.startsWith('sync'))).toEqual([
+        `sync web ${SHA} ${key(1)}`,
+      ]);
     });
 
     it('knows its own running sync after a restart lost the record, and starts no second one', async () => {
@@ -533,6 +559,104 @@ describe('executeStep with fakes', () => {
       );
       expect(late.status).toBe('waiting');
       expect(waiting(late).readings.hold?.heldMs).toBe(0);
+    });
+
+    describe("the soak's start, placed by Prometheus' samples", () => {
+      const ranges: Array<{ start: number; end: number; stepMs: number }> = [];
+      /** The error rate was 0.9 until `goodFrom`, then 0.1, sampled every `stepMs`. */
+      const sampled =
+        (goodFrom: number | Error) =>
+        async (
+          _q: string,
+          o: { start: Date | number; end: Date | number; stepMs: number },
+        ) => {
+          const [start, end] = [Number(o.start), Number(o.end)];
+          ranges.push({ start, end, stepMs: o.stepMs });
+          if (goodFrom instanceof Error) throw goodFrom;
+          const points = [];
+          for (let t = start; t <= end; t += o.stepMs) {
+            points.push({ time: t, value: t < goodFrom ? 0.9 : 0.1 });
+          }
+          return {
+            resultType: 'matrix' as const,
+            result: [{ metric: {}, points }],
+            warnings: [],
+          };
+        };
+      async function twoLooks(
+        goodFrom: number | Error,
+        bad: (w: ReturnType<typeof world>) => void,
+      ) {
+        ranges.length = 0;
+        const w = world();
+        const clock = testClock();
+        const gateClients = {
+          ...w.gate,
+          prometheus: { ...w.gate.prometheus, queryRange: sampled(goodFrom) },
+        };
+        bad(w);
+        const first = waiting(
+          await executeStep(
+            gateStep,
+            context({ argocd: w.argocd, gate: gateClients, clock }),
+          ),
+        );
+        clock.advance(10_000);
+        Object.assign(w.state, { view: 6, ready: 6, errors: 0.1 });
+        const second = waiting(
+          await executeStep(
+            gateStep,
+            context({
+              argocd: w.argocd,
+              gate: gateClients,
+              clock,
+              previousOutputs: first.outputs,
+            }),
+          ),
+        );
+        return { first, second, startedAt: clock.now() - 10_000 };
+      }
+
+      it('counts the soak from the first good sample after the look that saw the metric fail', async () => {
+        const { first, second, startedAt } = await twoLooks(
+          1_000_000 + 3_950,
+          w => {
+            w.state.errors = 0.9;
+          },
+        );
+        expect(first.outputs.gate?.failing).toEqual(['error-rate']);
+        expect(ranges).toEqual([
+          { start: startedAt, end: startedAt + 10_000, stepMs: 100 },
+        ]);
+        expect(second.outputs.gate?.holdingSince).toBe(startedAt + 4_000);
+        expect(second.outputs.gate?.failing).toBeUndefined();
+        expect(second.readings.hold).toMatchObject({
+          heldMs: 6_000,
+          leftMs: 114_000,
+        });
+      });
+
+      it('counts it from this look when a check other than a metric failed at the last', async () => {
+        const { second, startedAt } = await twoLooks(1_000_000, w => {
+          w.state.errors = 0.9;
+          w.state.view = 5;
+        });
+        expect(ranges).toEqual([]);
+        expect(second.outputs.gate?.holdingSince).toBe(startedAt + 10_000);
+        expect(second.readings.hold?.heldMs).toBe(0);
+      });
+
+      it('counts it from this look when the samples cannot be read', async () => {
+        const { second, startedAt } = await twoLooks(
+          new Error('range refused'),
+          w => {
+            w.state.errors = 0.9;
+          },
+        );
+        expect(ranges).toHaveLength(1);
+        expect(second.status).toBe('waiting');
+        expect(second.outputs.gate?.holdingSince).toBe(startedAt + 10_000);
+      });
     });
 
     it('fails as retryable, naming Prometheus, when Prometheus does not answer', async () => {

@@ -4,7 +4,11 @@ import type {
   DeployPlanStep,
 } from '@internal/plugin-release-common';
 import { countPods } from '../argocd/ArgoCdClient';
-import { HybrisGate, type GateCheckResult } from '../gate/HybrisGate';
+import {
+  HybrisGate,
+  instantValues,
+  type GateCheckResult,
+} from '../gate/HybrisGate';
 import {
   findReleaseMergeRequest,
   mergeRequestPipeline,
@@ -76,6 +80,8 @@ export async function runGate(run: GateRun): Promise<StepProgress> {
       return watchGate(run, step.gate);
     case 'pipeline':
       return pipelineGate(run, step.gate);
+    case 'commit-pipeline':
+      return commitPipelineGate(run, step.gate);
     case 'approval':
     case 'acknowledgement':
       return personGate(run, step.gate);
@@ -139,7 +145,7 @@ async function healthyGate(
     const synced = state.syncedRevision;
     const holds = commit
       ? (!!synced && synced === outputs.sync?.[app]?.syncedRevision) ||
-        (await revisionHolds(ctx, synced, commit))
+        (await revisionHolds(ctx, synced, commit, outputs.git?.parents))
       : state.syncStatus === 'Synced';
     const running = !!state.operation?.running;
     checks.push({
@@ -264,12 +270,17 @@ async function hybrisGate(
   }
 
   const ok = checks.every(c => c.ok);
-  const unwatched =
-    state.lastCheckedAt !== undefined &&
-    at - state.lastCheckedAt > settings.maxUnwatchedMs;
-  if (!ok) delete state.holdingSince;
-  else if (state.holdingSince === undefined || unwatched) {
-    state.holdingSince = at;
+  const last = state.lastCheckedAt;
+  const unwatched = last !== undefined && at - last > settings.maxUnwatchedMs;
+  if (!ok) {
+    delete state.holdingSince;
+    state.failing = checks.filter(c => !c.ok).map(c => c.name);
+  } else if (state.holdingSince === undefined || unwatched) {
+    state.holdingSince =
+      last === undefined || unwatched
+        ? at
+        : await heldSince(ctx, gate, state.failing ?? [], last, at);
+    delete state.failing;
   }
   state.lastCheckedAt = at;
   const heldMs = state.holdingSince === undefined ? 0 : at - state.holdingSince;
@@ -296,31 +307,68 @@ async function hybrisGate(
   );
 }
 
-/** One metric check read from Prometheus, judged as the hybris gate judges it. */
-async function readMetric(
+/** Range points per metric when the soak's start is looked up: enough to place it within a step. */
+const SOAK_START_POINTS = 100;
+
+/**
+ * When every check began to hold, between the last look (something failed) and now (all hold).
+ * Metrics that failed then are placed by Prometheus' own samples, so the soak starts when the data
+ * turned good, not when the engine next looked; any other check failing then starts it now.
+ */
+async function heldSince(
   ctx: StepContext,
-  check: DeployGateCheck & { query: string },
-): Promise<StepReading> {
-  const answer = await ctx.gate!.prometheus.query(check.query);
-  let values: number[];
-  if (answer.resultType === 'scalar') values = [answer.result.value];
-  else if (answer.resultType === 'vector') {
-    values = answer.result.map(s => s.value);
-  } else {
-    return {
-      name: check.name,
-      ok: false,
-      ...bounds(check),
-      detail: `the query answers a ${answer.resultType}, not a number`,
-    };
+  gate: GateOf<'hybris'>,
+  failing: string[],
+  last: number,
+  at: number,
+): Promise<number> {
+  const range = ctx.gate?.prometheus.queryRange?.bind(ctx.gate.prometheus);
+  const metrics = gate.checks.filter(
+    (c): c is DeployGateCheck & { query: string } =>
+      !!c.query && failing.includes(c.name),
+  );
+  if (!range || metrics.length !== failing.length) return at;
+  const stepMs = Math.max(100, Math.ceil((at - last) / SOAK_START_POINTS));
+  try {
+    const since = await Promise.all(
+      metrics.map(async check => {
+        const answer = await range(check.query, {
+          start: last,
+          end: at,
+          stepMs,
+        });
+        const byTime = new Map<number, number[]>();
+        for (const series of answer.result) {
+          for (const p of series.points) {
+            byTime.set(p.time, [...(byTime.get(p.time) ?? []), p.value]);
+          }
+        }
+        const times = [...byTime.keys()].sort((a, b) => b - a);
+        let from: number | undefined;
+        for (const t of times) {
+          if (!judgeValues(byTime.get(t)!, check).ok) break;
+          from = t;
+        }
+        return from ?? at;
+      }),
+    );
+    return Math.min(at, Math.max(last, ...since));
+  } catch {
+    // The samples only refine the start; without them the soak counts from this look.
+    return at;
   }
+}
+
+/** Values of one metric at one moment, judged as the hybris gate judges them. */
+function judgeValues(
+  all: number[],
+  check: { min?: number; max?: number },
+): { ok: boolean; value?: number; detail: string } {
   // NaN says nothing about the colour (no traffic yet): no data, never a breach.
-  values = values.filter(v => !Number.isNaN(v));
+  const values = all.filter(v => !Number.isNaN(v));
   if (!values.length) {
     return {
-      name: check.name,
       ok: false,
-      ...bounds(check),
       detail: 'no data: the query matched no series with a value',
     };
   }
@@ -344,13 +392,19 @@ async function readMetric(
   } else if (check.min !== undefined && !(value >= check.min)) {
     detail = `${shown} is below the min ${check.min}`;
   }
-  return {
-    name: check.name,
-    ok: offending === undefined,
-    value,
-    ...bounds(check),
-    detail,
-  };
+  return { ok: offending === undefined, value, detail };
+}
+
+/** One metric check read from Prometheus, judged as the hybris gate judges it. */
+async function readMetric(
+  ctx: StepContext,
+  check: DeployGateCheck & { query: string },
+): Promise<StepReading> {
+  const values = instantValues(await ctx.gate!.prometheus.query(check.query));
+  if (typeof values === 'string') {
+    return { name: check.name, ok: false, ...bounds(check), detail: values };
+  }
+  return { name: check.name, ...bounds(check), ...judgeValues(values, check) };
 }
 
 /**
@@ -419,6 +473,22 @@ async function watchGate(
   );
 }
 
+/** A pipeline that failed fails its step for good, with what was read. */
+function pipelineFailed(
+  error: string,
+  reading: StepReading,
+  outputs: StepOutputs,
+): StepProgress {
+  return {
+    status: 'failed',
+    error,
+    retryable: false,
+    system: 'GitLab',
+    readings: { checks: [reading] },
+    outputs,
+  };
+}
+
 /** The merge request's pipeline: success passes, failure fails, anything else waits. */
 async function pipelineGate(
   run: GateRun,
@@ -451,14 +521,7 @@ async function pipelineGate(
     return { status: 'done', outputs };
   }
   if (pipeline.state === 'failed') {
-    return {
-      status: 'failed',
-      error: pipeline.detail,
-      retryable: false,
-      system: 'GitLab',
-      readings: { checks: [reading] },
-      outputs,
-    };
+    return pipelineFailed(pipeline.detail, reading, outputs);
   }
   return notYet(
     run,
@@ -467,6 +530,72 @@ async function pipelineGate(
     settings.pipelinePollMs,
     settings.pipelineTimeoutMs,
     `the pipeline of ${gate.sourceBranch} in ${gate.project}`,
+  );
+}
+
+/**
+ * The version's own pipeline (cms, web): the newest pipeline of the commit the version names;
+ * success passes and is recorded as the version's build, failure fails, anything else waits.
+ */
+async function commitPipelineGate(
+  run: GateRun,
+  gate: GateOf<'commit-pipeline'>,
+): Promise<StepProgress> {
+  const { step, ctx, outputs, settings, now } = run;
+  const what = `the pipeline of ${gate.ref} in ${gate.project}`;
+  const sha = await ctx.gitlab.resolveRef(gate.project, gate.ref);
+  if (!sha) {
+    return {
+      status: 'failed',
+      error: `GitLab: ${gate.ref} is not a commit or tag of ${gate.project}`,
+      retryable: false,
+      system: 'GitLab',
+      outputs,
+    };
+  }
+  const pipeline = await ctx.gitlab.pipelineStatus(
+    gate.project,
+    undefined,
+    sha,
+  );
+  const detail = pipeline
+    ? `pipeline #${pipeline.id} ${pipeline.status}`
+    : `no pipeline of ${short(sha)} yet`;
+  const reading: StepReading = {
+    name: 'pipeline',
+    ok: pipeline?.status === 'success',
+    detail,
+  };
+  if (pipeline && ['success', 'failed'].includes(pipeline.status)) {
+    outputs.build = {
+      system: 'gitlab',
+      job: gate.project,
+      app: step.app ?? '',
+      version: gate.ref,
+      triggered: false,
+      number: pipeline.id,
+      url: pipeline.webUrl,
+      result: pipeline.status === 'success' ? 'success' : 'failed',
+    };
+  }
+  if (pipeline?.status === 'success') {
+    outputs.gate!.passedAt = now();
+    return { status: 'done', outputs };
+  }
+  if (pipeline && ['failed', 'canceled'].includes(pipeline.status)) {
+    return pipelineFailed(
+      `GitLab: ${what} #${pipeline.id} ${pipeline.status}: ${pipeline.webUrl}`,
+      reading,
+      outputs,
+    );
+  }
+  return notYet(
+    run,
+    detail,
+    { checks: [reading] },
+    settings.pipelinePollMs,
+    settings.pipelineTimeoutMs,
+    what,
   );
 }
 

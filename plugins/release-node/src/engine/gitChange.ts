@@ -125,6 +125,7 @@ export async function runGitChange(
       committed: result.committed,
       attempts: result.attempts,
       ...(result.webUrl ? { webUrl: result.webUrl } : {}),
+      ...(result.parents ? { parents: result.parents } : {}),
     };
     ctx.logger?.info(
       result.committed

@@ -22,15 +22,13 @@ export async function revisionHolds(
   ctx: Pick<StepContext, 'gitlab' | 'plan'>,
   synced: string | undefined,
   commit: string,
+  parents: string[] = [],
 ): Promise<boolean> {
   if (!synced) return false;
   if (synced === commit) return true;
-  const missing = await ctx.gitlab.compare(
-    ctx.plan.iac.project,
-    synced,
-    commit,
-  );
-  return missing.commits.length === 0;
+  // The revision the step committed on top of: known without asking GitLab.
+  if (parents.includes(synced)) return false;
+  return ctx.gitlab.holds(ctx.plan.iac.project, synced, commit);
 }
 
 /** The operation key of the portal's n-th sync of an app in a step: the same after a restart. */
@@ -165,7 +163,14 @@ async function syncApp(
       )}); waiting for it, never terminating it`,
     );
   }
-  if (await revisionHolds(ctx, state.syncedRevision, revision)) {
+  if (
+    await revisionHolds(
+      ctx,
+      state.syncedRevision,
+      revision,
+      outputs.git?.parents,
+    )
+  ) {
     record.syncedRevision = state.syncedRevision;
     delete record.since;
     return undefined;

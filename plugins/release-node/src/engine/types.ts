@@ -3,6 +3,7 @@ import type { DeployPlan } from '@internal/plugin-release-common';
 import type { ArgoCdClient } from '../argocd/ArgoCdClient';
 import type { GitlabClient } from '../gitlab/GitlabClient';
 import type { HybrisClusterClient } from '../hybris/HybrisClusterClient';
+import type { JenkinsClient, JenkinsResult } from '../jenkins/JenkinsClient';
 import type { ReleaseLayout } from '../layout';
 import type { PrometheusClient } from '../prometheus/PrometheusClient';
 
@@ -50,11 +51,60 @@ export interface StepOutputs {
     /** Commit requests sent, re-tries after GitLab's race answer included. */
     attempts: number;
     webUrl?: string;
+    /** The commit's parents, when it was written by the step. */
+    parents?: string[];
   };
   /** Per Argo CD app of `step.sync`. */
   sync?: Record<string, StepSyncOutput>;
   call?: StepCallOutput;
   gate?: StepGateOutput;
+  /** The build of a build step: the Jenkins build it follows, or the version's pipeline. */
+  build?: StepBuildOutput;
+  /** The tests of a tests step, each as far as it got. */
+  tests?: StepTestsOutput;
+}
+
+/** @public */
+export interface StepBuildOutput {
+  system: 'jenkins' | 'gitlab';
+  /** The Jenkins job, or the GitLab project. */
+  job: string;
+  app: string;
+  version: string;
+  /** False when a build of the version already existed and the step only followed it. */
+  triggered: boolean;
+  queueId?: number;
+  /** The Jenkins build number, or the GitLab pipeline id. */
+  number?: number;
+  url?: string;
+  consoleUrl?: string;
+  result?: JenkinsResult | 'success' | 'failed';
+  imageTag?: string;
+  /** The commit the build built, as Jenkins' git data says (hybris). */
+  commit?: string;
+  durationMs?: number;
+}
+
+/** @public */
+export interface StepTestsOutput {
+  kind: 'payment' | 'post-deploy';
+  environment: string;
+  results: StepTestOutput[];
+}
+
+/** One test of a tests step: queued, running, or finished with its result. @public */
+export interface StepTestOutput {
+  name: string;
+  brand?: string;
+  kind: 'jenkins' | 'http';
+  /** The Jenkins job, or the URL an HTTP check asks. */
+  job: string;
+  queueId?: number;
+  number?: number;
+  url?: string;
+  result?: 'passed' | 'failed';
+  durationMs?: number;
+  detail?: string;
 }
 
 /** @public */
@@ -69,7 +119,14 @@ export interface StepSyncOutput {
 
 /** @public */
 export interface StepCallOutput {
-  operation: 'create-branch' | 'open-merge-request' | 'merge' | 'announce';
+  operation:
+    | 'create-branch'
+    | 'open-merge-request'
+    | 'merge'
+    | 'announce'
+    | 'build'
+    | 'payment-tests'
+    | 'post-deploy-tests';
   /** False when the system already held what the call asks for. */
   acted: boolean;
   branch?: string;
@@ -88,6 +145,8 @@ export interface StepGateOutput {
   holdingSince?: number;
   /** The last look, so a gap in watching restarts the soak. */
   lastCheckedAt?: number;
+  /** The checks that failed at the last look, so the soak's start can be placed by the data. */
+  failing?: string[];
   passedAt?: number;
   /** approval, acknowledgement: who gave it. */
   givenBy?: string;
@@ -141,6 +200,10 @@ export interface StepSettings {
   syncTimeoutMs: number;
   /** Longest wait for a merge request's pipeline (default 60 min). */
   pipelineTimeoutMs: number;
+  /** Between two looks at a Jenkins build or test (default 10 s). */
+  jenkinsPollMs: number;
+  /** Longest an HTTP check of the post-deploy tests waits for its answer (default 15 s). */
+  httpCheckTimeoutMs: number;
   /** Longest wait for a hybris or healthy gate; none by default (the release pauses by hand). */
   gateTimeoutMs?: number;
   /** A soak not looked at for longer than this starts again: it must hold continuously. */
@@ -154,6 +217,8 @@ export const defaultStepSettings: StepSettings = {
   syncAttempts: 3,
   syncTimeoutMs: 30 * 60_000,
   pipelineTimeoutMs: 60 * 60_000,
+  jenkinsPollMs: 10_000,
+  httpCheckTimeoutMs: 15_000,
   maxUnwatchedMs: 30_000,
 };
 
@@ -165,15 +230,31 @@ export const defaultStepSettings: StepSettings = {
 export interface StepContext {
   /** The plan the step belongs to. */
   plan: Pick<DeployPlan, 'releaseId' | 'environment' | 'iac'>;
+  /** The run the step belongs to. */
+  runId?: string;
   layout: ReleaseLayout;
   gitlab: GitlabClient;
   /** The Argo CD instance of the plan's environment. */
   argocd: ArgoCdClient;
   /** What a hybris or watch gate reads. */
   gate?: {
-    prometheus: Pick<PrometheusClient, 'query'>;
+    /** With `queryRange`, the soak starts when the samples turned good, not at the next look. */
+    prometheus: Pick<PrometheusClient, 'query'> &
+      Partial<Pick<PrometheusClient, 'queryRange'>>;
     hybris: Pick<HybrisClusterClient, 'clusterStatus'>;
   };
+  /** Builds and runs the tests of build and tests steps. */
+  jenkins?: Pick<
+    JenkinsClient,
+    | 'triggerBuild'
+    | 'getQueueItem'
+    | 'getBuild'
+    | 'searchBuilds'
+    | 'readImageTag'
+    | 'links'
+  >;
+  /** What the HTTP checks of the post-deploy tests are asked with (default the global fetch). */
+  fetch?: typeof fetch;
   /**
    * Queues the release's announcement (the Slack outbox). `key` is the same for every call of one
    * step, so a repeated call queues nothing new.
@@ -196,6 +277,7 @@ export interface StepContext {
 export type StepCall = Pick<
   StepContext,
   | 'plan'
+  | 'runId'
   | 'previousOutputs'
   | 'approvals'
   | 'announce'
@@ -208,7 +290,7 @@ export type StepCall = Pick<
 export interface StepExecutorOptions
   extends Pick<
     StepContext,
-    'layout' | 'gitlab' | 'gate' | 'settings' | 'logger'
+    'layout' | 'gitlab' | 'gate' | 'jenkins' | 'fetch' | 'settings' | 'logger'
   > {
   /** The Argo CD instance serving an environment. */
   argocdFor(environment: string): ArgoCdClient;

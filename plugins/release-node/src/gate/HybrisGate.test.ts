@@ -332,14 +332,13 @@ describe('HybrisGate', () => {
       const evaluation = await gate().evaluateGate(beta);
       expect(evaluation.ok).toBe(false);
       expect(check(evaluation, 'error-rate')!.detail).toBe(
-        `Prometheus: query 'sum(rate(hybris_errors_total{environment="beta",colour="blue"}[2m]))' failed (HTTP 422): execution: query processing would load too many samples into memory`,
+        `Prometheus (${PROMETHEUS}/api/v1/query): query 'sum(rate(hybris_errors_total{environment="beta",colour="blue"}[2m]))' failed (HTTP 422): execution: query processing would load too many samples into memory`,
       );
       expect(check(evaluation, 'cluster-status')).toEqual({
         name: 'cluster-status',
         ok: false,
         threshold: {},
-        detail:
-          'hybris: read the cluster status of blue in beta failed (HTTP 502): unexpected answer from https://hybris-blue.beta.kop.test/cluster/status',
+        detail: `hybris (${ENDPOINTS.beta.blue}/cluster/status): read the cluster status of blue in beta failed (HTTP 502): unexpected answer`,
       });
     });
 

@@ -135,6 +135,15 @@ function within(metric: GateMetric, value: number): boolean {
   return !(metric.min !== undefined && value < metric.min);
 }
 
+/** The numbers of an instant answer, one per series, or why it holds none. */
+export function instantValues(
+  answer: PrometheusInstantResult,
+): number[] | string {
+  if (answer.resultType === 'scalar') return [answer.result.value];
+  if (answer.resultType === 'vector') return answer.result.map(s => s.value);
+  return `the query answers a ${answer.resultType}, not a number`;
+}
+
 /** Judges one metric's answer against its bounds. */
 function judge(
   metric: GateMetric,
@@ -144,17 +153,9 @@ function judge(
     ...(metric.min !== undefined ? { min: metric.min } : {}),
     ...(metric.max !== undefined ? { max: metric.max } : {}),
   };
-  let values: number[];
-  if (answer.resultType === 'scalar') values = [answer.result.value];
-  else if (answer.resultType === 'vector') {
-    values = answer.result.map(s => s.value);
-  } else {
-    return {
-      name: metric.name,
-      ok: false,
-      threshold,
-      detail: `the query answers a ${answer.resultType}, not a number`,
-    };
+  const values = instantValues(answer);
+  if (typeof values === 'string') {
+    return { name: metric.name, ok: false, threshold, detail: values };
   }
   if (values.length === 0) {
     return {

@@ -225,7 +225,7 @@ describe('the gate through a real Prometheus scraping the sandbox', () => {
     expect(error).toBeInstanceOf(PrometheusQueryError);
     expect(error).toMatchObject({ errorType: 'bad_data', status: 400 });
     expect(error.message).toMatch(
-      /^Prometheus: query 'sum\(rate\(hybris_errors_total\[2m\]\)' failed \(HTTP 400\): bad_data: invalid parameter "query": 1:\d+: parse error: /,
+      /^Prometheus \(http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query\): query 'sum\(rate\(hybris_errors_total\[2m\]\)' failed \(HTTP 400\): bad_data: invalid parameter "query": 1:\d+: parse error: /,
     );
   });
 });

@@ -281,7 +281,25 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
     await expect(
       client().compare('kop/hybris', 'nope', 'master'),
     ).rejects.toThrow(
-      'GitLab: compare nope...master in kop/hybris failed (HTTP 404)',
+      `GitLab (${world.apiBaseUrl}/projects/kop%2Fhybris/repository/compare?from=nope&to=master): compare nope...master in kop/hybris failed (HTTP 404)`,
+    );
+  });
+
+  it('tells whether a revision holds a commit from their merge base', async () => {
+    const gitlab = client();
+    const running = (await gitlab.resolveRef(
+      'kop/hybris',
+      seedFacts.hybris.running,
+    ))!;
+    const candidate = (await gitlab.resolveRef(
+      'kop/hybris',
+      seedFacts.hybris.candidate,
+    ))!;
+    expect(await gitlab.holds('kop/hybris', candidate, running)).toBe(true);
+    expect(await gitlab.holds('kop/hybris', running, candidate)).toBe(false);
+    expect(await gitlab.holds('kop/hybris', running, running)).toBe(true);
+    await expect(gitlab.holds('kop/hybris', 'nope', running)).rejects.toThrow(
+      `find the merge base of nope and ${running} in kop/hybris failed (HTTP 404)`,
     );
   });
 
@@ -304,7 +322,7 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
     await expect(
       gitlab.createBranch('kop/cms', 'release/2026-01-08', 'master'),
     ).rejects.toThrow(
-      'GitLab: create branch release/2026-01-08 from master in kop/cms failed (HTTP 400): Branch already exists',
+      `GitLab (${world.apiBaseUrl}/projects/kop%2Fcms/repository/branches): create branch release/2026-01-08 from master in kop/cms failed (HTTP 400): Branch already exists`,
     );
 
     const mr = await gitlab.createMergeRequest('kop/cms', {
@@ -349,6 +367,7 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
 
   it('commits an edit of the IaC values in one commit, keeping comments; the same edit again commits nothing', async () => {
     const before = await greenNow();
+    const head = await client().resolveRef(IAC, 'main');
     const result = await client().commitEdits({
       project: IAC,
       branch: 'main',
@@ -360,7 +379,11 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
         replicaCount: 3,
       }),
     });
-    expect(result).toMatchObject({ committed: true, attempts: 1 });
+    expect(result).toMatchObject({
+      committed: true,
+      attempts: 1,
+      parents: [head],
+    });
     expect(await client().resolveRef(IAC, 'main')).toBe(result.sha);
     expect(await greenNow()).toBe(
       before
@@ -536,7 +559,7 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
       .readFile(IAC, 'main', GREEN)
       .catch(e => e);
     expect(refused.message).toBe(
-      `GitLab: read ${GREEN} at main in ${IAC} failed (HTTP 401): 401 Unauthorized`,
+      `GitLab (${world.apiBaseUrl}/projects/kop%2Fkop-deploy-prod/repository/files/hybris%2Fvalues-green.yaml?ref=main): read ${GREEN} at main in ${IAC} failed (HTTP 401): 401 Unauthorized`,
     );
     expect(JSON.stringify(refused)).not.toContain(secret);
 
@@ -553,7 +576,7 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
       .readFile(IAC, 'main', GREEN)
       .catch(e => e);
     expect(echoed.message).toBe(
-      `GitLab: read ${GREEN} at main in ${IAC} failed (HTTP 403): token [redacted] may not read this`,
+      `GitLab (${world.apiBaseUrl}/projects/kop%2Fkop-deploy-prod/repository/files/hybris%2Fvalues-green.yaml?ref=main): read ${GREEN} at main in ${IAC} failed (HTTP 403): token [redacted] may not read this`,
     );
     for (const text of [String(echoed), echoed.stack, JSON.stringify(echoed)]) {
       expect(text).not.toContain(sandboxGitlabTokens.maintainer);
@@ -589,7 +612,7 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
         edit: editGreen({ replicaCount: 2 }),
       }),
     ).rejects.toThrow(
-      `GitLab: commit "server trouble" to main of ${IAC} failed (HTTP 503)`,
+      `GitLab (${world.apiBaseUrl}/projects/kop%2Fkop-deploy-prod/repository/commits): commit "server trouble" to main of ${IAC} failed (HTTP 503)`,
     );
     expect(commitPosts()).toHaveLength(1);
   });
@@ -607,7 +630,7 @@ describe.each(worlds)('GitlabClient against %s', (_name, makeWorld) => {
       retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 10 },
     });
     await expect(slow.readFile(IAC, 'main', GREEN)).rejects.toThrow(
-      `GitLab: read ${GREEN} at main in ${IAC} failed: no answer within 200 ms`,
+      `GitLab (${world.apiBaseUrl}/projects/kop%2Fkop-deploy-prod/repository/files/hybris%2Fvalues-green.yaml?ref=main): read ${GREEN} at main in ${IAC} failed: no answer within 200 ms`,
     );
     expect(fileReads(GREEN)).toHaveLength(2);
   });

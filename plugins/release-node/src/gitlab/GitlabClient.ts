@@ -160,6 +160,8 @@ export interface GitlabCommitEditsResult {
   /** Commit requests sent (re-reads after GitLab's race answer included). */
   attempts: number;
   webUrl?: string;
+  /** The new commit's parents: a revision among them cannot hold the commit. */
+  parents?: string[];
 }
 
 /** @public */
@@ -352,6 +354,7 @@ export class GitlabClient {
       return new SystemError({
         system: 'GitLab',
         action,
+        url: error.url,
         status: error.status,
         detail: this.redact(error.description),
         retryable: error.retryable,
@@ -467,6 +470,32 @@ export class GitlabClient {
         if (existing && sha && existing.sha === sha) return existing;
       }
       throw this.failure(action, e);
+    }
+  }
+
+  /**
+   * Whether `commit` is in the history of `revision` (or is it), from GitLab's merge base of the
+   * two: one commit's answer, not a comparison's commits and diffs.
+   */
+  async holds(
+    project: string,
+    revision: string,
+    commit: string,
+  ): Promise<boolean> {
+    if (revision === commit) return true;
+    try {
+      const base = (await this.api.Repositories.mergeBase(project, [
+        revision,
+        commit,
+      ])) as Json;
+      return base.id === commit;
+    } catch (e) {
+      // Histories that share no commit have no merge base: GitLab answers 400.
+      if (GitlabClient.status(e) === 400) return false;
+      throw this.failure(
+        `find the merge base of ${revision} and ${commit} in ${project}`,
+        e,
+      );
     }
   }
 
@@ -681,6 +710,7 @@ export class GitlabClient {
               now.state
             }, ${now.detailedMergeStatus ?? 'unknown merge status'})`,
             retryable: false,
+            url: (e as GitlabRequestError).url,
           }),
         );
       }
@@ -691,14 +721,14 @@ export class GitlabClient {
   /** The newest pipeline of a ref (and commit, when given), or undefined when none ran. */
   async pipelineStatus(
     project: string,
-    ref: string,
+    ref: string | undefined,
     sha?: string,
   ): Promise<GitlabPipeline | undefined> {
     const list = (await this.call(
-      `read the pipelines of ${ref} in ${project}`,
+      `read the pipelines of ${ref ?? sha} in ${project}`,
       () =>
         this.api.Pipelines.all(project, {
-          ref,
+          ...(ref ? { ref } : {}),
           sha,
           orderBy: 'id',
           sort: 'desc',
@@ -846,6 +876,9 @@ export class GitlabClient {
           sha: commit.id,
           attempts: attempt,
           webUrl: commit.web_url,
+          ...(Array.isArray(commit.parent_ids)
+            ? { parents: commit.parent_ids as string[] }
+            : {}),
         };
       } catch (e) {
         last = e;
@@ -895,8 +928,12 @@ export class GitlabClient {
       checks,
     });
     // " (HTTP 401): 401 Unauthorized" or ": no answer within 15000 ms"
-    const why = (e: unknown) =>
-      this.failure('check', e).message.slice('GitLab: check failed'.length);
+    const why = (e: unknown) => {
+      const { status, detail } = this.failure('check', e);
+      return `${status ? ` (HTTP ${status})` : ''}${
+        detail ? `: ${detail}` : ''
+      }`;
+    };
     let user: Json;
     try {
       user = await this.api.Users.showCurrentUser();

@@ -1,6 +1,7 @@
 import type { Gitlab } from '@gitbeaker/rest';
 import { fetchWithRetry, type RetryPolicy } from '../http/retry';
-import { SystemError } from '../http/SystemError';
+import type { SystemError } from '../http/SystemError';
+import { urlForErrors } from '../http/where';
 
 type GitlabOptions = ConstructorParameters<typeof Gitlab>[0];
 /** gitbeaker's requester factory, as its `Gitlab` constructor takes it. */
@@ -24,17 +25,21 @@ export class GitlabRequestError extends Error {
   readonly status?: number;
   readonly description: string;
   readonly retryable: boolean;
+  /** The URL called, without credentials. */
+  readonly url?: string;
 
   constructor(options: {
     status?: number;
     description: string;
     retryable: boolean;
+    url?: string;
   }) {
     super(options.description);
     this.name = 'GitlabRequestError';
     this.status = options.status;
     this.description = options.description;
     this.retryable = options.retryable;
+    this.url = options.url && urlForErrors(options.url);
   }
 }
 
@@ -172,16 +177,11 @@ export function createGitlabRequester(
             sleep: options.sleep,
           });
         } catch (e) {
-          const cause = (e instanceof SystemError ? e.cause : e) as
-            | Error
-            | undefined;
-          const detail =
-            cause?.name === 'AbortError'
-              ? `no answer within ${options.timeoutMs} ms`
-              : cause?.message;
+          // fetchWithRetry says what failed underneath (a timeout, ECONNREFUSED …).
           throw new GitlabRequestError({
-            description: detail || 'no answer',
+            description: (e as SystemError).detail || 'no answer',
             retryable: true,
+            url: url.toString(),
           });
         }
         if (response.ok) {
@@ -195,6 +195,7 @@ export function createGitlabRequester(
           status: response.status,
           description: await describeFailure(response),
           retryable: response.status === 429 || response.status >= 500,
+          url: url.toString(),
         });
       };
     return {

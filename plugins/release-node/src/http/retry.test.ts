@@ -1,3 +1,4 @@
+import { closedPort } from 'sandbox';
 import { fetchWithRetry, retryAfterMs } from './retry';
 
 const reply = (status: number, headers: Record<string, string> = {}) =>
@@ -76,18 +77,59 @@ describe('fetchWithRetry', () => {
     expect(fetchImpl).toHaveBeenCalledTimes(1);
   });
 
-  it('names the system and the action when nothing answers', async () => {
-    const fetchImpl = jest
-      .fn()
-      .mockRejectedValue(new TypeError('fetch failed'));
+  it('names the system, the URL and the cause when nothing answers', async () => {
+    const port = await closedPort();
+    const fetchImpl = jest.fn().mockImplementation(fetch);
     await expect(
       fetchWithRetry({
         ...options,
+        url: `http://127.0.0.1:${port}/x`,
         fetchImpl,
         sleep: async () => undefined,
         retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 10 },
       }),
-    ).rejects.toThrow('Slack: chat.postMessage failed: fetch failed');
+    ).rejects.toThrow(
+      `Slack (http://127.0.0.1:${port}/x): chat.postMessage failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
     expect(fetchImpl).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows the URL without its credentials, and masks the secrets it was given', async () => {
+    const error = await fetchWithRetry({
+      ...options,
+      url: 'http://kop:pa55word@127.0.0.1:1/x/s3cr3t-path-token?token=abc123&page=2',
+      secrets: ['s3cr3t-path-token'],
+      sleep: async () => undefined,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 10 },
+    }).catch(e => e);
+    // fetch refuses such a URL and quotes it: the quote is masked too.
+    expect(error.message).toBe(
+      'Slack (http://127.0.0.1:1/x/***?token=***&page=2): chat.postMessage failed: Request cannot be constructed from a URL that includes credentials: http://kop:***@127.0.0.1:1/x/***?token=***&page=2',
+    );
+    expect(error.url).toBe('http://127.0.0.1:1/x/***?token=***&page=2');
+  });
+
+  it('says how long it waited when no answer came in time', async () => {
+    const fetchImpl = jest.fn(
+      (_url: string, init: RequestInit) =>
+        new Promise<Response>((_resolve, reject) =>
+          init.signal!.addEventListener('abort', () =>
+            reject(
+              new DOMException('This operation was aborted', 'AbortError'),
+            ),
+          ),
+        ),
+    );
+    await expect(
+      fetchWithRetry({
+        ...options,
+        fetchImpl: fetchImpl as unknown as typeof fetch,
+        timeoutMs: 20,
+        sleep: async () => undefined,
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 10 },
+      }),
+    ).rejects.toThrow(
+      'Slack (http://127.0.0.1:1/x): chat.postMessage failed: no answer within 20 ms',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { SystemError } from './SystemError';
+import { causeOf, credentialsIn, redactSecrets, urlForErrors } from './where';
 
 /** How a client retries: bounded, with backoff, honouring Retry-After. @public */
 export interface RetryPolicy {
@@ -57,6 +58,8 @@ export interface FetchJsonOptions {
   idempotent?: boolean;
   fetchImpl?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** Credentials the request carries, masked wherever the error would quote them. */
+  secrets?: Array<string | undefined>;
 }
 
 const sleepReal = (ms: number) => new Promise<void>(r => setTimeout(r, ms));
@@ -114,12 +117,17 @@ export async function fetchWithRetry(
     );
   }
   const aborted = (lastError as Error)?.name === 'AbortError';
+  const secrets = [...(options.secrets ?? []), ...credentialsIn(options.url)];
   throw new SystemError({
     system: options.system,
     action: options.action,
-    detail: aborted
-      ? `no answer within ${options.timeoutMs ?? 15_000} ms`
-      : (lastError as Error)?.message,
+    url: urlForErrors(options.url, secrets),
+    detail: redactSecrets(
+      aborted
+        ? `no answer within ${options.timeoutMs ?? 15_000} ms`
+        : causeOf(lastError),
+      secrets,
+    ),
     retryable: true,
     cause: lastError,
   });

@@ -1,6 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { defaultRetryPolicy, type RetryPolicy } from './retry';
 import { SystemError } from './SystemError';
+import { credentialsIn, redactSecrets, urlForErrors } from './where';
+
+export { redactSecrets };
 
 /**
  * Time as the clients see it; tests inject one (or use jest's fake timers with the real one).
@@ -28,25 +31,8 @@ export interface CallFailure {
   transient: boolean;
   /** Short, credential-free description. */
   detail: string;
-}
-
-/**
- * Replaces every occurrence of each secret (and its URL-encoded form) with `***`.
- *
- * @public
- */
-export function redactSecrets(
-  text: string,
-  secrets: Array<string | undefined>,
-): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) {
-      out = out.split(form).join('***');
-    }
-  }
-  return out;
+  /** The URL called, when the library's error says it. */
+  url?: string;
 }
 
 /**
@@ -82,24 +68,30 @@ export class RetryingCaller {
     return redactSecrets(text, this.options.secrets);
   }
 
-  /** A SystemError naming the system and the action, with the secrets taken out. */
+  /** A SystemError naming the system, the URL and the action, with the secrets taken out. */
   error(
     action: string,
-    failure: Pick<CallFailure, 'status' | 'detail' | 'transient'>,
+    failure: Pick<CallFailure, 'status' | 'detail' | 'transient' | 'url'>,
   ): SystemError {
+    const secrets = [
+      ...this.options.secrets,
+      ...(failure.url ? credentialsIn(failure.url) : []),
+    ];
     return new SystemError({
       system: this.options.system,
       action,
+      url: failure.url && urlForErrors(failure.url, secrets),
       status: failure.status,
-      detail: this.redact(failure.detail),
+      detail: redactSecrets(failure.detail, secrets),
       retryable: failure.transient || failure.status === 429,
     });
   }
 
+  /** `url` is where the call goes, for its errors when the library's own do not say. */
   async run<T>(
     action: string,
     fn: () => Promise<T>,
-    options: { idempotent?: boolean } = {},
+    options: { idempotent?: boolean; url?: string } = {},
   ): Promise<T> {
     const { attempts, baseDelayMs, maxDelayMs } = this.policy;
     const backoff = (attempt: number) =>
@@ -114,6 +106,7 @@ export class RetryingCaller {
             status: 429,
             transient: true,
             detail: `rate limited for another ${Math.ceil(wait / 1000)} s`,
+            url: options.url,
           });
         }
         this.options.logger?.info(
@@ -145,6 +138,7 @@ export class RetryingCaller {
     const f = failure!;
     throw this.error(action, {
       ...f,
+      url: f.url ?? options.url,
       detail: `${f.detail} after ${tries} ${tries === 1 ? 'try' : 'tries'}`,
     });
   }

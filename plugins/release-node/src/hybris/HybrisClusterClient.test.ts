@@ -191,7 +191,7 @@ describe('HybrisClusterClient failures', () => {
       .catch(e => e);
     expect(error).toBeInstanceOf(SystemError);
     expect(error.message).toBe(
-      'hybris: read the cluster status of blue in beta failed (HTTP 404): no cluster status at https://hybris-blue.beta.kop.test/cluster/status',
+      `hybris (${base}/cluster/status): read the cluster status of blue in beta failed (HTTP 404): no cluster status at this URL`,
     );
     const check = await client().check();
     expect(check.ok).toBe(false);
@@ -207,7 +207,7 @@ describe('HybrisClusterClient failures', () => {
     await expect(
       client({ path: '/hac/monitoring/cluster' }).clusterStatus('beta', 'blue'),
     ).rejects.toThrow(
-      'hybris: read the cluster status of blue in beta failed: the answer has no viewSize, expectedNodes and members',
+      `hybris (${base}/hac/monitoring/cluster): read the cluster status of blue in beta failed: the answer has no viewSize, expectedNodes and members`,
     );
   });
 
@@ -230,7 +230,7 @@ describe('HybrisClusterClient failures', () => {
       .catch(e => e);
     expect(sleeps).toEqual([3000]);
     expect(error.message).toBe(
-      'hybris: read the cluster status of blue in beta failed: Failed to fetch from https://hybris-blue.beta.kop.test/cluster/status',
+      `hybris (${base}/cluster/status): read the cluster status of blue in beta failed: Failed to fetch`,
     );
     expect(error.retryable).toBe(true);
   });

@@ -51,16 +51,6 @@ export interface HybrisCheckResult {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
-/** The URL without credentials or query, fit for an error message. */
-function shown(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(not a URL)';
-  }
-}
-
 /**
  * Reads hybris' `cluster/status` of each colour: the JGroups view members against the nodes the
  * colour is deployed with. Endpoints come from `hybris.clusterStatus`, the path from the release
@@ -140,7 +130,7 @@ export class HybrisClusterClient {
   private fail(
     action: string,
     detail: string,
-    extra: { status?: number; retryable?: boolean } = {},
+    extra: { status?: number; retryable?: boolean; url?: string } = {},
   ): SystemError {
     return new SystemError({ system: 'hybris', action, detail, ...extra });
   }
@@ -182,8 +172,9 @@ export class HybrisClusterClient {
     } catch (e) {
       // fetchWithRetry names the system and action; keep only what failed.
       const message = (e as SystemError).detail;
-      throw this.fail(action, `${message || 'no answer'} from ${shown(url)}`, {
+      throw this.fail(action, message || 'no answer', {
         retryable: true,
+        url,
       });
     }
     if (response.status === 503) {
@@ -203,15 +194,16 @@ export class HybrisClusterClient {
       // Not awaited: some fetch implementations never settle a cancel.
       response.body?.cancel().catch(() => undefined);
       const known: Record<number, string> = {
-        404: `no cluster status at ${shown(url)}`,
+        404: 'no cluster status at this URL',
         429: 'rate limited',
       };
       const failure = this.fail(
         action,
-        known[response.status] ?? `unexpected answer from ${shown(url)}`,
+        known[response.status] ?? 'unexpected answer',
         {
           status: response.status,
           retryable: response.status === 429 || response.status >= 500,
+          url,
         },
       );
       this.options.logger?.warn(failure.message);
@@ -221,7 +213,7 @@ export class HybrisClusterClient {
     try {
       body = (await response.json()) as Partial<HybrisClusterStatus>;
     } catch {
-      throw this.fail(action, 'the answer is not JSON');
+      throw this.fail(action, 'the answer is not JSON', { url });
     }
     const strings = (v: unknown) =>
       Array.isArray(v) && v.every(x => typeof x === 'string');
@@ -233,6 +225,7 @@ export class HybrisClusterClient {
       throw this.fail(
         action,
         'the answer has no viewSize, expectedNodes and members',
+        { url },
       );
     }
     const missing = strings(body.missing) ? (body.missing as string[]) : [];

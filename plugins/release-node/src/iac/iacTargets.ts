@@ -82,6 +82,8 @@ export function checkIacValue(options: {
   kind: IacKeyKind;
   value: YamlScalar;
   colours: string[];
+  /** Values a plan writes for an image tag its build step pushes later, taken as they are. */
+  imagePlaceholders?: readonly string[];
 }): YamlScalar {
   const { field, argocdApp, key, kind, value } = options;
   const what = `${field} (${key} of ${argocdApp})`;
@@ -104,6 +106,7 @@ export function checkIacValue(options: {
     }
     case 'image': {
       const tag = String(value);
+      if (options.imagePlaceholders?.includes(tag)) return tag;
       if (typeof value === 'boolean' || !IMAGE_TAG.test(tag)) {
         throw new IacInputError(
           `${what} must be an image tag (letters, digits, '.', '_', '-'), got ${JSON.stringify(

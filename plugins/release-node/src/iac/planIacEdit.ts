@@ -70,6 +70,8 @@ export function checkIacEdit(options: {
   environment: string;
   changes: IacChange[];
   expectedBlobs?: Record<string, string>;
+  /** A deploy plan's stand-ins for image tags its build steps push (see checkIacValue). */
+  imagePlaceholders?: readonly string[];
 }): IacEdit {
   const { layout, environment, changes, expectedBlobs } = options;
   const project = Object.hasOwn(layout.iac.repos, environment)
@@ -112,6 +114,7 @@ export function checkIacEdit(options: {
         kind,
         value,
         colours,
+        imagePlaceholders: options.imagePlaceholders,
       });
     const value = check(change.value, `changes[${i}].value`);
     const edit = files.get(target.file) ?? { values: {}, expected: {} };

@@ -6,11 +6,13 @@ import {
   jenkinsSandboxDefaults,
   seededJenkinsBuilds,
 } from 'sandbox';
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { SystemError } from '../http/SystemError';
 import { captureLogger, recordingClock } from '../__testUtils__/clients';
 import { realClock, type CallClock } from '../http/retryingCaller';
 import {
+  builtCommitOf,
   JenkinsClient,
   type JenkinsBuild,
   type JenkinsClientOptions,
@@ -19,6 +21,10 @@ import {
   bufferedFetch,
   createJenkinsHandlers,
 } from './__testUtils__/jenkinsHandlers';
+
+/** The commit both Jenkins check out for a branch of kop/hybris. */
+const commitOf = (branch: string) =>
+  createHash('sha1').update(branch).digest('hex');
 
 interface JenkinsTarget {
   options: Omit<JenkinsClientOptions, 'clock'>;
@@ -37,7 +43,7 @@ function mswTarget(): JenkinsTarget {
     apiToken: '11aa22bb33cc44dd55ee66ff77aa88bb99',
     buildToken: 'remote-trigger-token',
   };
-  const { handlers } = createJenkinsHandlers(options);
+  const { handlers } = createJenkinsHandlers({ ...options, commitOf });
   const server = setupServer(...handlers);
   return {
     options: { ...options, fetch: bufferedFetch },
@@ -73,7 +79,15 @@ function sandboxTarget(): JenkinsTarget {
     async start() {
       sandbox = await startSandbox({
         timeScale: 0.005,
-        services: [createJenkinsService()],
+        services: [
+          createJenkinsService({
+            checkout: {
+              project: 'kop/hybris',
+              headOf: async branch => commitOf(branch),
+              remoteUrl: origin => `${origin}/gitlab/kop/hybris.git`,
+            },
+          }),
+        ],
       });
       target.options.baseUrl = `${sandbox.url}/jenkins`;
     },
@@ -123,7 +137,7 @@ describe.each([
         {
           name: 'job kop/no-such-job',
           ok: false,
-          detail: 'Jenkins: read kop/no-such-job failed (HTTP 404): not found',
+          detail: `Jenkins (${target.options.baseUrl}/job/kop/job/no-such-job/api/json): read kop/no-such-job failed (HTTP 404): not found`,
         },
       ],
     });
@@ -158,6 +172,21 @@ describe.each([
     await expect(
       jenkins.readImageTag('kop/hybris-build', build.number),
     ).resolves.toBe(`deploy-2026-11-25-${build.number}`);
+  });
+
+  it("reads the commit a hybris build checked out from the git plugin's data, the branch's of several", async () => {
+    const jenkins = client();
+    const branch = 'deploy-2026-11-26';
+    const build = await jenkins.runBuild(
+      'kop/hybris-build',
+      { BRANCH: branch },
+      { pollMs: 20 },
+    );
+    expect(build.revisions).toContainEqual({
+      sha: commitOf(branch),
+      branches: [`refs/remotes/origin/${branch}`],
+    });
+    expect(builtCommitOf(build, branch)).toBe(commitOf(branch));
   });
 
   it('runs the payment tests for brands ks, tc and g4', async () => {
@@ -200,16 +229,16 @@ describe.each([
       {
         name: 'API token',
         ok: false,
-        detail:
-          'Jenkins: sign in failed (HTTP 401): the user or API token was refused',
+        detail: `Jenkins (${target.options.baseUrl}/me/api/json): sign in failed (HTTP 401): the user or API token was refused`,
       },
     ]);
     const error = await jenkins
       .triggerBuild('kop/hybris-build', { BRANCH: 'deploy-2026-11-25' })
       .catch(e => e);
     expect(error).toBeInstanceOf(SystemError);
+    // The crumb is asked for first, and that is where the token is refused.
     expect(error.message).toBe(
-      'Jenkins: trigger kop/hybris-build failed (HTTP 401): the user or API token was refused',
+      `Jenkins (${target.options.baseUrl}/crumbIssuer/api/json): trigger kop/hybris-build failed (HTTP 401): the user or API token was refused`,
     );
   });
 
@@ -334,12 +363,10 @@ describe('JenkinsClient secrets (RELIABILITY 8)', () => {
     const check = await jenkins.check(['kop/hybris-build']);
     expect(errors.map(e => e.message)).toEqual([
       expect.stringMatching(
-        /^Jenkins: trigger kop\/hybris-build failed \(HTTP 403\): Forbidden .*token=\*\*\*/,
+        /^Jenkins \(https:\/\/jenkins\.test\/job\/kop\/job\/hybris-build\/buildWithParameters\): trigger kop\/hybris-build failed \(HTTP 403\): Forbidden .*token=\*\*\*/,
       ),
-      'Jenkins: read queue item 1 failed: Failed to fetch',
-      expect.stringMatching(
-        /^Jenkins: read kop\/hybris-build #1 failed \(HTTP 500\): bad auth Basic \*\*\*$/,
-      ),
+      'Jenkins (https://jenkins.test/queue/item/1/api/json): read queue item 1 failed: Failed to fetch',
+      'Jenkins (https://jenkins.test/job/kop/job/hybris-build/1/api/json): read kop/hybris-build #1 failed (HTTP 500): bad auth Basic ***',
     ]);
     expect(check.checks[0]).toEqual({
       name: 'API token',

@@ -19,6 +19,8 @@ interface RawBuild {
   actions?: Array<{
     _class?: string;
     parameters?: Array<{ name: string; value?: unknown }>;
+    /** The git plugin's BuildData: the commit this build checked out. */
+    lastBuiltRevision?: { SHA1?: string; branch?: Array<{ name?: string }> };
   }>;
 }
 
@@ -26,8 +28,9 @@ interface RawBuild {
 const NEWEST_BUILDS = 100;
 
 /** The fields of RawBuild, as Jenkins' `tree` names them. */
+// Not the git plugin's buildsByBranchName: it holds every branch the job ever built, per build.
 const BUILD_TREE =
-  'number,building,result,description,duration,artifacts[fileName,relativePath],actions[parameters[name,value]]';
+  'number,building,result,description,duration,artifacts[fileName,relativePath],actions[parameters[name,value],lastBuiltRevision[SHA1,branch[name]]]';
 
 /** @public */
 export interface JenkinsClientOptions {
@@ -71,6 +74,37 @@ export interface JenkinsBuild {
   parameters: Record<string, string>;
   artifacts: Array<{ fileName: string; relativePath: string; url: string }>;
   durationMs: number;
+  /** Each git checkout the build recorded (the git plugin's lastBuiltRevision), with its branches. */
+  revisions: JenkinsRevision[];
+}
+
+/** A commit a build checked out, as the git plugin records it. @public */
+export interface JenkinsRevision {
+  sha: string;
+  /** e.g. refs/remotes/origin/deploy-2026-02-05. */
+  branches: string[];
+}
+
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * The commit a build built from `branch`: its only git checkout, or of several (a pipeline that
+ * also checks out its library) the one on that branch; undefined when it recorded none.
+ *
+ * @public
+ */
+export function builtCommitOf(
+  build: Pick<JenkinsBuild, 'revisions'>,
+  branch?: string,
+): string | undefined {
+  const { revisions } = build;
+  if (revisions.length === 1) return revisions[0].sha;
+  const onBranch = revisions.filter(
+    r =>
+      branch !== undefined &&
+      r.branches.some(name => name === branch || name.endsWith(`/${branch}`)),
+  );
+  return onBranch.length === 1 ? onBranch[0].sha : undefined;
 }
 
 /** @public */
@@ -155,13 +189,14 @@ export class JenkinsClient {
   private fail(
     action: string,
     detail: string,
-    extra: { status?: number; retryable?: boolean } = {},
+    extra: { status?: number; retryable?: boolean; url?: string } = {},
   ): SystemError {
     return new SystemError({
       system: 'Jenkins',
       action,
       detail: this.redact(detail),
       ...extra,
+      url: extra.url && this.redact(extra.url),
     });
   }
 
@@ -206,12 +241,15 @@ export class JenkinsClient {
       accept?: number[];
     } = {},
   ): Promise<Response> {
+    const url = `${this.base}${path}`;
+    // Errors show the resource, not the tree of fields asked for.
+    const shown = url.split('?')[0];
     let response: Response;
     try {
       response = await fetchWithRetry({
         system: 'Jenkins',
         action,
-        url: `${this.base}${path}`,
+        url,
         init: {
           method: init.method ?? 'GET',
           headers: { authorization: this.auth, ...init.headers },
@@ -227,7 +265,10 @@ export class JenkinsClient {
     } catch (e) {
       // fetchWithRetry names the system and action; keep only what failed.
       const message = (e as SystemError).detail;
-      throw this.fail(action, message || 'no answer', { retryable: true });
+      throw this.fail(action, message || 'no answer', {
+        retryable: true,
+        url: shown,
+      });
     }
     if (response.ok || init.accept?.includes(response.status)) return response;
     const text = (await response.text().catch(() => ''))
@@ -244,6 +285,7 @@ export class JenkinsClient {
     const failure = this.fail(action, detail, {
       status: response.status,
       retryable: response.status === 429 || response.status >= 500,
+      url: shown,
     });
     this.options.logger?.warn(failure.message);
     throw failure;
@@ -256,7 +298,9 @@ export class JenkinsClient {
     try {
       return (await response.json()) as T;
     } catch {
-      throw this.fail(action, 'the answer is not JSON');
+      throw this.fail(action, 'the answer is not JSON', {
+        url: `${this.base}${path.split('?')[0]}`,
+      });
     }
   }
 
@@ -403,10 +447,20 @@ export class JenkinsClient {
   private toBuild(job: string, raw: RawBuild): JenkinsBuild {
     const links = this.links(job, raw.number);
     const parameters: Record<string, string> = {};
+    const revisions: JenkinsRevision[] = [];
     for (const action of raw.actions ?? []) {
       for (const p of action?.parameters ?? []) {
         if (p.value !== undefined && p.value !== null)
           parameters[p.name] = String(p.value);
+      }
+      const built = action?.lastBuiltRevision;
+      if (typeof built?.SHA1 === 'string' && COMMIT_SHA.test(built.SHA1)) {
+        revisions.push({
+          sha: built.SHA1,
+          branches: (built.branch ?? []).flatMap(b =>
+            typeof b?.name === 'string' ? [b.name] : [],
+          ),
+        });
       }
     }
     return {
@@ -424,6 +478,7 @@ export class JenkinsClient {
         url: links.artifactUrl(a.relativePath),
       })),
       durationMs: raw.duration ?? 0,
+      revisions,
     };
   }
 

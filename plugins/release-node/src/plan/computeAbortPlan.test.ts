@@ -4,6 +4,7 @@ import {
   type DeployPlan,
   type DeployPlanStep,
   type ReleaseAppVersion,
+  type ReleaseConfig,
 } from '@internal/plugin-release-common';
 import { hybrisColourValues, hybrisSwitchValues } from 'sandbox';
 import { gitBlobId } from '../iac/gitBlob';
@@ -16,7 +17,8 @@ import {
   type AbortPlanRunStep,
 } from './computeAbortPlan';
 import { computeDeployPlan, type DeployPlanWorld } from './computeDeployPlan';
-import { DeployPlanInputError } from './errors';
+import { configPlanFiles } from './configPlan';
+import { DeployPlanConflictError, DeployPlanInputError } from './errors';
 import { deployPlanFingerprint } from './fingerprint';
 import { planRelease } from './__testUtils__/planRelease';
 
@@ -73,8 +75,12 @@ const deploy = (releaseApps = release.apps): DeployPlan =>
   });
 
 /** The files once these deploy steps have committed, in the plan's order. */
-function filesAfter(plan: DeployPlan, ids: string[]): Record<string, string> {
-  const files = { ...baseFiles };
+function filesAfter(
+  plan: DeployPlan,
+  ids: string[],
+  before = baseFiles,
+): Record<string, string> {
+  const files = { ...before };
   for (const step of plan.steps) {
     if (ids.includes(step.id)) Object.assign(files, step.git?.files);
   }
@@ -104,6 +110,7 @@ function abort(
     files?: Record<string, string>;
     steps?: AbortPlanRunStep[];
     argocd?: string;
+    release?: typeof release;
   } = {},
 ): DeployPlan {
   const files = options.files ?? filesAfter(plan, done);
@@ -111,7 +118,7 @@ function abort(
     ? 'green'
     : 'blue';
   return computeAbortPlan({
-    release,
+    release: options.release ?? release,
     plan,
     steps: options.steps ?? runOf(plan, done),
     layout,
@@ -557,6 +564,275 @@ describe('checkAbortPlan', () => {
     );
     expect(refusal([lower], { live: undefined, switched: false })).toBe(
       'steps[0].git.changes[0] (abort.hybris.scale-down.new.3) sets replicaCount of hybris-green from 6 to 3: the release deployed no hybris',
+    );
+  });
+});
+
+describe('the abort of a config release', () => {
+  const WEB = 'web/values.yaml';
+  const BLUE = 'hybris/values-blue.yaml';
+  /** Blue live at 12 replicas, for a config release that lowers it. */
+  const blueAt12 = {
+    ...baseFiles,
+    [BLUE]: hybrisColourValues('blue', RUNNING, 12),
+  };
+
+  /** A config release of these changes, and its plan from `files` (blue live). */
+  function configRelease(changes: ReleaseConfig['changes'], files = baseFiles) {
+    const r = planRelease([apps.web], {
+      id: '7b3d9e2f-3333-4444-8555-a66677778888',
+      title: '[설정 변경] replicaCount',
+      grade: 'A',
+      config: {
+        environment: 'prod',
+        changes,
+        baseSha: BASE,
+        expectedBlobs: Object.fromEntries(
+          configPlanFiles(layout, { changes })
+            .filter(f => f !== 'hybris/values.yaml')
+            .map(f => [f, gitBlobId(files[f])]),
+        ),
+        reason: '주말 트래픽 대비 증설 (weekend traffic)',
+      },
+    });
+    const plan = computeDeployPlan({
+      release: r,
+      policy: defaultGradePolicy,
+      layout,
+      environment: 'prod',
+      world: { baseSha: BASE, files, live: readings('blue') },
+    });
+    return { release: r, plan };
+  }
+
+  /** The config steps of the plan, committed; the run at the sign-off. */
+  const committed = (plan: DeployPlan) =>
+    plan.steps.filter(s => s.git).map(s => s.id);
+
+  /** Blue (live) raised 9 → 12, green (idle) 0 → 3, web 3 → 5. */
+  const raising = configRelease([
+    { argocdApp: 'hybris-blue', key: 'replicaCount', value: 12 },
+    { argocdApp: 'hybris-green', key: 'replicaCount', value: '3' },
+    { argocdApp: 'web', key: 'replicaCount', value: 5 },
+  ]);
+
+  it('reverts each config step, last first, one commit each, every key back to its value before the release, bytes and all', () => {
+    const { plan } = raising;
+    const done = [...committed(plan), 'signoff'];
+    const a = abort(plan, done, { release: raising.release });
+    expect(changesOf(a)).toEqual([
+      ['abort.config.web', ['web replicaCount 5 → 3']],
+      ['abort.config.hybris-green', ['hybris-green replicaCount 3 → 0']],
+      ['abort.config.hybris-blue', ['hybris-blue replicaCount 12 → 9']],
+    ]);
+    expect(a.steps.map(s => [s.id, s.app, s.phase, s.sync, s.gate])).toEqual(
+      ['web', 'hybris-green', 'hybris-blue'].map(app => [
+        `abort.config.${app}`,
+        app === 'web' ? 'web' : 'hybris',
+        'deploying',
+        [app],
+        { type: 'healthy', argocdApps: [app] },
+      ]),
+    );
+    // Each file ends byte for byte as it was before the release.
+    const after = filesAfter(a, committed(a), filesAfter(plan, done));
+    expect(after).toEqual(baseFiles);
+    const [subject, , body, , ...trailers] =
+      a.steps[2].git!.message.split('\n');
+    expect(subject).toBe(
+      '[kop] Abort of [설정 변경] replicaCount: hybris-blue replicaCount=9',
+    );
+    expect(body).toBe(
+      `Put replicaCount=9 back on hybris-blue, undoing config.hybris-blue of the deploy (plan ${plan.fingerprint.slice(
+        0,
+        12,
+      )}).`,
+    );
+    expect(trailers).toEqual([
+      `Release-Id: ${raising.release.id}`,
+      'Release-Step: abort.config.hybris-blue',
+      '',
+    ]);
+    expect(a.notes).toEqual([
+      'config: puts back, last step first: replicaCount of web 5 → 3, replicaCount of hybris-green 3 → 0, replicaCount of hybris-blue 12 → 9',
+    ]);
+    expect(a.hybris).toBeUndefined();
+    expect(a.expectedMs).toBe(3 * 60_000);
+    expect(a.fingerprint).toBe(deployPlanFingerprint(a));
+  });
+
+  it.each([
+    ['web', 'web', 5, 'web replicaCount 5 → 3'],
+    ['the idle colour', 'hybris-green', 3, 'hybris-green replicaCount 3 → 0'],
+    ['the live colour', 'hybris-blue', 12, 'hybris-blue replicaCount 12 → 9'],
+  ])(
+    'reverts a config release raising %s back to its count before the release',
+    (_name, argocdApp, value, change) => {
+      const { release: r, plan } = configRelease([
+        { argocdApp, key: 'replicaCount', value },
+      ]);
+      const a = abort(plan, committed(plan), { release: r });
+      expect(changesOf(a)).toEqual([[`abort.config.${argocdApp}`, [change]]]);
+      expect(
+        filesAfter(a, committed(a), filesAfter(plan, committed(plan))),
+      ).toEqual(baseFiles);
+    },
+  );
+
+  it('puts back a live colour a config release lowered by raising it, and never lowers it below its count before the release', () => {
+    const { release: r, plan } = configRelease(
+      [{ argocdApp: 'hybris-blue', key: 'replicaCount', value: 9 }],
+      blueAt12,
+    );
+    const done = committed(plan);
+    const a = abort(plan, done, {
+      release: r,
+      files: filesAfter(plan, done, blueAt12),
+    });
+    expect(changesOf(a)).toEqual([
+      ['abort.config.hybris-blue', ['hybris-blue replicaCount 9 → 12']],
+    ]);
+    expect(a.steps[0].git!.files[BLUE]).toBe(blueAt12[BLUE]);
+
+    // The deploy's own step, taken for an abort's, would lower blue further: refused.
+    const lower = (p: DeployPlan, to: number) => {
+      const step = p.steps[0];
+      const c = step.git!.changes[0];
+      return {
+        ...step,
+        id: 'abort.config.hybris-blue',
+        git: {
+          ...step.git!,
+          changes: [{ ...c, from: c.to, to }],
+          files: { [BLUE]: hybrisColourValues('blue', RUNNING, to) },
+        },
+      };
+    };
+    const check = (p: DeployPlan, step: DeployPlanStep) => () =>
+      checkAbortPlan(
+        { steps: [step] },
+        {
+          layout,
+          live: undefined,
+          switched: false,
+          config: { plan: p, serving: ['blue'] },
+        },
+      );
+    expect(check(plan, lower(plan, 6))).toThrow(
+      new DeployPlanInputError(
+        'steps[0].git.changes[0]',
+        '(abort.config.hybris-blue) sets replicaCount of hybris-blue from 9 to 6: blue may be serving traffic and never ends below the 12 replicas it had before the release',
+      ),
+    );
+    // A release that raised blue 9 → 12 goes back to 9, never below.
+    const raised = raising.plan;
+    expect(check(raised, lower(raised, 9))).not.toThrow();
+    expect(check(raised, lower(raised, 8))).toThrow(
+      /sets replicaCount of hybris-blue from 12 to 8: blue may be serving traffic and never ends below the 9 replicas it had before the release$/,
+    );
+    // Idle green may go back to 0, but to nothing the release did not hold before.
+    const green = raised.steps[1];
+    const toOne = {
+      ...green,
+      id: 'abort.config.hybris-green',
+      git: {
+        ...green.git!,
+        changes: [{ ...green.git!.changes[0], from: 3, to: 1 }],
+        files: {
+          'hybris/values-green.yaml': hybrisColourValues('green', IDLE_TAG, 1),
+        },
+      },
+    };
+    expect(check(raised, toOne)).toThrow(
+      /sets replicaCount of hybris-green from 3 to 1: the abort of a config release only puts a key the release changed back to a value it held before \(0\)$/,
+    );
+  });
+
+  it('refuses, naming the file and the key, when someone changed a key since the release, and plans nothing', () => {
+    const { plan } = raising;
+    const done = committed(plan);
+    const files = {
+      ...filesAfter(plan, done),
+      [WEB]: tagged('7f3c2a1b').replace('replicaCount: 3', 'replicaCount: 7'),
+    };
+    const run = () => abort(plan, done, { release: raising.release, files });
+    expect(run).toThrow(DeployPlanConflictError);
+    expect(run).toThrow(
+      'config: replicaCount in web/values.yaml is 7, neither the 5 config.web set nor the 3 it held before (at 9e8d7b6c of kop/kop-deploy-prod): someone changed it since the release; put it right by hand before aborting',
+    );
+  });
+
+  it('with nothing written, is a plan of no steps; a key already back is not committed again', () => {
+    const { plan } = raising;
+    const nothing = abort(plan, [], { release: raising.release });
+    expect(nothing.steps).toEqual([]);
+    expect(nothing.notes).toEqual([
+      'Nothing to undo: no step of the deploy changed anything yet; the abort changes nothing',
+    ]);
+    // A step still running whose commit is not on the branch wrote nothing either.
+    const running = abort(plan, [], {
+      release: raising.release,
+      steps: [{ index: 0, state: 'running' }],
+    });
+    expect(running.steps).toEqual([]);
+
+    const done = committed(plan);
+    const webBack = { ...filesAfter(plan, done), [WEB]: baseFiles[WEB] };
+    const a = abort(plan, done, { release: raising.release, files: webBack });
+    expect(a.steps.map(s => s.id)).toEqual([
+      'abort.config.hybris-green',
+      'abort.config.hybris-blue',
+    ]);
+    expect(a.notes).toEqual([
+      'config: puts back, last step first: replicaCount of hybris-green 3 → 0, replicaCount of hybris-blue 12 → 9',
+      'config: already as before the release at 9e8d7b6c of kop/kop-deploy-prod, not committed again: replicaCount of web (3)',
+    ]);
+    const allBack = abort(plan, done, {
+      release: raising.release,
+      files: baseFiles,
+    });
+    expect(allBack.steps).toEqual([]);
+    expect(allBack.notes).toEqual([
+      'Nothing to undo: main at 9e8d7b6c of kop/kop-deploy-prod holds what it held before the release; the abort changes nothing',
+    ]);
+  });
+
+  it('reads and reverts the files of config steps that name no app', () => {
+    const { plan } = raising;
+    const bare = {
+      ...plan,
+      steps: plan.steps.map(({ app: _app, ...step }) => step),
+    };
+    expect(abortPlanFiles(layout, bare)).toEqual([
+      'hybris/values-blue.yaml',
+      'hybris/values-green.yaml',
+      'hybris/values.yaml',
+      'web/values.yaml',
+    ]);
+    const a = abort(bare, committed(plan), { release: raising.release });
+    expect(a.steps.map(s => [s.id, s.app])).toEqual([
+      ['abort.config.web', undefined],
+      ['abort.config.hybris-green', undefined],
+      ['abort.config.hybris-blue', undefined],
+    ]);
+  });
+
+  it('never writes a switch key', () => {
+    const switchStep = deploy([apps.hybris]).steps.find(
+      s => s.id === 'hybris.switch',
+    )!;
+    expect(() =>
+      checkAbortPlan(
+        { steps: [{ ...switchStep, id: 'abort.config.hybris' }] },
+        {
+          layout,
+          live: undefined,
+          switched: false,
+          config: { plan: raising.plan, serving: ['blue'] },
+        },
+      ),
+    ).toThrow(
+      /^steps\[0\]\.git\.changes\[0\] \(abort\.config\.hybris\) sets storefront\.hybrisServiceName of hybris from blue to green: an abort writes a switch key only/,
     );
   });
 });

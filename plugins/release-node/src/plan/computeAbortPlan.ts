@@ -1,4 +1,5 @@
 import type {
+  DeployKeyChange,
   DeployPlan,
   DeployPlanStep,
   DeployValue,
@@ -7,6 +8,7 @@ import type {
 } from '@internal/plugin-release-common';
 import type { StepOutputs } from '../engine/types';
 import { readYamlValues } from '../gitlab/yamlRead';
+import { iacTargets } from '../iac/iacTargets';
 import { readSwitchColour, type ReleaseLayout } from '../layout';
 import { deployPlanFiles, type DeployPlanWorld } from './computeDeployPlan';
 import { DeployPlanConflictError, DeployPlanInputError } from './errors';
@@ -38,7 +40,8 @@ export interface AbortPlanRunStep {
 
 /** @public */
 export interface AbortPlanInput {
-  release: Pick<Release, 'id' | 'product' | 'title'>;
+  /** With `config`, a config release: every key its git steps wrote is put back as it was. */
+  release: Pick<Release, 'id' | 'product' | 'title' | 'config'>;
   /** The plan of the deploy run being aborted. */
   plan: DeployPlan;
   /** The run's steps as they stand; a step not listed has not started. */
@@ -47,8 +50,10 @@ export interface AbortPlanInput {
   settings?: DeployPlanSettings;
   /**
    * The world now: the IaC head and every file {@link abortPlanFiles} names there; when the plan
-   * deploys hybris, `live.argocd` too, since traffic stays on the new colour until Argo CD syncs
-   * the switch back (a reading that names no colour counts as the new one).
+   * touches hybris, `live` too: for a release, traffic stays on the new colour until Argo CD syncs
+   * the switch back (a reading that names no colour counts as the new one); for a config release,
+   * the colours read live keep their replicas (a reading that names no colour makes every colour
+   * count as live).
    */
   world: DeployPlanWorld;
 }
@@ -73,7 +78,8 @@ function inputError(field: string, message: string): never {
 
 /**
  * The values files an abort of this deploy plan reads, so the caller knows what to put in
- * {@link DeployPlanWorld.files}.
+ * {@link DeployPlanWorld.files}: those of every app a git step is of or changes a key of (hybris's
+ * with the switch values, which say which colour is live), and every file a git step changes.
  *
  * @public
  */
@@ -81,16 +87,31 @@ export function abortPlanFiles(
   layout: ReleaseLayout,
   plan: Pick<DeployPlan, 'steps'>,
 ): string[] {
+  const targets = iacTargets(layout);
   const apps = new Set<ReleaseApp>();
-  plan.steps.forEach(s => s.git && s.app && apps.add(s.app));
-  return deployPlanFiles(layout, [...apps]);
+  const files = new Set<string>();
+  for (const step of plan.steps) {
+    if (!step.git) continue;
+    if (step.app) apps.add(step.app);
+    for (const c of step.git.changes) {
+      files.add(c.file);
+      const app = targets.get(c.argocdApp)?.app;
+      if (app) apps.add(app);
+    }
+  }
+  return [...new Set([...deployPlanFiles(layout, [...apps]), ...files])];
 }
+
+const keyOf = (c: Pick<DeployKeyChange, 'file' | 'key'>) =>
+  `${c.file} ${c.key}`;
 
 /**
  * Refuses an abort plan that could take traffic away: any change to the values of the colour that
  * served before the release other than raising its replicas, any switch key written by a step other
  * than the switch back to that colour, and any file a step writes without naming its change. The
- * {@link DeployPlanInputError} names the step and the key.
+ * abort of a config release may only put a key its plan changed back to a value the key held before
+ * a step of it, and a colour that may be serving never below the replicas it had before the
+ * release. The {@link DeployPlanInputError} names the step and the key.
  *
  * @public
  */
@@ -102,19 +123,34 @@ export function checkAbortPlan(
     live: string | undefined;
     /** Whether the release's switch happened (or may have: IaC or Argo CD names the new colour). */
     switched: boolean;
+    /** When the abort reverts a config release: its deploy plan, and the colours that may be serving. */
+    config?: { plan: Pick<DeployPlan, 'steps'>; serving: string[] };
   },
 ): void {
-  const { layout, live, switched } = options;
+  const { layout, live, switched, config } = options;
   const h = layout.apps.hybris;
   const old = live === undefined ? undefined : h.colours[live];
-  if (live !== undefined && !old) {
-    inputError(
-      'live',
-      `'${live}' is not a hybris colour of the layout (${Object.keys(
-        h.colours,
-      ).join(', ')})`,
-    );
+  const colours = Object.keys(h.colours);
+  for (const colour of [
+    ...(live === undefined ? [] : [live]),
+    ...(config?.serving ?? []),
+  ]) {
+    if (!colours.includes(colour)) {
+      inputError(
+        live === colour ? 'live' : 'config.serving',
+        `'${colour}' is not a hybris colour of the layout (${colours.join(
+          ', ',
+        )})`,
+      );
+    }
   }
+  // Each key a config release changed, with the values it held before each of its steps, oldest first.
+  const before = new Map<string, DeployValue[]>();
+  config?.plan.steps.forEach(s =>
+    s.git?.changes.forEach(c =>
+      before.set(keyOf(c), [...(before.get(keyOf(c)) ?? []), c.from]),
+    ),
+  );
   const hybrisApps = new Set(Object.values(h.colours).map(c => c.argocdApp));
   plan.steps.forEach((step, i) => {
     if (!step.git) return;
@@ -155,6 +191,36 @@ export function checkAbortPlan(
         }
         return;
       }
+      if (config) {
+        const values = before.get(keyOf(c)) ?? [];
+        const colour = colours.find(
+          n => h.colours[n].argocdApp === c.argocdApp,
+        );
+        const floor = values[0];
+        if (
+          colour &&
+          config.serving.includes(colour) &&
+          c.key === h.colours[colour].replicas &&
+          typeof floor === 'number' &&
+          !(typeof c.to === 'number' && c.to >= floor && written === c.to)
+        ) {
+          inputError(
+            field,
+            `${what}: ${colour} may be serving traffic and never ends below the ${floor} replicas it had before the release`,
+          );
+        }
+        if (!values.includes(c.to) || written !== c.to) {
+          inputError(
+            field,
+            `${what}: the abort of a config release only puts a key the release changed back to a value it held before (${
+              values.length
+                ? values.map(String).join(', ')
+                : 'the release did not change it'
+            })`,
+          );
+        }
+        return;
+      }
       if (!hybrisApps.has(c.argocdApp)) return;
       if (!old) {
         inputError(field, `${what}: the release deployed no hybris`);
@@ -187,6 +253,11 @@ export function checkAbortPlan(
  * image tag put back. web's version is put back when its deploy step ran. cms is never reverted:
  * before its merge nothing of it reached an Argo CD app, after it a rollback release takes it back;
  * the plan's notes say which. Nothing in flight gives a plan of no steps, with a note.
+ *
+ * A config release (`release.config`): each git step that wrote is reverted, last first, in one
+ * commit per step putting each key back to the value it held before the step; a key already back
+ * is not written again, and a key that holds neither value was changed by someone else since, a
+ * {@link DeployPlanConflictError} naming the file and the key. The notes say what is put back.
  *
  * The result passes {@link checkAbortPlan}. Bad input is a {@link DeployPlanInputError} naming the
  * field; values nobody can revert from (a switch key naming no colour, replicas that are not a
@@ -302,6 +373,131 @@ export function computeAbortPlan(input: AbortPlanInput): DeployPlan {
   const called = ({ run }: Entry) =>
     run.state === 'done' || run.outputs?.call !== undefined;
   const of = (app: ReleaseApp) => deploy.filter(d => d.step.app === app);
+
+  /** The plan as built, checked as an abort of `check`'s release, with a note when it changes nothing. */
+  const finish = (
+    check: Omit<Parameters<typeof checkAbortPlan>[1], 'layout'>,
+  ): DeployPlan => {
+    if (!steps.length) {
+      // A release's abort never reverts cms, so what it did is told by its own note.
+      const undone = deploy.filter(
+        d => (check.config || d.step.app !== 'cms') && d.step.git && wrote(d),
+      );
+      notes.push(
+        undone.length
+          ? `Nothing to undo: ${plan.iac.branch} ${at} holds what it held before the release; the abort changes nothing`
+          : `Nothing to undo: no step of the deploy changed anything ${
+              notes.length ? 'an abort reverts' : 'yet'
+            }; the abort changes nothing`,
+      );
+    }
+    const abort = {
+      releaseId: plan.releaseId,
+      environment: plan.environment,
+      iac: { project, branch: plan.iac.branch, baseSha: world.baseSha },
+      ...(plan.hybris ? { hybris: plan.hybris } : {}),
+      steps,
+      expectedMs: steps.reduce((sum, s) => sum + (s.expectedMs ?? 0), 0),
+      notes,
+    };
+    checkAbortPlan(abort, { layout, ...check });
+    return { ...abort, fingerprint: deployPlanFingerprint(abort) };
+  };
+
+  if (release.config) {
+    // Each key as the revert leaves it once a later step's revert has put it back.
+    const left = new Map<string, DeployValue | undefined>();
+    const conflicts: string[] = [];
+    const already: DeployKeyChange[] = [];
+    const reverts: Array<{ step: DeployPlanStep; put: DeployKeyChange[] }> = [];
+    for (const { step } of deploy.filter(wrote).reverse()) {
+      const put: DeployKeyChange[] = [];
+      for (const c of step.git!.changes) {
+        const value = left.has(keyOf(c))
+          ? left.get(keyOf(c))
+          : valueOf(c.file, c.key);
+        left.set(keyOf(c), c.from);
+        if (c.from === c.to) continue;
+        if (value === c.to) put.push(c);
+        else if (value === c.from) already.push(c);
+        else {
+          conflicts.push(
+            `${c.key} in ${c.file} is ${
+              value === undefined ? 'missing' : String(value)
+            }, neither the ${String(c.to)} ${step.id} set nor the ${String(
+              c.from,
+            )} it held before`,
+          );
+        }
+      }
+      if (put.length) reverts.push({ step, put });
+    }
+    if (conflicts.length) {
+      throw new DeployPlanConflictError(
+        `config: ${conflicts.join(
+          '; ',
+        )} (${at}): someone changed it since the release; put it right by hand before aborting`,
+      );
+    }
+    const h = layout.apps.hybris;
+    const names = Object.keys(h.colours);
+    const switchColour =
+      typeof world.files[h.switch.values] === 'string'
+        ? readSwitchColour(h, key => valueOf(h.switch.values, key) as unknown)
+        : undefined;
+    const read = [
+      world.live?.iac.colour,
+      world.live?.argocd?.colour,
+      switchColour && 'colour' in switchColour
+        ? switchColour.colour
+        : undefined,
+    ];
+    // A reading that names no colour leaves every colour possibly serving.
+    const serving = read.every(
+      (c): c is string => c !== undefined && names.includes(c),
+    )
+      ? [...new Set(read)]
+      : names;
+    const told = (c: DeployKeyChange) =>
+      `${c.key} of ${c.argocdApp} ${String(c.to)} → ${String(c.from)}`;
+    if (reverts.length) {
+      notes.push(
+        `config: puts back, last step first: ${reverts
+          .flatMap(r => r.put.map(told))
+          .join(', ')}`,
+      );
+    }
+    if (reverts.length && already.length) {
+      notes.push(
+        `config: already as before the release ${at}, not committed again: ${already
+          .map(c => `${c.key} of ${c.argocdApp} (${String(c.from)})`)
+          .join(', ')}`,
+      );
+    }
+    for (const { step, put } of reverts) {
+      const values = put.map(c => `${c.key}=${String(c.from)}`).join(', ');
+      const on = [...new Set(put.map(c => c.argocdApp))].join(', ');
+      revert(
+        {
+          id: `abort.${step.id}`,
+          ...(step.app ? { app: step.app } : {}),
+          phase: 'deploying',
+          title: `Put ${values} back on ${on}`,
+          what: `${on} ${values}`,
+          sync: step.sync,
+          gate: { type: 'healthy', argocdApps: step.sync },
+          expectedMs: t.sync,
+        },
+        [step],
+        put.map(c => ({ argocdApp: c.argocdApp, key: c.key, value: c.from })),
+      );
+    }
+    return finish({
+      live: undefined,
+      switched: false,
+      config: { plan, serving },
+    });
+  }
 
   // The colour that served before the release gets its replicas back and the traffic first.
   let switched = false;
@@ -531,28 +727,5 @@ export function computeAbortPlan(input: AbortPlanInput): DeployPlan {
     }
   }
 
-  if (!steps.length) {
-    // cms is never reverted, so what it did is told by its own note.
-    const undone = deploy.filter(
-      d => d.step.app !== 'cms' && d.step.git && wrote(d),
-    );
-    notes.push(
-      undone.length
-        ? `Nothing to undo: ${plan.iac.branch} ${at} holds what it held before the release; the abort changes nothing`
-        : `Nothing to undo: no step of the deploy changed anything ${
-            notes.length ? 'an abort reverts' : 'yet'
-          }; the abort changes nothing`,
-    );
-  }
-  const abort = {
-    releaseId: plan.releaseId,
-    environment: plan.environment,
-    iac: { project, branch: plan.iac.branch, baseSha: world.baseSha },
-    ...(hybrisOf ? { hybris: hybrisOf } : {}),
-    steps,
-    expectedMs: steps.reduce((sum, s) => sum + (s.expectedMs ?? 0), 0),
-    notes,
-  };
-  checkAbortPlan(abort, { layout, live: hybrisOf?.live, switched });
-  return { ...abort, fingerprint: deployPlanFingerprint(abort) };
+  return finish({ live: hybrisOf?.live, switched });
 }

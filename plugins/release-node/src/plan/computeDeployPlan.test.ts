@@ -15,6 +15,7 @@ import {
   type DeployPlanInput,
   type DeployPlanWorld,
 } from './computeDeployPlan';
+import { builtImageRefusal, resolveBuiltImages } from './builtImages';
 import { deployPlanFingerprint } from './fingerprint';
 import { readDeployPlanSettings } from './settings';
 import { changedLines } from './__testUtils__/changedLines';
@@ -1158,6 +1159,318 @@ describe('computeDeployPlan', () => {
       expect(() => plan([apps.hybris], { settings: odd })).toThrow(
         "release.apps.hybris.switch.watchMetrics names 'hybris-errors', which is not one of release.apps.hybris.gates.metrics (jgroups-view-steady, error-rate)",
       );
+    });
+  });
+
+  describe('the stages around the deploy', () => {
+    const staged = readDeployPlanSettings(
+      configOf({
+        ...releaseConfig,
+        plan: { build: true },
+        beta: {
+          paymentTests: {
+            jenkinsJob: 'kop/payment-tests',
+            brands: ['ks', 'tc', 'g4'],
+          },
+        },
+        postDeployTests: {
+          tests: [
+            { name: 'smoke', jenkinsJob: 'kop/post-deploy-tests' },
+            { name: 'storefront', url: 'https://kop.example/health' },
+          ],
+        },
+      }),
+    );
+    const all = [apps.hybris, apps.cms, apps.web];
+    /** The world with the build of hybris's version Jenkins had before the release. */
+    const builtBefore = (number: number, imageTag: string) => ({
+      baseSha: BASE,
+      files: iacFiles(),
+      live: readings('blue'),
+      builds: [
+        {
+          app: 'hybris' as const,
+          version: HYBRIS,
+          job: 'kop/hybris-build',
+          number,
+          imageTag,
+        },
+      ],
+    });
+
+    it('builds first what has no build, runs the post-deploy tests before the sign-off in prod', () => {
+      const p = plan(all, { settings: staged });
+      expect(p.steps.slice(0, 3).map(s => [s.id, s.kind, s.gate.type])).toEqual(
+        [
+          ['hybris.build', 'call', 'none'],
+          ['cms.pipeline', 'wait', 'commit-pipeline'],
+          ['web.pipeline', 'wait', 'commit-pipeline'],
+        ],
+      );
+      expect(step(p, 'hybris.build').call).toEqual({
+        system: 'jenkins',
+        operation: 'build',
+        target: { job: 'kop/hybris-build', app: 'hybris', version: HYBRIS },
+      });
+      expect(step(p, 'cms.pipeline').gate).toEqual({
+        type: 'commit-pipeline',
+        project: 'kop/cms',
+        ref: CMS,
+      });
+      const ids = p.steps.map(s => s.id);
+      expect(ids.indexOf('tests.post-deploy')).toBe(ids.indexOf('signoff') - 1);
+      expect(ids.indexOf('tests.post-deploy')).toBe(
+        ids.indexOf('web.version') + 1,
+      );
+      const tests = step(p, 'tests.post-deploy');
+      expect([tests.phase, tests.call?.operation, tests.tests]).toEqual([
+        'verifying',
+        'post-deploy-tests',
+        [
+          { kind: 'jenkins', name: 'smoke', job: 'kop/post-deploy-tests' },
+          {
+            kind: 'http',
+            name: 'storefront',
+            url: 'https://kop.example/health',
+            expectStatus: 200,
+          },
+        ],
+      ]);
+      expect(ids).not.toContain('tests.payment');
+      // What the tests are is part of what approvers approve.
+      expect(p.fingerprint).not.toBe(plan(all).fingerprint);
+    });
+
+    it('plans no build of a version the release recorded a successful build of', () => {
+      const builds = [
+        {
+          app: 'hybris' as const,
+          version: HYBRIS,
+          system: 'jenkins' as const,
+          job: 'kop/hybris-build',
+          buildNumber: 7,
+          imageTag: `${HYBRIS}-7`,
+          url: 'https://jenkins.example/job/kop/job/hybris-build/7/',
+          result: 'success' as const,
+          at: '2026-01-08T01:00:00.000Z',
+        },
+        {
+          app: 'cms' as const,
+          version: CMS,
+          system: 'gitlab' as const,
+          job: 'kop/cms',
+          buildNumber: 9001,
+          url: 'https://gitlab.example/kop/cms/-/pipelines/9001',
+          result: 'failed' as const,
+          at: '2026-01-08T01:00:00.000Z',
+        },
+      ];
+      const p = plan(all, {
+        settings: staged,
+        release: releaseOf(all, { builds }),
+      });
+      expect(p.steps.slice(0, 2).map(s => s.id)).toEqual([
+        'cms.pipeline',
+        'web.pipeline',
+      ]);
+      expect(p.notes).toContain(
+        `hybris: ${HYBRIS} was built (kop/hybris-build #7, ${HYBRIS}-7); no build step`,
+      );
+      // The image written is the one that build pushed, not the deploy branch's name.
+      expect(step(p, 'hybris.image').title).toBe(
+        `Put ${HYBRIS}-7 (${HYBRIS}) on hybris-green, the idle colour`,
+      );
+      expect(changedLines(step(p, 'hybris.image').git!.diff)).toEqual([
+        '-  tag: deploy-2025-12-23',
+        `+  tag: ${HYBRIS}-7`,
+      ]);
+      expect(p.builtImages).toBeUndefined();
+    });
+
+    it("writes the tag of the version's build Jenkins already has, and records exactly that build", () => {
+      const p = plan(all, {
+        settings: staged,
+        world: builtBefore(12, `${HYBRIS}-12`),
+      });
+      expect(step(p, 'hybris.build').call!.target).toEqual({
+        job: 'kop/hybris-build',
+        app: 'hybris',
+        version: HYBRIS,
+        number: '12',
+      });
+      expect(step(p, 'hybris.image').git!.changes).toEqual([
+        expect.objectContaining({ key: 'image.tag', to: `${HYBRIS}-12` }),
+      ]);
+      expect(p.notes).toContain(
+        `hybris: ${HYBRIS} was built before the release (kop/hybris-build #12, ${HYBRIS}-12); hybris.build records that build`,
+      );
+      expect(p.builtImages).toBeUndefined();
+    });
+
+    it('refuses a recorded or found build whose tag is no image tag, naming the field', () => {
+      const bad = {
+        app: 'hybris' as const,
+        version: HYBRIS,
+        system: 'jenkins' as const,
+        job: 'kop/hybris-build',
+        buildNumber: 7,
+        imageTag: 'deploy 2026',
+        url: 'https://jenkins.example/job/kop/job/hybris-build/7/',
+        result: 'success' as const,
+        at: '2026-01-08T01:00:00.000Z',
+      };
+      expect(() =>
+        plan(all, {
+          settings: staged,
+          release: releaseOf(all, { builds: [bad] }),
+        }),
+      ).toThrow(
+        "release.builds[0].imageTag 'deploy 2026' is not an image tag (letters, digits, '.', '_', '-')",
+      );
+      expect(() =>
+        plan(all, { settings: staged, world: builtBefore(3, '') }),
+      ).toThrow('world.builds[0].imageTag "" is not an image tag');
+    });
+
+    describe('a hybris version its build step builds first', () => {
+      const built = () => plan([apps.hybris], { settings: staged });
+      const placeholder = '<image tag from hybris.build>';
+      /** The run's outputs of its build step, as the engine keeps them. */
+      const runOf = (
+        p: DeployPlan,
+        build: Record<string, unknown> = {
+          system: 'jenkins',
+          job: 'kop/hybris-build',
+          app: 'hybris',
+          version: HYBRIS,
+          triggered: true,
+          number: 41,
+          result: 'SUCCESS',
+          imageTag: `${HYBRIS}-41`,
+        },
+      ) => [
+        {
+          index: p.steps.findIndex(s => s.id === 'hybris.build'),
+          outputs: { build: build as never },
+        },
+      ];
+
+      it('shows the tag as coming from that build, and approvers approve which build', () => {
+        const p = built();
+        expect(p.builtImages).toEqual([
+          { placeholder, step: 'hybris.build', app: 'hybris', version: HYBRIS },
+        ]);
+        const image = step(p, 'hybris.image');
+        expect(image.title).toBe(
+          `Put the image hybris.build pushes for ${HYBRIS} on hybris-green, the idle colour`,
+        );
+        expect(changedLines(image.git!.diff)).toEqual([
+          '-  tag: deploy-2025-12-23',
+          `+  tag: ${placeholder}`,
+        ]);
+        expect(p.notes).toContain(
+          `hybris: the image tag is the one hybris.build pushes for ${HYBRIS}; the steps show ${placeholder} until that build has run`,
+        );
+        // Another version to build is another plan to approve.
+        const other = plan([{ ...apps.hybris, version: 'deploy-2026-01-09' }], {
+          settings: staged,
+        });
+        expect(changedLines(step(other, 'hybris.image').git!.diff)).toEqual(
+          changedLines(image.git!.diff),
+        );
+        expect(other.fingerprint).not.toBe(p.fingerprint);
+        expect(
+          deployPlanFingerprint({ ...p, builtImages: undefined }),
+        ).not.toBe(p.fingerprint);
+      });
+
+      it("writes the tag the run's build pushed in every step, each step's compare-and-swap made from the files as written", () => {
+        const p = built();
+        const run = resolveBuiltImages(p, runOf(p));
+        expect(run.fingerprint).toBe(p.fingerprint);
+        expect(run.builtImages).toEqual([
+          expect.objectContaining({ placeholder, tag: `${HYBRIS}-41` }),
+        ]);
+        const image = step(run, 'hybris.image');
+        expect(image.git!.changes).toEqual([
+          expect.objectContaining({
+            file: 'hybris/values-green.yaml',
+            from: 'deploy-2025-12-23',
+            to: `${HYBRIS}-41`,
+          }),
+        ]);
+        expect(changedLines(image.git!.diff)).toEqual([
+          '-  tag: deploy-2025-12-23',
+          `+  tag: ${HYBRIS}-41`,
+        ]);
+        // The steps chain over the files as the run writes them, from the IaC head on.
+        const files = iacFiles();
+        run.steps.forEach((s, i) => {
+          expect(builtImageRefusal(run, i)).toBeUndefined();
+          for (const [path, text] of Object.entries(s.git?.files ?? {})) {
+            expect([s.id, gitBlobId(files[path])]).toEqual([
+              s.id,
+              s.git!.before[path],
+            ]);
+            expect(text).not.toContain(placeholder);
+            files[path] = text;
+          }
+        });
+        expect(files['hybris/values-green.yaml']).toBe(
+          hybrisColourValues('green', `${HYBRIS}-41`, 9),
+        );
+      });
+
+      it('runs no step that writes the tag before that build succeeded for exactly that version', () => {
+        const p = built();
+        const image = p.steps.findIndex(s => s.id === 'hybris.image');
+        const raise = p.steps.findIndex(s => s.id === 'hybris.scale-up.3');
+        const refusal = `hybris.image writes the image tag hybris.build pushes for ${HYBRIS}, and hybris.build has not finished a successful build of ${HYBRIS} in this run; nothing was committed`;
+        expect(builtImageRefusal(resolveBuiltImages(p, []), image)).toBe(
+          refusal,
+        );
+        // A later step carries the placeholder in its file too.
+        expect(builtImageRefusal(p, raise)).toMatch(/^hybris.scale-up.3 /);
+        const build = runOf(p)[0].outputs.build as object;
+        for (const other of [
+          { ...build, version: 'deploy-2026-01-09' },
+          { ...build, result: 'FAILURE' },
+          { ...build, app: 'cms' },
+        ]) {
+          const run = resolveBuiltImages(p, runOf(p, other));
+          expect(builtImageRefusal(run, image)).toBe(refusal);
+        }
+        expect(
+          builtImageRefusal(
+            p,
+            p.steps.findIndex(s => s.id === 'hybris.build'),
+          ),
+        ).toBeUndefined();
+      });
+    });
+
+    it('tries the release on beta without sign-off, acknowledgement or announcement, and ends with the payment tests', () => {
+      const p = plan(all, {
+        settings: staged,
+        environment: 'beta',
+        release: releaseOf(all, { dbUpdate: true, state: 'prepared' }),
+      });
+      const ids = p.steps.map(s => s.id);
+      expect(ids).not.toContain('signoff');
+      expect(ids).not.toContain('announce');
+      expect(ids).not.toContain('hybris.db-schema-ack');
+      expect(ids).not.toContain('tests.post-deploy');
+      expect(ids).toContain('hybris.switch');
+      expect(ids[ids.length - 1]).toBe('tests.payment');
+      expect(step(p, 'tests.payment').call).toEqual({
+        system: 'jenkins',
+        operation: 'payment-tests',
+        target: {
+          job: 'kop/payment-tests',
+          brands: 'ks,tc,g4',
+          environment: 'beta',
+        },
+      });
     });
   });
 });

@@ -2,6 +2,7 @@ import {
   isReleaseApp,
   isReleaseVersion,
   renderReleaseNotes,
+  type DeployBuiltImage,
   type DeployCall,
   type DeployPlan,
   type DeployPlanStep,
@@ -38,8 +39,23 @@ export interface DeployPlanColourReading {
 }
 
 /**
+ * A successful Jenkins build of a release's version made before the release, with the image tag
+ * it pushed.
+ *
+ * @public
+ */
+export interface DeployPlanBuild {
+  app: ReleaseApp;
+  version: string;
+  job: string;
+  number: number;
+  imageTag: string;
+}
+
+/**
  * The world a plan is computed from, read by the caller so the plan itself reads nothing: the IaC
- * branch head, the values files there, and the live hybris colour as IaC and Argo CD read it.
+ * branch head, the values files there, the live hybris colour as IaC and Argo CD read it, and the
+ * builds of the release's versions Jenkins already has.
  *
  * @public
  */
@@ -50,6 +66,8 @@ export interface DeployPlanWorld {
   files: Record<string, string>;
   /** Needed when hybris deploys: the switch keys at the IaC head and at the revision Argo CD synced. */
   live?: { iac: DeployPlanColourReading; argocd?: DeployPlanColourReading };
+  /** The newest successful build of each version the release has not recorded a build of. */
+  builds?: DeployPlanBuild[];
 }
 
 /** @public */
@@ -66,6 +84,11 @@ export interface DeployPlanInput {
 
 /** A version is written as an image tag, which takes no `+` (semver build metadata). */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** What the steps write for the image tag a build step of the plan pushes, until it has run. */
+export function builtImagePlaceholder(stepId: string): string {
+  return `<image tag from ${stepId}>`;
+}
 
 /**
  * The values files a plan for these apps reads, so the caller knows what to put in
@@ -229,12 +252,17 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
   const product = release.product;
   const message = (subject: string, stepId: string) =>
     commitMessage(subject, notes.announcement, release.id, stepId);
+  const stages = settings.stages;
+  const built = stages?.build
+    ? buildSteps(input, chosen, settings)
+    : { steps: [], notes: [], images: [] };
   const { valueOf, replicasOf, gitStep, files } = planGitSteps({
     layout,
     environment,
     files: world.files,
     at,
     message,
+    imagePlaceholders: built.images.map(b => b.placeholder),
   });
   const callStep = (base: PlanStepBase, call: DeployCall): DeployPlanStep => ({
     ...base,
@@ -242,8 +270,10 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
     call,
   });
 
-  const steps: DeployPlanStep[] = [];
-  const planNotes: string[] = [];
+  const steps: DeployPlanStep[] = [...built.steps];
+  const planNotes: string[] = [...built.notes];
+  const beta =
+    stages?.beta?.environment === environment ? stages.beta : undefined;
   // hybris adds its switch before the announcement and its scale-down after it.
   const beforeAnnounce: Array<() => void> = [];
   const afterAnnounce: Array<() => void> = [];
@@ -302,9 +332,15 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
       const old = h.colours[live];
       const running = replicasOf(target.values, target.replicas);
       const image = valueOf(target.values, target.image);
-      if (running > 0 && image !== version) {
+      const fromBuild = built.images.find(b => b.app === app);
+      const tag = fromBuild?.placeholder ?? hybrisTagOf(input, version);
+      let shown = tag === version ? version : `${tag} (${version})`;
+      if (fromBuild) {
+        shown = `the image ${fromBuild.step} pushes for ${version}`;
+      }
+      if (running > 0 && image !== tag) {
         throw new DeployPlanConflictError(
-          `hybris: ${target.argocdApp}, the idle colour, runs ${running} replicas of ${image} (${target.values} ${at}); scale it to 0 before a release puts ${version} on it`,
+          `hybris: ${target.argocdApp}, the idle colour, runs ${running} replicas of ${image} (${target.values} ${at}); scale it to 0 before a release puts ${shown} on it`,
         );
       }
       const metricChecks = (colour: string) =>
@@ -316,20 +352,20 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
             id: 'hybris.image',
             app,
             phase: 'deploying',
-            title: `Put ${version} on ${target.argocdApp}, the idle colour`,
+            title: `Put ${shown} on ${target.argocdApp}, the idle colour`,
             subject: `[${product}] hybris ${version} → ${idle}`,
             sync: [target.argocdApp],
             gate: { type: 'healthy', argocdApps: [target.argocdApp] },
             expectedMs: t.sync,
             hybris: { colour: idle, role: 'new', replicas: running },
           },
-          [{ argocdApp: target.argocdApp, key: target.image, value: version }],
+          [{ argocdApp: target.argocdApp, key: target.image, value: tag }],
         ),
       );
       for (const n of stepCounts) {
         if (n < running) {
           planNotes.push(
-            `hybris: ${target.argocdApp} already runs ${running} replicas of ${version}, past the step to ${n}`,
+            `hybris: ${target.argocdApp} already runs ${running} replicas of ${tag}, past the step to ${n}`,
           );
           continue;
         }
@@ -352,7 +388,7 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
       }
 
       beforeAnnounce.push(() => {
-        if (release.dbUpdate) {
+        if (release.dbUpdate && !beta) {
           steps.push({
             id: 'hybris.db-schema-ack',
             kind: 'wait',
@@ -525,49 +561,258 @@ export function computeDeployPlan(input: DeployPlanInput): DeployPlan {
     }
   }
 
-  steps.push({
-    id: 'signoff',
-    kind: 'wait',
-    phase: 'awaiting_signoff',
-    title: 'Wait for the sign-off of the post-deploy test results',
-    sync: [],
-    gate: {
-      type: 'approval',
-      stage: 'signoff',
-      roles: [...policy.signoff.approve],
-    },
-  });
-  beforeAnnounce.forEach(add => add());
-  steps.push(
-    callStep(
-      {
-        id: 'announce',
-        phase: 'announced',
-        title: 'Announce the release',
-        sync: [],
-        gate: { type: 'none' },
-        expectedMs: t.call,
+  const postDeploy = stages?.postDeployTests;
+  if (postDeploy?.environments.includes(environment)) {
+    steps.push(
+      callStep(
+        {
+          id: 'tests.post-deploy',
+          phase: 'verifying',
+          title: `Run the post-deploy tests on ${environment}: ${postDeploy.tests
+            .map(test => test.name)
+            .join(', ')}`,
+          sync: [],
+          gate: { type: 'none' },
+          tests: postDeploy.tests,
+          expectedMs: t.tests,
+        },
+        {
+          system: 'tests',
+          operation: 'post-deploy-tests',
+          target: { environment },
+        },
+      ),
+    );
+  }
+  if (beta) {
+    // A release tried on beta is neither signed off nor announced there.
+    beforeAnnounce.forEach(add => add());
+    afterAnnounce.forEach(add => add());
+    if (beta.paymentTests) {
+      const { jenkinsJob, brands } = beta.paymentTests;
+      steps.push(
+        callStep(
+          {
+            id: 'tests.payment',
+            phase: 'deploying',
+            title: `Run the payment tests on ${environment} for ${brands.join(
+              ', ',
+            )} (${jenkinsJob})`,
+            sync: [],
+            gate: { type: 'none' },
+            expectedMs: t.tests,
+          },
+          {
+            system: 'jenkins',
+            operation: 'payment-tests',
+            target: { job: jenkinsJob, brands: brands.join(','), environment },
+          },
+        ),
+      );
+    }
+  } else {
+    steps.push({
+      id: 'signoff',
+      kind: 'wait',
+      phase: 'awaiting_signoff',
+      title: 'Wait for the sign-off of the post-deploy test results',
+      sync: [],
+      gate: {
+        type: 'approval',
+        stage: 'signoff',
+        roles: [...policy.signoff.approve],
       },
-      {
-        system: 'slack',
-        operation: 'announce',
-        target: { releaseId: release.id },
-        message: notes.announcement,
-      },
-    ),
-  );
-  afterAnnounce.forEach(add => add());
-
-  const plan = {
-    releaseId: release.id,
-    environment,
-    iac: { project, branch: layout.iac.branch, baseSha: world.baseSha },
-    ...(hybrisColours ? { hybris: hybrisColours } : {}),
+    });
+    beforeAnnounce.forEach(add => add());
+    steps.push(
+      callStep(
+        {
+          id: 'announce',
+          phase: 'announced',
+          title: 'Announce the release',
+          sync: [],
+          gate: { type: 'none' },
+          expectedMs: t.call,
+        },
+        {
+          system: 'slack',
+          operation: 'announce',
+          target: { releaseId: release.id },
+          message: notes.announcement,
+        },
+      ),
+    );
+    afterAnnounce.forEach(add => add());
+  }
+  return finishPlan(
+    input,
+    project,
+    world.baseSha,
+    hybrisColours,
     steps,
+    planNotes,
+    built.images,
+  );
+}
+
+/** The plan of these steps, with its expected time and fingerprint. */
+function finishPlan(
+  input: DeployPlanInput,
+  project: string,
+  baseSha: string,
+  hybris: DeployPlan['hybris'],
+  steps: DeployPlanStep[],
+  notes: string[],
+  builtImages: DeployBuiltImage[],
+): DeployPlan {
+  const plan = {
+    releaseId: input.release.id,
+    environment: input.environment,
+    iac: { project, branch: input.layout.iac.branch, baseSha },
+    ...(hybris ? { hybris } : {}),
+    steps,
+    ...(builtImages.length ? { builtImages } : {}),
     expectedMs: steps.reduce((sum, s) => sum + (s.expectedMs ?? 0), 0),
-    notes: planNotes,
+    notes,
   };
   return { ...plan, fingerprint: deployPlanFingerprint(plan) };
+}
+
+/** The release's successful build of an app's version, one a deploy can use (hybris: with its tag). */
+function recordedBuild(release: Release, app: ReleaseApp, version: string) {
+  const index = (release.builds ?? []).findIndex(
+    b =>
+      b.app === app &&
+      b.version === version &&
+      b.result === 'success' &&
+      (app !== 'hybris' || b.imageTag !== undefined),
+  );
+  return index < 0 ? undefined : { build: release.builds![index], index };
+}
+
+/**
+ * The image tag hybris's version is deployed as when no build step of the plan gives it: the tag
+ * of the build the release recorded, else of the build Jenkins already has, else the version.
+ */
+function hybrisTagOf(input: DeployPlanInput, version: string): string {
+  const recorded = recordedBuild(input.release, 'hybris', version);
+  if (recorded) {
+    const tag = recorded.build.imageTag!;
+    if (!IMAGE_TAG.test(tag)) {
+      inputError(
+        `release.builds[${recorded.index}].imageTag`,
+        `'${tag}' is not an image tag (letters, digits, '.', '_', '-')`,
+      );
+    }
+    return tag;
+  }
+  return worldBuild(input, 'hybris', version)?.imageTag ?? version;
+}
+
+/** The build of the version Jenkins already has, its image tag checked. */
+function worldBuild(
+  input: DeployPlanInput,
+  app: ReleaseApp,
+  version: string,
+): DeployPlanBuild | undefined {
+  const builds = input.world.builds ?? [];
+  const index = builds.findIndex(b => b.app === app && b.version === version);
+  if (index < 0) return undefined;
+  const found = builds[index];
+  if (!Number.isInteger(found.number) || found.number < 1) {
+    inputError(
+      `world.builds[${index}].number`,
+      `must be a build number, got ${JSON.stringify(found.number)}`,
+    );
+  }
+  if (typeof found.imageTag !== 'string' || !IMAGE_TAG.test(found.imageTag)) {
+    inputError(
+      `world.builds[${index}].imageTag`,
+      `${JSON.stringify(
+        found.imageTag,
+      )} is not an image tag (letters, digits, '.', '_', '-')`,
+    );
+  }
+  return found;
+}
+
+/**
+ * The first steps: each chosen app's version built unless the release recorded a successful
+ * build of it; hybris by its Jenkins job, cms and web by their version's GitLab pipeline. A hybris
+ * build Jenkins already has is followed by its number and its tag written; one still to run gives
+ * its tag through a placeholder the run fills in.
+ */
+function buildSteps(
+  input: DeployPlanInput,
+  chosen: Array<{ app: ReleaseApp; index: number }>,
+  settings: DeployPlanSettings,
+): { steps: DeployPlanStep[]; notes: string[]; images: DeployBuiltImage[] } {
+  const { release, layout } = input;
+  const steps: DeployPlanStep[] = [];
+  const notes: string[] = [];
+  const images: DeployBuiltImage[] = [];
+  for (const { app, index } of chosen) {
+    const version = release.apps[index].version;
+    const built = recordedBuild(release, app, version)?.build;
+    if (built) {
+      notes.push(
+        `${app}: ${version} was built (${built.job} #${built.buildNumber}${
+          built.imageTag ? `, ${built.imageTag}` : ''
+        }); no build step`,
+      );
+      continue;
+    }
+    if (app === 'hybris') {
+      const job = layout.apps.hybris.build.jenkinsJob;
+      const id = 'hybris.build';
+      const before = worldBuild(input, app, version);
+      if (before) {
+        notes.push(
+          `hybris: ${version} was built before the release (${before.job} #${before.number}, ${before.imageTag}); ${id} records that build`,
+        );
+      } else {
+        const placeholder = builtImagePlaceholder(id);
+        images.push({ placeholder, step: id, app, version });
+        notes.push(
+          `hybris: the image tag is the one ${id} pushes for ${version}; the steps show ${placeholder} until that build has run`,
+        );
+      }
+      steps.push({
+        id,
+        kind: 'call',
+        app,
+        phase: 'deploying',
+        title: before
+          ? `Record ${before.job} #${before.number} of ${version} (${before.imageTag}), built before the release`
+          : `Build ${version} with ${job} in Jenkins, unless a build of it succeeded`,
+        sync: [],
+        gate: { type: 'none' },
+        expectedMs: before
+          ? settings.expectedMs.call
+          : settings.expectedMs.build,
+        call: {
+          system: 'jenkins',
+          operation: 'build',
+          target: before
+            ? { job: before.job, app, version, number: String(before.number) }
+            : { job, app, version },
+        },
+      });
+    } else {
+      const repo = layout.apps[app].repo;
+      steps.push({
+        id: `${app}.pipeline`,
+        kind: 'wait',
+        app,
+        phase: 'deploying',
+        title: `Wait for the GitLab pipeline of ${version} in ${repo}`,
+        sync: [],
+        gate: { type: 'commit-pipeline', project: repo, ref: version },
+        expectedMs: settings.expectedMs.pipeline,
+      });
+    }
+  }
+  return { steps, notes, images };
 }
 
 /**

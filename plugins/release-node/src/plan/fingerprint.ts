@@ -18,13 +18,17 @@ function canonical(value: unknown): string {
 
 /**
  * The fingerprint approvers approve: sha256 over the release, the environment, the IaC commit the
- * plan starts from, and each step's id, kind, diff, call target and synced apps, in order. Messages,
- * titles, gates and expected times are left out: they say how a step is watched, not what it writes.
+ * plan starts from, each step's id, kind, diff, call target, synced apps and tests, in order, and the
+ * build step each image placeholder stands for. Messages, titles, gates and expected times are left
+ * out: they say how a step is watched, not what it writes.
  *
  * @public
  */
 export function deployPlanFingerprint(
-  plan: Pick<DeployPlan, 'releaseId' | 'environment' | 'iac' | 'steps'>,
+  plan: Pick<
+    DeployPlan,
+    'releaseId' | 'environment' | 'iac' | 'steps' | 'builtImages'
+  >,
 ): string {
   const material = {
     fingerprint: 'kop-deploy-plan/1',
@@ -41,7 +45,9 @@ export function deployPlanFingerprint(
         target: step.call.target,
       },
       sync: step.sync,
+      tests: step.tests,
     })),
+    builtImages: plan.builtImages,
   };
   return createHash('sha256').update(canonical(material)).digest('hex');
 }

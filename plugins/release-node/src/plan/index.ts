@@ -1,6 +1,8 @@
 export {
+  builtImagePlaceholder,
   computeDeployPlan,
   deployPlanFiles,
+  type DeployPlanBuild,
   type DeployPlanInput,
   type DeployPlanColourReading,
   type DeployPlanWorld,
@@ -13,8 +15,19 @@ export {
   type AbortPlanInput,
   type AbortPlanRunStep,
 } from './computeAbortPlan';
+export {
+  builtImageRefusal,
+  resolveBuiltImages,
+  type BuiltImageRunStep,
+} from './builtImages';
 export { computeConfigPlan, configPlanFiles } from './configPlan';
 export { deployPlanFingerprint } from './fingerprint';
+export {
+  rebaseDeployPlan,
+  rebasePlanFiles,
+  type RebasedDeployPlan,
+  type RebasePlanInput,
+} from './rebaseDeployPlan';
 export {
   defaultDeployPlanSettings,
   readDeployPlanSettings,

@@ -82,8 +82,10 @@ export function planGitSteps(options: {
   /** Where the files were read, for errors, e.g. "at 1a2b3c4d of kop/kop-deploy-prod". */
   at: string;
   message(subject: string, stepId: string): string;
+  /** Stand-ins for image tags the plan's build steps push, written as they are. */
+  imagePlaceholders?: readonly string[];
 }) {
-  const { layout, environment, at, message } = options;
+  const { layout, environment, at, message, imagePlaceholders } = options;
   const files: Record<string, string> = { ...options.files };
   const targets = iacTargets(layout);
   const valueOf = (path: string, key: string) =>
@@ -103,7 +105,12 @@ export function planGitSteps(options: {
     base: PlanStepBase & { subject: string },
     changes: PlanKeyValue[],
   ): DeployPlanStep => {
-    const edit = checkIacEdit({ layout, environment, changes });
+    const edit = checkIacEdit({
+      layout,
+      environment,
+      changes,
+      imagePlaceholders,
+    });
     const paths = [...edit.files.keys()];
     let next: Record<string, string>;
     try {

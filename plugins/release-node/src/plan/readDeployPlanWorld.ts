@@ -2,14 +2,51 @@ import type { ReleaseApp } from '@internal/plugin-release-common';
 import type { ArgoCdClient } from '../argocd/ArgoCdClient';
 import type { GitlabClient } from '../gitlab/GitlabClient';
 import { SystemError } from '../http/SystemError';
+import type { JenkinsClient } from '../jenkins/JenkinsClient';
 import type { ReleaseLayout } from '../layout';
 import { readLiveColour } from '../liveColour';
-import { deployPlanFiles, type DeployPlanWorld } from './computeDeployPlan';
+import {
+  deployPlanFiles,
+  type DeployPlanBuild,
+  type DeployPlanWorld,
+} from './computeDeployPlan';
+
+/** How far back a version's build is looked for, newest first, as the version check looks. */
+const BUILDS_SCANNED = 1000;
+
+/**
+ * The newest successful build of the hybris version in its Jenkins job, with the image tag it
+ * pushed; undefined when Jenkins has none.
+ */
+async function readHybrisBuild(
+  layout: ReleaseLayout,
+  jenkins: Pick<JenkinsClient, 'searchBuilds' | 'readImageTag'>,
+  version: string,
+): Promise<DeployPlanBuild | undefined> {
+  const job = layout.apps.hybris.build.jenkinsJob;
+  const builds = await jenkins.searchBuilds(
+    job,
+    b => b.parameters.BRANCH === version && b.result === 'SUCCESS',
+    BUILDS_SCANNED,
+  );
+  const found = builds.find(
+    b => b.parameters.BRANCH === version && b.result === 'SUCCESS',
+  );
+  if (!found) return undefined;
+  return {
+    app: 'hybris',
+    version,
+    job,
+    number: found.number,
+    imageTag: await jenkins.readImageTag(job, found.number),
+  };
+}
 
 /**
  * Reads what a plan is computed from: the environment's IaC branch head, every values file the
  * apps' steps touch at that head (not at the branch, so a commit landing meanwhile cannot mix two
- * trees), and for hybris the live colour as IaC and Argo CD read it.
+ * trees), for hybris the live colour as IaC and Argo CD read it, and with `hybrisBuild` the
+ * successful Jenkins build of that hybris version, if there is one.
  *
  * @public
  */
@@ -21,8 +58,13 @@ export async function readDeployPlanWorld(options: {
   files?: string[];
   gitlab: Pick<GitlabClient, 'branch' | 'readFile'>;
   argocd?: Pick<ArgoCdClient, 'instance' | 'getApplicationState'>;
+  /** The hybris version whose build Jenkins may already have, and the Jenkins to ask. */
+  hybrisBuild?: {
+    version: string;
+    jenkins: Pick<JenkinsClient, 'searchBuilds' | 'readImageTag'>;
+  };
 }): Promise<DeployPlanWorld> {
-  const { layout, environment, apps, gitlab, argocd } = options;
+  const { layout, environment, apps, gitlab, argocd, hybrisBuild } = options;
   const project = layout.iac.repos[environment];
   if (!project) {
     throw new Error(
@@ -47,8 +89,18 @@ export async function readDeployPlanWorld(options: {
       if (file) files[path] = file.content;
     }),
   );
-  const live = apps.includes('hybris')
-    ? await readLiveColour({ layout, environment, gitlab, argocd })
-    : undefined;
-  return { baseSha: head.sha, files, ...(live ? { live } : {}) };
+  const [live, build] = await Promise.all([
+    apps.includes('hybris')
+      ? readLiveColour({ layout, environment, gitlab, argocd })
+      : undefined,
+    hybrisBuild
+      ? readHybrisBuild(layout, hybrisBuild.jenkins, hybrisBuild.version)
+      : undefined,
+  ]);
+  return {
+    baseSha: head.sha,
+    files,
+    ...(live ? { live } : {}),
+    ...(build ? { builds: [build] } : {}),
+  };
 }

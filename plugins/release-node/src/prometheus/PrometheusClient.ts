@@ -80,10 +80,12 @@ export class PrometheusQueryError extends SystemError {
     errorType: string;
     status?: number;
     detail: string;
+    url?: string;
   }) {
     super({
       system: 'Prometheus',
       action: options.action,
+      url: options.url,
       status: options.status,
       detail: `${options.errorType}: ${options.detail}`,
       retryable: ['timeout', 'unavailable', 'canceled'].includes(
@@ -195,13 +197,14 @@ export class PrometheusClient {
   private fail(
     action: string,
     detail: string,
-    extra: { status?: number; retryable?: boolean } = {},
+    extra: { status?: number; retryable?: boolean; url?: string } = {},
   ): SystemError {
     return new SystemError({
       system: 'Prometheus',
       action,
       detail: redactSecrets(detail, [this.options.token]),
       ...extra,
+      url: extra.url && redactSecrets(extra.url, [this.options.token]),
     });
   }
 
@@ -213,12 +216,15 @@ export class PrometheusClient {
   ): Promise<
     { data: { resultType?: string; result?: unknown } } & PrometheusAnswerMeta
   > {
+    const url = `${this.base}${path}?${new URLSearchParams(params)}`;
+    // Errors show the API called; the action already quotes the PromQL.
+    const shown = `${this.base}${path}`;
     let response: Response;
     try {
       response = await fetchWithRetry({
         system: 'Prometheus',
         action,
-        url: `${this.base}${path}?${new URLSearchParams(params)}`,
+        url,
         init: {
           method: 'GET',
           headers: {
@@ -234,11 +240,15 @@ export class PrometheusClient {
         idempotent: true,
         fetchImpl: this.options.fetch,
         sleep: ms => this.clock.sleep(ms),
+        secrets: [this.options.token],
       });
     } catch (e) {
       // fetchWithRetry names the system and action; keep only what failed.
       const message = (e as SystemError).detail;
-      throw this.fail(action, message || 'no answer', { retryable: true });
+      throw this.fail(action, message || 'no answer', {
+        retryable: true,
+        url: shown,
+      });
     }
     const text = await response.text().catch(() => '');
     let body: WireAnswer | undefined;
@@ -253,6 +263,7 @@ export class PrometheusClient {
         query,
         errorType: body.errorType ?? 'unknown',
         status: response.status,
+        url: redactSecrets(shown, [this.options.token]),
         detail: redactSecrets(body.error ?? 'no reason given', [
           this.options.token,
         ]),
@@ -283,13 +294,16 @@ export class PrometheusClient {
         {
           status: response.status,
           retryable: response.status === 429 || response.status >= 500,
+          url: shown,
         },
       );
       this.options.logger?.warn(failure.message);
       throw failure;
     }
     if (body?.status !== 'success' || !body.data) {
-      throw this.fail(action, 'the answer is not a Prometheus API answer');
+      throw this.fail(action, 'the answer is not a Prometheus API answer', {
+        url: shown,
+      });
     }
     return { data: body.data, warnings: body.warnings ?? [] };
   }

@@ -209,7 +209,7 @@ describe.each([
       .catch(e => e);
     expect(error).toBeInstanceOf(SystemError);
     expect(error.message).toBe(
-      'Slack: chat.postMessage failed: channel_not_found after 1 try',
+      `Slack (${target.apiUrl}chat.postMessage): chat.postMessage failed: channel_not_found after 1 try`,
     );
     expect(error.retryable).toBe(false);
   });
@@ -224,7 +224,7 @@ describe.each([
         {
           name: 'token',
           ok: false,
-          detail: 'Slack: auth.test failed: invalid_auth after 1 try',
+          detail: `Slack (${target.apiUrl}auth.test): auth.test failed: invalid_auth after 1 try`,
         },
       ],
     });
@@ -345,12 +345,12 @@ describe('SlackClient secrets (RELIABILITY 8)', () => {
     ]);
     const check = await slack.check(['#kop-release']);
     expect(errors.map(e => e.message)).toEqual([
-      'Slack: chat.postMessage failed (HTTP 503): unexpected answer after 1 try',
-      'Slack: chat.update failed (HTTP 429): rate limited (Retry-After 1 s) after 3 tries',
+      `Slack (${apiUrl}chat.postMessage): chat.postMessage failed (HTTP 503): unexpected answer after 1 try`,
+      `Slack (${apiUrl}chat.update): chat.update failed (HTTP 429): rate limited (Retry-After 1 s) after 3 tries`,
+      `Slack (${apiUrl}users.lookupByEmail): users.lookupByEmail failed: Failed to fetch after 3 tries`,
       expect.stringMatching(
-        /^Slack: users\.lookupByEmail failed: .+ after 3 tries$/,
+        /^Slack \(https:\/\/slack\.test\/api\/conversations\.open\): conversations\.open failed/,
       ),
-      expect.stringMatching(/^Slack: conversations\.open failed/),
     ]);
     expect(check.ok).toBe(false);
     const everything = [

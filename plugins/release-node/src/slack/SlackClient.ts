@@ -14,6 +14,7 @@ import {
   type CallClock,
   type CallFailure,
 } from '../http/retryingCaller';
+import { causeOf } from '../http/where';
 
 /** A Block Kit block, kept as plain JSON so unsent messages can be stored. @public */
 export type SlackBlock = { type: string } & Record<string, unknown>;
@@ -106,11 +107,10 @@ function classifySlackError(error: unknown, timeoutMs: number): CallFailure {
         original?.name === 'TimeoutError' || original?.name === 'AbortError';
       return {
         transient: true,
+        // fetch says "fetch failed" and keeps the network's words in its cause.
         detail: timedOut
           ? `no answer within ${timeoutMs} ms`
-          : [original?.message, original?.cause?.code]
-              .filter(Boolean)
-              .join(' ') || 'request failed',
+          : causeOf(original) || 'request failed',
       };
     }
     default:
@@ -122,6 +122,22 @@ function classifySlackError(error: unknown, timeoutMs: number): CallFailure {
         detail: (error as Error)?.message ?? String(error),
       };
   }
+}
+
+/**
+ * fetch whose failures carry the network's words in their message: the library may keep only the
+ * message of what fetch threw, which says no more than "fetch failed".
+ */
+function sayingCause(doFetch: FetchFunction): FetchFunction {
+  return async (input, init) => {
+    try {
+      return await doFetch(input, init);
+    } catch (e) {
+      const name = (e as Error)?.name;
+      if (name === 'AbortError' || name === 'TimeoutError') throw e;
+      throw new Error(causeOf(e), { cause: e });
+    }
+  };
 }
 
 /** Hands the library's log lines to the backend logger, secrets taken out, debug kept at debug. */
@@ -158,6 +174,7 @@ function slackLogger(
  */
 export class SlackClient {
   private readonly web: WebClient;
+  private readonly apiUrl: string;
   private readonly caller: RetryingCaller;
   private readonly channels: string[];
   private channelIds = new Map<string, string>();
@@ -200,14 +217,15 @@ export class SlackClient {
       clock: options.clock,
       logger: options.logger,
     });
+    this.apiUrl = options.apiUrl ?? 'https://slack.com/api/';
     this.web = new WebClient(options.botToken, {
-      slackApiUrl: options.apiUrl ?? 'https://slack.com/api/',
+      slackApiUrl: this.apiUrl,
       logger: slackLogger(options.logger, t => this.caller.redact(t)),
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       timeout: timeoutMs,
       allowAbsoluteUrls: false,
-      fetch: options.fetch,
+      fetch: sayingCause(options.fetch ?? fetch),
     });
     this.channels = options.channels ?? [];
   }
@@ -225,7 +243,7 @@ export class SlackClient {
     return this.caller.run(
       method,
       () => this.web.apiCall(method, args) as Promise<T>,
-      { idempotent },
+      { idempotent, url: new URL(method, this.apiUrl).toString() },
     );
   }
 
@@ -283,22 +301,26 @@ export class SlackClient {
         profile?: { email?: string | null };
       };
     };
-    const result = await this.caller.run('users.lookupByEmail', async () => {
-      try {
-        return (await this.web.apiCall('users.lookupByEmail', {
-          email,
-        })) as Found;
-      } catch (e) {
-        const err = e as { code?: string; data?: { error?: string } };
-        if (
-          err.code === ErrorCode.PlatformError &&
-          err.data?.error === 'users_not_found'
-        ) {
-          return undefined;
+    const result = await this.caller.run(
+      'users.lookupByEmail',
+      async () => {
+        try {
+          return (await this.web.apiCall('users.lookupByEmail', {
+            email,
+          })) as Found;
+        } catch (e) {
+          const err = e as { code?: string; data?: { error?: string } };
+          if (
+            err.code === ErrorCode.PlatformError &&
+            err.data?.error === 'users_not_found'
+          ) {
+            return undefined;
+          }
+          throw e;
         }
-        throw e;
-      }
-    });
+      },
+      { url: new URL('users.lookupByEmail', this.apiUrl).toString() },
+    );
     const user = result?.user;
     if (!user) return undefined;
     return {

@@ -98,9 +98,18 @@ describe('whatShips against the sandbox (real git repositories, Argo CD synced f
         },
         context,
       );
+      const sha = (await gitlab.resolveRef(
+        'kop/hybris',
+        seedFacts.hybris.running,
+      ))!;
       expect(result.deployed).toEqual({
         version: seedFacts.hybris.running,
-        sha: await gitlab.resolveRef('kop/hybris', seedFacts.hybris.running),
+        sha,
+        commit: {
+          from: 'ref',
+          ref: seedFacts.hybris.running,
+          url: gitlab.projectUrl('kop/hybris', `commit/${sha}`),
+        },
         source: 'iac',
         argocdApp: 'hybris-blue',
         iac: {

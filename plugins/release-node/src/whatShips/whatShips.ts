@@ -18,9 +18,14 @@ import type {
 } from '../gitlab/GitlabClient';
 import { mergeRequestCommits } from '../gitlab/commitGraph';
 import type { ReleaseIntegrations } from '../integrations';
+import type { JenkinsClient } from '../jenkins/JenkinsClient';
 import type { ReleaseLayout } from '../layout';
 import { readDeployedVersion } from './deployed';
 import { WhatShipsInputError, WhatShipsNotFoundError } from './errors';
+import {
+  resolveRunningCommit,
+  type RunningCommitSources,
+} from './runningCommit';
 
 /** @public */
 export interface WhatShipsRequest {
@@ -39,6 +44,10 @@ export interface WhatShipsContext {
   argocd?: (environment: string) => ArgoCdClient | undefined;
   layout: ReleaseLayout;
   policy: GradePolicy;
+  /** The Jenkins that builds hybris, whose git data says what a running image was built from. */
+  jenkins?: () => Pick<JenkinsClient, 'getBuild' | 'readImageTag'> | undefined;
+  /** The build a release recorded that pushed an image tag, with the commit it built. */
+  recordedBuild?: RunningCommitSources['recordedBuild'];
 }
 
 const DB_CHANGE = 'dbChange';
@@ -108,9 +117,9 @@ function classify(
 
 /**
  * Exactly what a release of `app` to `environment` at `candidate` ships: the commits and merged
- * merge requests between the version that runs (IaC repository, checked against Argo CD) and the
- * candidate, each mapped to a release item or flagged mixed in, the change classes of the paths
- * they touch, and the grade floor those raise.
+ * merge requests between the version that runs (IaC repository, checked against Argo CD; for a
+ * hybris image tag, the commit its build built) and the candidate, each mapped to a release item
+ * or flagged mixed in, the change classes of the paths they touch, and the grade floor those raise.
  *
  * @public
  */
@@ -165,8 +174,13 @@ export async function whatShips(
       `'${candidate}' is not a branch, tag or commit of ${project}`,
     );
   }
-  const deployedSha = await gitlab.resolveRef(project, read.deployed.version);
-  if (!deployedSha) {
+  const running = await resolveRunningCommit(app, read.deployed.version, {
+    gitlab,
+    layout,
+    jenkins: context.jenkins,
+    recordedBuild: context.recordedBuild,
+  });
+  if (!running) {
     const { file, key, project: iac } = read.deployed.iac;
     throw new WhatShipsNotFoundError(
       'deployed',
@@ -174,9 +188,15 @@ export async function whatShips(
         read.deployed.source === 'iac'
           ? `${key} in ${file} of ${iac}`
           : `Argo CD's ${read.deployed.argocdApp}`
-      }), is not a branch, tag or commit of ${project}`,
+      }), is not a branch, tag or commit of ${project}${
+        app === 'hybris'
+          ? ', nor the image tag of a build a release recorded or Jenkins has'
+          : ''
+      }`,
     );
   }
+  warnings.push(...running.warnings);
+  const deployedSha = running.sha;
 
   const same = deployedSha === candidateSha;
   const [forward, backward] = same
@@ -348,7 +368,7 @@ export async function whatShips(
     app,
     environment,
     project,
-    deployed: { ...read.deployed, sha: deployedSha },
+    deployed: { ...read.deployed, sha: deployedSha, commit: running.commit },
     candidate: { version: candidate, sha: candidateSha },
     newer: commits.length > 0 && behind === 0,
     ahead: commits.length,
@@ -366,14 +386,21 @@ export async function whatShips(
 }
 
 /**
- * The context of {@link whatShips} from the portal's integrations: GitLab, and Argo CD for the
- * environments it serves.
+ * The context of {@link whatShips} from the portal's integrations: GitLab, Argo CD for the
+ * environments it serves, Jenkins when configured, and the builds the releases recorded.
  *
  * @public
  */
 export function whatShipsContext(
-  integrations: Pick<ReleaseIntegrations, 'gitlab' | 'argocd' | 'has'>,
-  options: { layout: ReleaseLayout; policy: GradePolicy },
+  integrations: Pick<
+    ReleaseIntegrations,
+    'gitlab' | 'argocd' | 'has' | 'jenkins'
+  >,
+  options: {
+    layout: ReleaseLayout;
+    policy: GradePolicy;
+    recordedBuild?: WhatShipsContext['recordedBuild'];
+  },
 ): WhatShipsContext {
   return {
     gitlab: integrations.gitlab,
@@ -381,6 +408,8 @@ export function whatShipsContext(
       integrations.has('argocd')
         ? integrations.argocd.forEnvironment(environment)
         : undefined,
+    jenkins: () =>
+      integrations.has('jenkins') ? integrations.jenkins : undefined,
     ...options,
   };
 }

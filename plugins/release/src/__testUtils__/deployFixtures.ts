@@ -201,12 +201,14 @@ export function controlsFixture(
   const off = (reason: string): DeployControl => ({ enabled: false, reason });
   return {
     deploy: enabled,
+    deployBeta: off('No beta environment is configured (release.beta)'),
     pause: off('No run is going'),
     resume: off('No run is paused'),
     retry: off('No step failed'),
     skip: off('No step is waiting'),
     abort: off('Nothing is deployed yet'),
     acknowledge: off('No step waits for an acknowledgement'),
+    requestApproval: off("No run stopped on someone else's change"),
     ...overrides,
   };
 }

@@ -177,6 +177,11 @@ function deployedAt(
   return {
     version,
     sha,
+    commit: {
+      from: 'ref',
+      ref: version,
+      url: `https://gitlab.example.com/kop/${app}/-/commit/${sha}`,
+    },
     source: 'iac',
     argocdApp: app === 'hybris' ? 'hybris-blue' : app,
     iac: {
@@ -368,6 +373,7 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
     listCandidates: unexpected('listCandidates'),
     whatShips: jest.fn(async request => whatShipsFixture(request)),
     previewRelease: unexpected('previewRelease'),
+    listAsanaTasks: unexpected('listAsanaTasks'),
     getIacTargets: unexpected('getIacTargets'),
     getReleaseIac: jest.fn(async (_id: string, environment: string) => ({
       environment,
@@ -379,6 +385,7 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
     getApprovals: jest.fn(async () => approvalsFixture(plMayApprove)),
     requestApproval: unexpected('requestApproval'),
     decide: unexpected('decide'),
+    overrideTests: unexpected('overrideTests'),
     retroApprove: unexpected('retroApprove'),
     getNotes: jest.fn(async () => ({
       announcement:
@@ -387,6 +394,7 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
       commitMessage: 'release(kop): hybris deploy-2026-11-25 [B]',
     })),
     getAudit: jest.fn(async () => ({ items: auditFixture })),
+    getMessages: jest.fn(async () => ({ items: [] })),
     listPendingApprovals: unexpected('listPendingApprovals'),
     getStatus: unexpected('getStatus'),
     streamStatus: jest.fn(() => {
@@ -397,6 +405,7 @@ export function fakeReleaseApi(overrides: Partial<ReleaseApi> = {}) {
     getDeploy: jest.fn(async () => deployViewFixture()),
     deploy: unexpected('deploy'),
     controlRun: unexpected('controlRun'),
+    requestRebasedApproval: unexpected('requestRebasedApproval'),
     abort: unexpected('abort'),
     acknowledge: unexpected('acknowledge'),
     getStopTheLine: jest.fn(async () => ({})),

@@ -7,6 +7,7 @@ import { ResponseError } from '@backstage/errors';
 import type {
   AbortRequest,
   AcknowledgeRequest,
+  AsanaTaskList,
   CandidateList,
   CreateReleaseRequest,
   DeployPlan,
@@ -19,6 +20,7 @@ import type {
   IacPreview,
   IacPreviewRequest,
   PendingApproval,
+  RebaseApprovalRequest,
   Release,
   ReleaseApp,
   ReleaseApprovals,
@@ -27,6 +29,7 @@ import type {
   ReleaseDecision,
   ReleaseIacDiff,
   ReleaseLinksOut,
+  ReleaseMessages,
   ReleaseNotes,
   ReleasePage,
   ReleasePreview,
@@ -38,6 +41,7 @@ import type {
   StopTheLineRequest,
   WhatShips,
   WhatShipsRequestBody,
+  TestOverrideRequest,
 } from '@internal/plugin-release-common';
 import { followStatusStream, type StatusStreamHandlers } from './status';
 
@@ -51,6 +55,7 @@ export type {
   DeployGate,
   DeployPlan,
   DeployPlanStep,
+  DeployRebase,
   DeployReading,
   DeployReadings,
   DeployRequest,
@@ -60,6 +65,7 @@ export type {
   DeployStepLink,
   DeployView,
   LineHalt,
+  RebaseApprovalRequest,
   StopTheLine,
   StopTheLineRequest,
   DemoUser,
@@ -75,6 +81,8 @@ export type {
   ReleaseCandidate,
   ReleaseDecision,
   ReleaseIacDiff,
+  ReleaseMessage,
+  ReleaseMessages,
   ReleasePreview,
   SetupCheckResult,
   SystemCheck,
@@ -103,6 +111,11 @@ export interface ReleaseApi {
   getPolicy(): Promise<GradePolicy>;
   listCandidates(app: ReleaseApp): Promise<CandidateList>;
   whatShips(request: WhatShipsRequestBody): Promise<WhatShips>;
+  /** Tasks of the Asana release project, open ones unless `completed`; `q` narrows by name. */
+  listAsanaTasks(query?: {
+    q?: string;
+    completed?: boolean;
+  }): Promise<AsanaTaskList>;
   previewRelease(
     draft: CreateReleaseRequest,
     environment?: string,
@@ -118,6 +131,8 @@ export interface ReleaseApi {
   /** The author sends a prepared or beta release to its approvers (POST /releases/:id/request-approval). */
   requestApproval(id: string): Promise<Release>;
   decide(id: string, decision: ReleaseDecision): Promise<Release>;
+  /** Goes on although tests failed, with a reason (POST /releases/:id/tests/override). */
+  overrideTests(id: string, request: TestOverrideRequest): Promise<Release>;
   /** Approves a grade E release after it was deployed. */
   retroApprove(id: string, request: RetroApprovalRequest): Promise<Release>;
   getNotes(id: string): Promise<ReleaseNotes>;
@@ -125,6 +140,8 @@ export interface ReleaseApi {
     id: string,
     options?: { afterSeq?: number; limit?: number },
   ): Promise<{ items: ReleaseAuditRecord[] }>;
+  /** The release's Slack and Asana messages, oldest first, with how each was delivered. */
+  getMessages(id: string): Promise<ReleaseMessages>;
   listPendingApprovals(): Promise<{ items: PendingApproval[] }>;
   /** Every app's live status, from the backend's cache. */
   getStatus(): Promise<ReleaseStatus>;
@@ -144,6 +161,12 @@ export interface ReleaseApi {
     action: DeployRunAction,
     request: DeployStepControlRequest,
   ): Promise<DeployRunView>;
+  /** The author asks approval of the plan of a run stopped on someone else's change, rebased onto it. */
+  requestRebasedApproval(
+    id: string,
+    runId: string,
+    request: RebaseApprovalRequest,
+  ): Promise<DeployView>;
   /** Takes the release back safely: switches back if switched, scales the new colour to 0. */
   abort(id: string, request: AbortRequest): Promise<DeployRunView>;
   acknowledge(id: string, request: AcknowledgeRequest): Promise<DeployView>;
@@ -210,6 +233,16 @@ export class ReleaseClient implements ReleaseApi {
     return this.post('/what-ships', request);
   }
 
+  async listAsanaTasks(
+    query: { q?: string; completed?: boolean } = {},
+  ): Promise<AsanaTaskList> {
+    const params = new URLSearchParams();
+    if (query.q) params.set('q', query.q);
+    if (query.completed) params.set('completed', 'true');
+    const suffix = params.toString() ? `?${params}` : '';
+    return this.get(`/asana/tasks${suffix}`);
+  }
+
   async previewRelease(
     draft: CreateReleaseRequest,
     environment?: string,
@@ -262,6 +295,16 @@ export class ReleaseClient implements ReleaseApi {
     return this.post(`/releases/${encodeURIComponent(id)}/approvals`, decision);
   }
 
+  async overrideTests(
+    id: string,
+    request: TestOverrideRequest,
+  ): Promise<Release> {
+    return this.post(
+      `/releases/${encodeURIComponent(id)}/tests/override`,
+      request,
+    );
+  }
+
   async retroApprove(
     id: string,
     request: RetroApprovalRequest,
@@ -286,6 +329,10 @@ export class ReleaseClient implements ReleaseApi {
     if (options.limit) query.set('limit', String(options.limit));
     const suffix = query.toString() ? `?${query}` : '';
     return this.get(`/releases/${encodeURIComponent(id)}/audit${suffix}`);
+  }
+
+  async getMessages(id: string): Promise<ReleaseMessages> {
+    return this.get(`/releases/${encodeURIComponent(id)}/messages`);
   }
 
   async listPendingApprovals(): Promise<{ items: PendingApproval[] }> {
@@ -338,6 +385,17 @@ export class ReleaseClient implements ReleaseApi {
   ): Promise<DeployRunView> {
     return this.post(
       `${releasePath(id)}/runs/${encodeURIComponent(runId)}/${action}`,
+      request,
+    );
+  }
+
+  async requestRebasedApproval(
+    id: string,
+    runId: string,
+    request: RebaseApprovalRequest,
+  ): Promise<DeployView> {
+    return this.post(
+      `${releasePath(id)}/runs/${encodeURIComponent(runId)}/request-approval`,
       request,
     );
   }

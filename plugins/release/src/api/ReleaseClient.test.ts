@@ -38,7 +38,7 @@ function fakeFetch(answers: Record<string, { status: number; body: unknown }>) {
 const id = '0b9c3a8e-1111-4222-8333-944455556666';
 
 describe('ReleaseClient (release page and approvals)', () => {
-  it('reads a release, its approvals, notes and audit trail by id', async () => {
+  it('reads a release, its approvals, notes, audit trail and messages by id', async () => {
     const { client, calls } = fakeFetch({
       [`GET ${base}/releases/${id}`]: { status: 200, body: { id } },
       [`GET ${base}/releases/${id}/approvals`]: {
@@ -57,6 +57,10 @@ describe('ReleaseClient (release page and approvals)', () => {
         status: 200,
         body: { items: [{ seq: 10 }] },
       },
+      [`GET ${base}/releases/${id}/messages`]: {
+        status: 200,
+        body: { items: [{ id: 'm-1', state: 'sent' }] },
+      },
       [`GET ${base}/approvals/pending`]: { status: 200, body: { items: [] } },
     });
     expect(await client.getRelease(id)).toEqual({ id });
@@ -65,6 +69,9 @@ describe('ReleaseClient (release page and approvals)', () => {
     expect(
       (await client.getAudit(id, { afterSeq: 9, limit: 200 })).items,
     ).toEqual([{ seq: 10 }]);
+    expect((await client.getMessages(id)).items).toEqual([
+      { id: 'm-1', state: 'sent' },
+    ]);
     expect(await client.listPendingApprovals()).toEqual({ items: [] });
     expect(calls.every(c => c.method === 'GET')).toBe(true);
   });
@@ -386,5 +393,38 @@ describe('ReleaseClient (deploy engine)', () => {
     expect(calls[0].url).toBe(
       `${base}/releases/${id}/runs/..%2F..%2Fabort/pause`,
     );
+  });
+});
+
+describe('ReleaseClient (the Prepare form’s Asana picker)', () => {
+  it('asks for the open tasks, a search with completed ones, and throws the backend’s 503 naming Asana', async () => {
+    const list = { tasks: [], truncated: false };
+    const { client, calls } = fakeFetch({
+      [`GET ${base}/asana/tasks`]: { status: 200, body: list },
+      [`GET ${base}/asana/tasks?q=%5BCMS%5D+KS&completed=true`]: {
+        status: 503,
+        body: {
+          error: {
+            name: 'ServiceUnavailableError',
+            message:
+              'Asana (https://app.asana.com/api/1.0/projects/1200000000000010/tasks): list tasks failed (HTTP 500): Server Error after 4 tries',
+          },
+          request: { method: 'GET', url: '/asana/tasks' },
+          response: { statusCode: 503 },
+        },
+      },
+    });
+    await expect(client.listAsanaTasks()).resolves.toEqual(list);
+    const error = await client
+      .listAsanaTasks({ q: '[CMS] KS', completed: true })
+      .catch(e => e);
+    expect(error.statusCode).toBe(503);
+    expect(error.cause.message).toBe(
+      'Asana (https://app.asana.com/api/1.0/projects/1200000000000010/tasks): list tasks failed (HTTP 500): Server Error after 4 tries',
+    );
+    expect(calls.map(c => c.url)).toEqual([
+      `${base}/asana/tasks`,
+      `${base}/asana/tasks?q=%5BCMS%5D+KS&completed=true`,
+    ]);
   });
 });

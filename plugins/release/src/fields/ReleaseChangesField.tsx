@@ -17,13 +17,16 @@ import DeleteIcon from '@material-ui/icons/Delete';
 import { Progress, WarningPanel } from '@backstage/core-components';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef, type WhatShips } from '../api';
+import { RunningCommit } from '../components/RunningCommit';
 import { releaseTranslationRef } from '../translation';
+import { AsanaTaskPicker } from './AsanaTaskPicker';
 import { FieldFrame } from './FieldFrame';
 import type { ReleaseChangesValue, ReleaseFormData } from './draft';
 
-/** ui:options: whether a version behind what runs is allowed (Rollback). */
+/** ui:options: whether a version behind what runs is allowed (Rollback); the Asana picker (Prepare). */
 export interface ReleaseChangesOptions {
   allowOlder?: boolean;
+  asanaTasks?: boolean;
 }
 
 function summarize(
@@ -156,6 +159,7 @@ export const ReleaseChangesField = (
               to: s.candidate.version,
             })}
           </Typography>
+          <RunningCommit deployed={s.deployed} />
           {!s.newer && (
             <FormHelperText error>
               {t('fields.changes.notNewer', { app: s.app })}
@@ -210,6 +214,11 @@ export const ReleaseChangesField = (
                 )
               }
             />
+            {item.source.type === 'asana' && item.source.url && (
+              <Link href={item.source.url} variant="caption">
+                {t('fields.changes.asanaLink')}
+              </Link>
+            )}
             <IconButton
               aria-label={t('fields.changes.remove')}
               disabled={disabled}
@@ -220,6 +229,14 @@ export const ReleaseChangesField = (
           </Box>
         ))}
       </Box>
+      {props.uiSchema?.['ui:options']?.asanaTasks && (
+        <AsanaTaskPicker
+          items={items}
+          apps={release.apps.map(a => a.app)}
+          disabled={disabled}
+          onAdd={item => update([...items, item])}
+        />
+      )}
     </FieldFrame>
   );
 };
@@ -237,6 +254,11 @@ export function validateReleaseChanges(
   value.items.forEach((item, i) => {
     if (!item.title.trim()) {
       validation.addError(`changes.items[${i}]: the title is empty`);
+    }
+    if (item.source.type === 'asana' && !/^\d{1,30}$/.test(item.source.gid)) {
+      validation.addError(
+        `changes.items[${i}].source.gid: an Asana item needs its task gid`,
+      );
     }
   });
   if (!context?.uiSchema?.['ui:options']?.allowOlder) {

@@ -61,7 +61,9 @@ function AppVersionPicker(props: {
       }
       options={(list?.candidates ?? []).map(c => ({
         value: c.version,
-        label: c.label,
+        label: c.buildPlanned
+          ? t('fields.versions.buildPlanned', { label: c.label })
+          : c.label,
       }))}
       onChange={version => props.onChange(version || undefined)}
     />

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
   defaultGradePolicy,
@@ -23,6 +23,7 @@ import {
 } from './draft';
 import { IacEditField, validateIacEdit } from './IacEditField';
 import { fieldProps } from '../__testUtils__/fieldProps';
+import ko from '../translations/ko';
 
 const mrs = 'https://gitlab.kop.example/kop/hybris/-/merge_requests';
 const hybrisShips: WhatShips = {
@@ -32,6 +33,11 @@ const hybrisShips: WhatShips = {
   deployed: {
     version: 'deploy-2026-01-06',
     sha: 'b'.repeat(40),
+    commit: {
+      from: 'ref',
+      ref: 'deploy-2026-01-06',
+      url: `https://gitlab.kop.example/kop/hybris/-/commit/${'b'.repeat(40)}`,
+    },
     source: 'iac',
     argocdApp: 'hybris-blue',
     iac: {
@@ -151,6 +157,23 @@ function fakeApi(overrides: Partial<ReleaseApi> = {}): ReleaseApi {
   } as ReleaseApi;
 }
 
+/** The versions field with hybris picked and no version yet, as the Prepare form shows it. */
+function renderHybrisPicked(api: ReleaseApi, onChange: jest.Mock) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[releaseApiRef, api]]}>
+      <ReleaseVersionsField
+        {...fieldProps({
+          onChange,
+          formData: {
+            environment: 'beta',
+            apps: [{ app: 'hybris', version: '' }],
+          },
+        })}
+      />
+    </TestApiProvider>,
+  );
+}
+
 function errors() {
   const found: string[] = [];
   return { found, addError: (m: string) => found.push(m) };
@@ -160,19 +183,7 @@ describe('release form fields', () => {
   it('offers the newest versions of a picked app and reports the choice', async () => {
     const api = fakeApi();
     const onChange = jest.fn();
-    await renderInTestApp(
-      <TestApiProvider apis={[[releaseApiRef, api]]}>
-        <ReleaseVersionsField
-          {...fieldProps({
-            onChange,
-            formData: {
-              environment: 'beta',
-              apps: [{ app: 'hybris', version: '' }],
-            },
-          })}
-        />
-      </TestApiProvider>,
-    );
+    await renderHybrisPicked(api, onChange);
     expect(api.listCandidates).toHaveBeenCalledWith('hybris');
     await screen.findByText(
       'Newest first, from branches ^deploy- of kop/hybris',
@@ -185,6 +196,58 @@ describe('release form fields', () => {
       environment: 'beta',
       apps: [{ app: 'hybris', version: 'deploy-2026-01-08' }],
     });
+  });
+
+  it('offers a deploy branch with no build yet, marked as one the release builds', async () => {
+    const api = fakeApi({
+      listCandidates: jest.fn(async () => ({
+        app: 'hybris' as const,
+        from: 'branches ^deploy- of kop/hybris',
+        candidates: [
+          {
+            version: 'deploy-2026-01-15',
+            label: 'deploy-2026-01-15',
+            source: 'branch' as const,
+            sha: 'c'.repeat(40),
+            buildPlanned: true,
+          },
+          {
+            version: 'deploy-2026-01-08',
+            label: 'deploy-2026-01-08 · #12 SUCCESS',
+            source: 'branch' as const,
+            sha: 'a'.repeat(40),
+          },
+        ],
+      })),
+    });
+    const onChange = jest.fn();
+    await renderHybrisPicked(api, onChange);
+    await screen.findByText(
+      'Newest first, from branches ^deploy- of kop/hybris',
+    );
+    fireEvent.mouseDown(
+      screen.getByRole('button', { name: /Version of hybris/ }),
+    );
+    expect(
+      (await screen.findAllByRole('option')).map(o => o.textContent),
+    ).toEqual(
+      expect.arrayContaining([
+        'deploy-2026-01-15 · not built yet — the release builds it',
+        'deploy-2026-01-08 · #12 SUCCESS',
+      ]),
+    );
+    fireEvent.click(
+      screen.getByText(
+        'deploy-2026-01-15 · not built yet — the release builds it',
+      ),
+    );
+    expect(onChange).toHaveBeenLastCalledWith({
+      environment: 'beta',
+      apps: [{ app: 'hybris', version: 'deploy-2026-01-15' }],
+    });
+    expect(ko['fields.versions.buildPlanned']).toBe(
+      '{{label}} · 아직 빌드되지 않음 — 릴리스가 빌드합니다',
+    );
   });
 
   it('starts from the empty object the form hands an unanswered field', async () => {
@@ -267,6 +330,72 @@ describe('release form fields', () => {
     const after = onChange.mock.calls.at(-1)[0];
     expect(after.items).toHaveLength(1);
     expect(after.mixedIn).toBe(1);
+  });
+
+  /** The changes field of a Prepare form that picked hybris deploy-2026-01-08 for beta. */
+  const renderChanges = (api: ReleaseApi) =>
+    renderInTestApp(
+      <TestApiProvider apis={[[releaseApiRef, api]]}>
+        <ReleaseChangesField
+          {...fieldProps({
+            onChange: jest.fn(),
+            formContext: {
+              formData: {
+                release: {
+                  environment: 'beta',
+                  apps: [{ app: 'hybris', version: 'deploy-2026-01-08' }],
+                },
+              },
+            },
+          })}
+        />
+      </TestApiProvider>,
+    );
+
+  it.each([
+    [
+      'the commit its build built',
+      {
+        from: 'build' as const,
+        build: { job: 'kop/hybris-build', number: 3, releaseId: 'r-1' },
+      },
+      'deploy-2026-01-06-3 is the image kop/hybris-build #3 built from',
+    ],
+    [
+      'the deploy branch when no build says',
+      { from: 'branch' as const, ref: 'deploy-2026-01-06' },
+      'deploy-2026-01-06-3: no build says which commit it was built from, so this counts from the head of deploy-2026-01-06, which may have moved on since:',
+    ],
+  ])(
+    'shows the commit an image tag that runs counts from: %s, linked to GitLab',
+    async (_case, commit, text) => {
+      const url = `https://gitlab.kop.example/kop/hybris/-/commit/${'b'.repeat(
+        40,
+      )}`;
+      await renderChanges(
+        fakeApi({
+          whatShips: jest.fn(async () => ({
+            ...hybrisShips,
+            deployed: {
+              ...hybrisShips.deployed,
+              version: 'deploy-2026-01-06-3',
+              commit: { ...commit, url },
+            },
+          })),
+        }),
+      );
+      const shown = await screen.findByTestId('kop-running-commit');
+      expect(shown).toHaveTextContent(`${text} bbbbbbbb`);
+      expect(
+        within(shown).getByRole('link', { name: /^bbbbbbbb/ }),
+      ).toHaveAttribute('href', url);
+    },
+  );
+
+  it('shows no commit line when the version that runs is the ref itself', async () => {
+    await renderChanges(fakeApi());
+    await screen.findByText('hybris: deploy-2026-01-06 → deploy-2026-01-08');
+    expect(screen.queryByTestId('kop-running-commit')).toBeNull();
   });
 
   it('refuses an empty item list and a version behind what runs, unless the form rolls back', () => {

@@ -32,6 +32,8 @@ export function actionContext<TInput extends Record<string, any>>(
     dryRun?: boolean;
     checkpoints?: CheckpointStore;
     taskId?: string;
+    /** The template step that runs the action (default `step`). */
+    stepId?: string;
     signal?: AbortSignal;
     user?: { name: string; email: string };
   } = {},
@@ -62,6 +64,7 @@ export function actionContext<TInput extends Record<string, any>>(
     isDryRun: options.dryRun ?? false,
     checkpoint: checkpoints.checkpoint,
     signal: options.signal,
+    step: { id: options.stepId ?? 'step' },
   }) as unknown as ActionContext<TInput, any>;
 }
 

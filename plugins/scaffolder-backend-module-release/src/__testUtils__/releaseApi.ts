@@ -1,11 +1,15 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import {
   defaultGradePolicy,
+  queueReleaseMessageRequestSchema,
   renderReleaseNotes,
+  type QueueReleaseMessageRequest,
   type Release,
   type ReleaseLink,
+  type ReleaseMessage,
 } from '@internal/plugin-release-common';
 import { http, HttpResponse } from 'msw';
+import { strictServer } from './msw';
 import { ReleaseApi } from '../lib/releaseApi';
 
 export const RELEASE_API = 'http://backstage.test/api/release';
@@ -67,11 +71,15 @@ export const sampleNotes = renderReleaseNotes(
 
 /**
  * msw handlers answering as the release backend's API does (openapi.yaml): create, preview (stores
- * nothing), read, notes and links (a URL kept once), each only for the user's token.
+ * nothing), read, notes, links (a URL kept once) and messages (202, one message per key), each
+ * only for the user's token.
  */
 export function releaseApiHandlers() {
   const created: unknown[] = [];
   const links: ReleaseLink[] = [];
+  /** Every message request as sent, and the messages queued by key. */
+  const messageRequests: QueueReleaseMessageRequest[] = [];
+  const queued = new Map<string, ReleaseMessage>();
   const refused = () =>
     HttpResponse.json(
       {
@@ -131,6 +139,43 @@ export function releaseApiHandlers() {
         return HttpResponse.json({ ...sampleRelease, links: [...links] });
       },
     ),
+    http.post(
+      `${RELEASE_API}/releases/:id/messages`,
+      async ({ request, params }) => {
+        if (!asUser(request)) return refused();
+        const parsed = queueReleaseMessageRequestSchema.safeParse(
+          await request.json(),
+        );
+        if (!parsed.success || params.id !== sampleRelease.id) {
+          return HttpResponse.json(
+            { error: { message: parsed.error?.message ?? 'not found' } },
+            { status: parsed.success ? 404 : 400 },
+          );
+        }
+        const body = parsed.data;
+        messageRequests.push(body);
+        const key = `${body.kind}/${body.key}`;
+        if (!queued.has(key)) {
+          queued.set(key, {
+            id: `message-${queued.size + 1}`,
+            releaseId: sampleRelease.id,
+            kind: body.kind,
+            audience: body.kind === 'slack.post' ? 'qa' : 'asana',
+            destination:
+              body.kind === 'slack.post'
+                ? body.channel
+                : 'asana release project',
+            summary:
+              body.kind === 'asana.create-task' ? 'create the task' : body.text,
+            urgent: false,
+            state: 'queued',
+            attempts: 0,
+            createdAt: '2026-01-08T01:00:00.000Z',
+          });
+        }
+        return HttpResponse.json(queued.get(key), { status: 202 });
+      },
+    ),
     http.get(`${RELEASE_API}/releases/:id/notes`, ({ request, params }) => {
       if (!asUser(request)) return refused();
       return params.id === sampleRelease.id
@@ -141,7 +186,7 @@ export function releaseApiHandlers() {
           );
     }),
   ];
-  return { handlers, created, links };
+  return { handlers, created, links, messageRequests, queued };
 }
 
 /** The release API client as the module builds it, with mock auth and discovery. */
@@ -152,4 +197,21 @@ export function testReleaseApi() {
     }),
     auth: mockServices.auth(),
   });
+}
+
+/**
+ * The release API's handlers on an msw server that refuses every other request (no Slack, no
+ * Asana), listening for the test file, with its requests and messages cleared before each test.
+ */
+export function releaseApiServer() {
+  const releaseApi = releaseApiHandlers();
+  const { server, requests } = strictServer(...releaseApi.handlers);
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  beforeEach(() => {
+    requests.length = 0;
+    releaseApi.messageRequests.length = 0;
+    releaseApi.queued.clear();
+  });
+  afterAll(() => server.close());
+  return { ...releaseApi, requests };
 }

@@ -16,7 +16,7 @@ import {
   type SandboxOptions,
 } from 'sandbox';
 
-/** The portal's config pointed at a sandbox, as app-config.yaml does at the local one. */
+/** The portal's config pointed at a sandbox, as app-config.local.yaml does at the local one. */
 export function sandboxConfig(url: string, release: object = {}) {
   return {
     integrations: {

@@ -1,30 +1,30 @@
-import { createAsanaService } from 'sandbox';
 import yaml from 'yaml';
 import { actionContext, outputsOf } from '../__testUtils__/context';
-import { startKopSandbox } from '../__testUtils__/sandbox';
+import {
+  releaseApiServer,
+  sampleRelease,
+  testReleaseApi,
+} from '../__testUtils__/releaseApi';
 import { createAsanaCommentAction } from './asanaComment';
 import { examples } from './asanaComment.examples';
 
 describe('kop:asana:comment examples', () => {
-  let kop: Awaited<ReturnType<typeof startKopSandbox>>;
-  beforeAll(async () => {
-    kop = await startKopSandbox({ services: [createAsanaService()] });
-    // The sandbox's first task is the one the example names.
-    await kop.integrations.asana.createReleaseTask({
-      name: '2026.01.08 hybris',
-    });
-  });
-  afterAll(() => kop.stop());
+  const releaseApi = releaseApiServer();
 
-  it.each(examples.map(e => [e.description, e.example]))(
+  it.each(examples.map((e, i) => [e.description, e.example, i]))(
     '%s',
-    async (_description, example) => {
-      const step = yaml.parse(example).steps[0];
-      const ctx = actionContext(step.input);
-      await createAsanaCommentAction({
-        integrations: kop.integrations,
-      }).handler(ctx);
-      expect(outputsOf(ctx).storyGid).toMatch(/^\d+$/);
+    async (_description, example, i) => {
+      const step = yaml.parse(example as string).steps[0];
+      const ctx = actionContext(step.input, { taskId: `task-${i}` });
+      await createAsanaCommentAction({ api: testReleaseApi() }).handler(ctx);
+      const queued = [...releaseApi.queued.values()].find(
+        m => m.id === outputsOf(ctx).messageId,
+      );
+      expect(queued).toMatchObject({
+        releaseId: sampleRelease.id,
+        kind: 'asana.comment',
+        summary: step.input.text,
+      });
     },
   );
 });

@@ -1,120 +1,103 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { releaseGrades } from '@internal/plugin-release-common';
 import {
-  defaultReleaseTitle,
-  releaseApps,
-  releaseGrades,
-  type ReleaseGrade,
-} from '@internal/plugin-release-common';
-import type { ReleaseIntegrations } from '@internal/plugin-release-node';
-import { checkReleaseId, type ReleaseApi } from '../lib/releaseApi';
+  checkReleaseId,
+  messageKeyOf,
+  type ReleaseApi,
+} from '../lib/releaseApi';
 import { examples } from './asanaTask.examples';
 
 /**
- * Creates `kop:asana:task`, which creates the release's task in the Asana release-management project
- * with its notes and release fields (grade, build number, DB update): from a registered release
- * (`releaseId`) or from the inputs, the inputs winning.
+ * Creates `kop:asana:task`, which queues the release's task in the Asana release-management project
+ * in the release backend's outbox: its title, Asana notes, grade and DB update (the inputs winning),
+ * with the build number. The outbox makes it once (a rerun, or a crash after Asana answered, makes
+ * no second task) and records its link on the release, where the release page shows it.
  *
  * @public
  */
 export function createAsanaTaskAction(options: {
-  integrations: Pick<ReleaseIntegrations, 'asana'>;
-  /** Reads the release named by `releaseId`, as the user. */
+  /** Reads the release and queues its task, as the user. */
   api?: ReleaseApi;
-  /** Today, for a name made from the apps (default now). */
-  now?: () => Date;
 }) {
   return createTemplateAction({
     id: 'kop:asana:task',
     description:
-      'Creates the release task in the Asana release-management project, with its notes, grade, build number and DB update fields',
+      "Queues the release's task in the Asana release-management project (notes, grade, build number, DB update) in the release outbox; its link appears on the release page once made",
     examples,
     supportsDryRun: true,
     schema: {
       input: {
         releaseId: z =>
-          z
-            .string({
-              description:
-                'A release of the portal (e.g. steps.create.output.id): its title, Asana notes, grade and DB update',
-            })
-            .optional(),
+          z.string({
+            description:
+              "A release of the portal (e.g. steps.create.output.id): its title, Asana notes, grade and DB update; '' only in a dry run",
+          }),
         name: z =>
           z
-            .string({ description: 'Task name, e.g. "2026.01.06 hybris, cms"' })
+            .string({ description: 'Task name (default the release title)' })
             .trim()
             .min(1)
             .max(200)
             .optional(),
-        apps: z =>
-          z
-            .array(z.enum(releaseApps), {
-              description:
-                'Apps of the release, to name the task after (with today)',
-            })
-            .min(1)
-            .optional(),
         notes: z =>
           z
             .string({
-              description:
-                'Task body, e.g. the release notes in their Asana form',
+              description: "Task body (default the release's Asana notes)",
             })
             .max(60_000)
             .optional(),
         grade: z =>
           z
-            .enum(releaseGrades, { description: 'Release grade A–E' })
+            .enum(releaseGrades, {
+              description: "Release grade A–E (default the release's)",
+            })
             .optional(),
         buildNumber: z =>
           z
             .string({ description: 'Build number, e.g. 1234' })
+            .trim()
+            .min(1)
             .max(100)
             .optional(),
         dbUpdate: z =>
           z
-            .boolean({ description: 'Whether the release updates the DB' })
+            .boolean({
+              description:
+                "Whether the release updates the DB (default the release's)",
+            })
             .optional(),
       },
       output: {
         name: z => z.string({ description: 'The task name' }).optional(),
-        gid: z => z.string({ description: 'The task gid' }).optional(),
-        taskUrl: z => z.string({ description: 'Link to the task' }).optional(),
+        messageId: z =>
+          z
+            .string({
+              description:
+                "The queued task: its making shows on the release page's Messages card, its link on the release",
+            })
+            .optional(),
+        gid: z =>
+          z
+            .string({
+              description:
+                'No longer set: the outbox makes the task after the form; kept for older templates',
+            })
+            .optional(),
+        taskUrl: z =>
+          z
+            .string({
+              description:
+                'No longer set: the release page links the task once made; kept for older templates',
+            })
+            .optional(),
       },
     },
     async handler(ctx) {
-      const { apps, buildNumber } = ctx.input;
+      const { name, notes, grade, buildNumber, dbUpdate } = ctx.input;
       const releaseId = ctx.input.releaseId || undefined;
-      const api = options.api;
-      let fromRelease: {
-        name?: string;
-        notes?: string;
-        grade?: ReleaseGrade;
-        dbUpdate?: boolean;
-      } = {};
-      if (releaseId) {
-        checkReleaseId(releaseId);
-        if (!api) throw new Error('kop:asana:task cannot read releases here');
-        const credentials = await ctx.getInitiatorCredentials();
-        const [release, notes] = await Promise.all([
-          api.get(credentials, releaseId),
-          api.notes(credentials, releaseId),
-        ]);
-        fromRelease = {
-          name: release.title,
-          notes: notes.asana,
-          grade: release.grade,
-          dbUpdate: release.dbUpdate,
-        };
-      }
-      const name =
-        ctx.input.name ??
-        fromRelease.name ??
-        (apps
-          ? defaultReleaseTitle(apps, options.now?.() ?? new Date())
-          : undefined);
-      if (!name) {
-        if (ctx.isDryRun && 'releaseId' in ctx.input) {
+      if (!releaseId) {
+        if (ctx.isDryRun) {
           // The release step of a dry run registers nothing, so there is no release to read yet.
           ctx.logger.info(
             'Dry run: would create the Asana task of the release made in a real run',
@@ -122,47 +105,32 @@ export function createAsanaTaskAction(options: {
           return;
         }
         throw new InputError(
-          'give the task a name, the apps to name it after, or releaseId',
+          "releaseId: the task is made through its release's outbox; give the release (e.g. steps.create.output.id)",
         );
       }
-      const task = {
-        name,
-        notes: ctx.input.notes ?? fromRelease.notes ?? '',
-        grade: ctx.input.grade ?? fromRelease.grade,
-        dbUpdate: ctx.input.dbUpdate ?? fromRelease.dbUpdate,
-        buildNumber,
-      };
-      ctx.output('name', name);
+      checkReleaseId(releaseId);
+      const api = options.api;
+      if (!api) throw new Error('kop:asana:task cannot reach releases here');
+      const credentials = await ctx.getInitiatorCredentials();
+      const taskName = name ?? (await api.get(credentials, releaseId)).title;
+      ctx.output('name', taskName);
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would create the Asana task "${name}"`);
+        ctx.logger.info(`Dry run: would create the Asana task "${taskName}"`);
         return;
       }
-      const asana = options.integrations.asana;
-      const created = await ctx.checkpoint({
-        key: 'asana-task',
-        fn: async () => {
-          const made = await asana.createReleaseTask(task);
-          return { gid: made.gid, url: made.permalinkUrl ?? '' };
-        },
+      const message = await api.queueMessage(credentials, releaseId, {
+        kind: 'asana.create-task',
+        key: messageKeyOf(ctx),
+        ...(name ? { name } : {}),
+        ...(notes !== undefined ? { notes } : {}),
+        ...(grade ? { grade } : {}),
+        ...(buildNumber ? { buildNumber } : {}),
+        ...(dbUpdate !== undefined ? { dbUpdate } : {}),
       });
-      ctx.logger.info(`Asana: created the task "${name}" (${created.gid})`);
-      ctx.output('gid', created.gid);
-      if (created.url) ctx.output('taskUrl', created.url);
-      if (releaseId && api && created.url) {
-        const taskUrl = created.url;
-        await ctx.checkpoint({
-          key: 'asana-task-link',
-          fn: async () => {
-            const credentials = await ctx.getInitiatorCredentials();
-            await api.addLink(credentials, releaseId, {
-              title: 'Asana',
-              url: taskUrl,
-            });
-            return taskUrl;
-          },
-        });
-        ctx.logger.info(`Release ${releaseId}: linked its Asana task`);
-      }
+      ctx.logger.info(
+        `Asana: the task "${taskName}" is queued (message ${message.id}, ${message.state}); the release page links it once made`,
+      );
+      ctx.output('messageId', message.id);
     },
   });
 }

@@ -1,47 +1,39 @@
-import { createSlackService } from 'sandbox';
 import yaml from 'yaml';
 import { actionContext, outputsOf } from '../__testUtils__/context';
-import { strictServerWithSandbox } from '../__testUtils__/msw';
 import {
-  releaseApiHandlers,
+  releaseApiServer,
+  sampleRelease,
   testReleaseApi,
 } from '../__testUtils__/releaseApi';
-import { startKopSandbox } from '../__testUtils__/sandbox';
+import { sandboxConfig } from '../__testUtils__/sandbox';
+import { ConfigReader } from '@backstage/config';
+import { readGradePolicy } from '@internal/plugin-release-node';
 import { createSlackPostAction, readNotifyChannels } from './slackPost';
 import { examples } from './slackPost.examples';
 
-describe('kop:slack:post examples', () => {
-  let kop: Awaited<ReturnType<typeof startKopSandbox>>;
-  let stop: () => void;
-  beforeAll(async () => {
-    kop = await startKopSandbox({ services: [createSlackService()] });
-    const { server } = strictServerWithSandbox(
-      kop.url,
-      ...releaseApiHandlers().handlers,
-    );
-    server.listen({ onUnhandledRequest: 'error' });
-    stop = () => server.close();
-  });
-  afterAll(async () => {
-    stop();
-    await kop.stop();
-  });
+const config = new ConfigReader(sandboxConfig('http://127.0.0.1:1'));
 
-  it.each(examples.map(e => [e.description, e.example]))(
+describe('kop:slack:post examples', () => {
+  const releaseApi = releaseApiServer();
+
+  it.each(examples.map((e, i) => [e.description, e.example, i]))(
     '%s',
-    async (_description, example) => {
+    async (_description, example, i) => {
       const action = createSlackPostAction({
-        integrations: kop.integrations,
-        policy: kop.policy,
-        channels: readNotifyChannels(kop.config),
+        policy: readGradePolicy(config),
+        channels: readNotifyChannels(config),
         api: testReleaseApi(),
       });
-      const step = yaml.parse(example).steps[0];
-      const ctx = actionContext(step.input);
+      const step = yaml.parse(example as string).steps[0];
+      const ctx = actionContext(step.input, { taskId: `task-${i}` });
       await action.handler(ctx);
-      expect(outputsOf(ctx)).toEqual({
-        channel: expect.stringMatching(/^C/),
-        ts: expect.any(String),
+      const queued = [...releaseApi.queued.values()].find(
+        m => m.id === outputsOf(ctx).messageId,
+      );
+      expect(queued).toMatchObject({
+        releaseId: sampleRelease.id,
+        kind: 'slack.post',
+        destination: outputsOf(ctx).channel,
       });
     },
   );

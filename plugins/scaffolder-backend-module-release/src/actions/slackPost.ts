@@ -3,27 +3,31 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   releaseGrades,
+  renderQaRequest,
   type GradePolicy,
   type ReleaseGrade,
 } from '@internal/plugin-release-common';
-import type { ReleaseIntegrations } from '@internal/plugin-release-node';
-import { renderQaRequest } from '../lib/qaRequest';
-import { checkReleaseId, type ReleaseApi } from '../lib/releaseApi';
+import {
+  checkReleaseId,
+  messageKeyOf,
+  type ReleaseApi,
+} from '../lib/releaseApi';
 import { examples } from './slackPost.examples';
 
 /**
- * Creates `kop:slack:post`, which posts a message to a channel: the one given, the one of an audience
- * in `release.notify.slack`, or the one the grade policy shares the grade with. With `releaseId` the
- * message is the release's announcement (or its QA request) and the grade is the release's.
+ * Creates `kop:slack:post`, which queues a post of the release in the release backend's outbox, to a
+ * channel of `release.notify.slack`: the one given, an audience's, or the one the grade policy shares
+ * the grade with. The message is the given text, or the release's announcement (or QA request).
+ * The outbox sends it (after an outage too) and the release page shows its delivery; the form never
+ * waits for Slack.
  *
  * @public
  */
 export function createSlackPostAction(options: {
-  integrations: Pick<ReleaseIntegrations, 'slack'>;
   policy: GradePolicy;
   /** `release.notify.slack`: audience (a grade's `share`, or e.g. qa) → channel. */
   channels: Record<string, string>;
-  /** Reads the release named by `releaseId`, as the user. */
+  /** Reads the release and queues its message, as the user. */
   api?: ReleaseApi;
   /** Payment-test brands the QA request names (default ks, tc, g4). */
   paymentBrands?: string[];
@@ -48,7 +52,7 @@ export function createSlackPostAction(options: {
   return createTemplateAction({
     id: 'kop:slack:post',
     description:
-      "Posts a message to Slack: to the channel given, an audience's channel (release.notify.slack), or the channel the grade is shared with",
+      "Queues a release's Slack post in the release outbox: to the channel given, an audience's channel (release.notify.slack), or the channel the grade is shared with",
     examples,
     supportsDryRun: true,
     schema: {
@@ -63,12 +67,10 @@ export function createSlackPostAction(options: {
             .max(40_000)
             .optional(),
         releaseId: z =>
-          z
-            .string({
-              description:
-                'A release of the portal (e.g. steps.create.output.id): its grade and message',
-            })
-            .optional(),
+          z.string({
+            description:
+              "A release of the portal (e.g. steps.create.output.id): the post is queued in its outbox, with its grade and message; '' only in a dry run",
+          }),
         kind: z =>
           z
             .enum(['announcement', 'qa-request'], {
@@ -95,19 +97,27 @@ export function createSlackPostAction(options: {
                 'Post to the channel the grade policy shares this grade with',
             })
             .optional(),
-        threadTs: z =>
-          z
-            .string({ description: 'Reply in this thread' })
-            .regex(/^\d{1,12}\.\d{1,8}$/, 'must be a Slack message ts')
-            .optional(),
       },
       output: {
-        channel: z => z.string({ description: 'The channel posted to' }),
-        ts: z => z.string({ description: 'The message ts' }).optional(),
+        channel: z => z.string({ description: 'The channel the post goes to' }),
+        messageId: z =>
+          z
+            .string({
+              description:
+                "The queued message: its delivery shows on the release page's Messages card",
+            })
+            .optional(),
+        ts: z =>
+          z
+            .string({
+              description:
+                'No longer set: the outbox posts after the form; kept for older templates',
+            })
+            .optional(),
       },
     },
     async handler(ctx) {
-      const { audience, threadTs } = ctx.input;
+      const { audience } = ctx.input;
       const releaseId = ctx.input.releaseId || undefined;
       let text = ctx.input.text;
       let grade: ReleaseGrade | undefined = ctx.input.grade;
@@ -136,6 +146,14 @@ export function createSlackPostAction(options: {
         );
       }
       if (!channel) throw new InputError('give channel, audience or grade');
+      if (!Object.values(channels).includes(channel)) {
+        // The backend refuses it too: a form posts only where the portal's config says.
+        throw new InputError(
+          `channel: '${channel}' is not a channel of release.notify.slack (${
+            [...new Set(Object.values(channels))].join(', ') || 'none set'
+          })`,
+        );
+      }
       ctx.output('channel', channel);
       if (!text) {
         if (ctx.isDryRun && 'releaseId' in ctx.input) {
@@ -151,24 +169,20 @@ export function createSlackPostAction(options: {
         ctx.logger.info(`Dry run: would post to ${channel}:\n${text}`);
         return;
       }
-      const slack = options.integrations.slack;
-      const message = text;
-      const posted = await ctx.checkpoint({
-        key: 'slack-post',
-        fn: async () => {
-          const sent = await slack.postMessage({
-            channel: channel!,
-            text: message,
-            threadTs,
-          });
-          return { channel: sent.channel, ts: sent.ts };
-        },
-      });
-      ctx.logger.info(
-        `Slack: posted to ${channel} (${posted.channel} ${posted.ts})`,
+      if (!releaseId || !options.api) {
+        throw new InputError(
+          "releaseId: a post goes out through its release's outbox; give the release (e.g. steps.create.output.id)",
+        );
+      }
+      const message = await options.api.queueMessage(
+        await ctx.getInitiatorCredentials(),
+        releaseId,
+        { kind: 'slack.post', channel, text, key: messageKeyOf(ctx) },
       );
-      ctx.output('channel', posted.channel);
-      ctx.output('ts', posted.ts);
+      ctx.logger.info(
+        `Slack: queued for ${channel} (message ${message.id}, ${message.state}); the release page shows its delivery`,
+      );
+      ctx.output('messageId', message.id);
     },
   });
 }

@@ -11,8 +11,10 @@ import {
 } from '@backstage/errors';
 import type {
   CreateReleaseRequest,
+  QueueReleaseMessageRequest,
   Release,
   ReleaseLink,
+  ReleaseMessage,
   ReleaseNotes,
 } from '@internal/plugin-release-common';
 
@@ -126,6 +128,24 @@ export class ReleaseApi {
     );
   }
 
+  /**
+   * Queues a Slack post or an Asana write of the release in the backend's outbox, which sends it
+   * (at once, or after an outage); the same key answers with the message it queued first.
+   */
+  queueMessage(
+    credentials: BackstageCredentials,
+    id: string,
+    message: QueueReleaseMessageRequest,
+  ) {
+    return this.call<ReleaseMessage>(
+      credentials,
+      `queue a ${message.kind} message of release ${id}`,
+      'POST',
+      `/releases/${checkReleaseId(id)}/messages`,
+      message,
+    );
+  }
+
   notes(credentials: BackstageCredentials, id: string) {
     return this.call<ReleaseNotes>(
       credentials,
@@ -142,4 +162,16 @@ export function checkReleaseId(id: string, field = 'releaseId'): string {
     throw new InputError(`${field} must be a release id (a UUID), got '${id}'`);
   }
   return id;
+}
+
+/**
+ * The outbox key of what one step of one scaffolder task asks for: a rerun of that step (a retried
+ * task) queues nothing new.
+ */
+export function messageKeyOf(ctx: {
+  task: { id: string };
+  step?: { id?: string };
+}): string {
+  const step = (ctx.step?.id ?? 'step').replace(/[^A-Za-z0-9._-]/g, '-');
+  return `${ctx.task.id}/${step}`.slice(0, 200);
 }

@@ -1,6 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import {
   defaultGradePolicy,
+  type CreateReleaseRequest,
   type DeployPlan,
   type DeployPlanStep,
   type ReleaseApp,
@@ -27,7 +28,12 @@ export const lead = person('han.jisoo');
 export const inWindow = new Date('2026-11-25T02:00:00Z');
 
 /** The release core over one connection pool, at a fixed time inside the window. */
-export function releaseService(knex: Knex, now = () => inWindow) {
+export function releaseService(
+  knex: Knex,
+  now = () => inWindow,
+  /** Nudged after each write, as the backend nudges its release messages. */
+  messages?: { nudge(): void },
+) {
   return new ReleaseService({
     knex,
     logger: mockServices.logger.mock(),
@@ -42,7 +48,24 @@ export function releaseService(knex: Knex, now = () => inWindow) {
     versions: async () => undefined,
     serviceTeamsOf: async (_apps: ReleaseApp[]) => [HYBRIS_TEAM],
     now,
+    ...(messages ? { messages } : {}),
   });
+}
+
+/** A hybris deploy-2026-11-25 release of `grade` with its one MR, as the Prepare form sends it. */
+export function hybrisRelease(grade: ReleaseGrade = 'B'): CreateReleaseRequest {
+  return {
+    grade,
+    dbUpdate: false,
+    apps: [{ app: 'hybris', version: 'deploy-2026-11-25' }],
+    items: [
+      {
+        title: '[HYBRIS] 푸터 대표이사 성명 변경',
+        app: 'hybris',
+        source: { type: 'mr', project: 'kop/hybris', iid: 412 },
+      },
+    ],
+  };
 }
 
 /** A hybris release of `grade`, approved by its PL unless it is grade E (deployed first). */
@@ -51,22 +74,7 @@ export async function approvedRelease(
   grade: ReleaseGrade = 'B',
 ) {
   const ctx = { requestId: 'test' };
-  const r = await releases.create(
-    dev,
-    {
-      grade,
-      dbUpdate: false,
-      apps: [{ app: 'hybris', version: 'deploy-2026-11-25' }],
-      items: [
-        {
-          title: '[HYBRIS] 푸터 대표이사 성명 변경',
-          app: 'hybris',
-          source: { type: 'mr', project: 'kop/hybris', iid: 412 },
-        },
-      ],
-    },
-    ctx,
-  );
+  const r = await releases.create(dev, hybrisRelease(grade), ctx);
   if (grade === 'E') return r;
   await releases.requestApproval(dev, r.id, ctx);
   return releases.decide(

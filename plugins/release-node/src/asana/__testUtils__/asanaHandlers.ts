@@ -4,6 +4,8 @@ import { http, HttpResponse, type PathParams } from 'msw';
 export const asanaDocs = {
   projectGid: '1331',
   sectionGid: '321654',
+  /** The section of the project's work items. */
+  workSectionGid: '321655',
   fields: {
     grade: '4578152156',
     buildNumber: '4578152157',
@@ -75,6 +77,54 @@ export function createAsanaHandlers(options: {
   };
   const tasks: Task[] = [];
   let seq = 12345;
+  // The project's work items, shaped as the API reference's task examples.
+  const workItems = [
+    ['1204', 'Buy catnip', false, { gid: '12345', name: 'Greg Sanchez' }],
+    ['1205', 'Bake the cake', false, null],
+    ['1206', 'Buy a cat bed', true, { gid: '12345', name: 'Greg Sanchez' }],
+    ['1207', 'Catnip, again', false, null],
+  ] as const;
+  const project = {
+    gid: asanaDocs.projectGid,
+    resource_type: 'project',
+    name: 'Stuff to buy',
+  };
+  const listed = () => [
+    ...workItems.map(([gid, name, completed, assignee]) => ({
+      gid,
+      resource_type: 'task',
+      name,
+      completed,
+      permalink_url: `https://app.asana.com/0/${asanaDocs.projectGid}/${gid}`,
+      assignee: assignee && { ...assignee, resource_type: 'user' },
+      memberships: [
+        {
+          project,
+          section: {
+            gid: asanaDocs.workSectionGid,
+            resource_type: 'section',
+            name: 'Next Actions',
+          },
+        },
+      ],
+    })),
+    ...tasks.map(t => ({
+      gid: t.gid,
+      resource_type: 'task',
+      name: t.name,
+      completed: t.completed,
+      permalink_url: `https://app.asana.com/0/${asanaDocs.projectGid}/${t.gid}`,
+      assignee: null,
+      memberships: [
+        {
+          project,
+          section: t.section
+            ? { gid: t.section, resource_type: 'section', name: 'Releases' }
+            : null,
+        },
+      ],
+    })),
+  ];
 
   const notFound = (what: string) =>
     HttpResponse.json(
@@ -171,6 +221,26 @@ export function createAsanaHandlers(options: {
             })
           : notFound('project'),
       ),
+    ),
+    http.get(
+      `${base}/projects/:gid/tasks`,
+      guard(({ request, params }) => {
+        if (params.gid !== asanaDocs.projectGid) return notFound('project');
+        const url = new URL(request.url);
+        const limit = Number(url.searchParams.get('limit') ?? 100);
+        const start = Number(url.searchParams.get('offset') ?? 0);
+        const open = url.searchParams.get('completed_since') === 'now';
+        const all = listed().filter(t => !open || !t.completed);
+        const end = start + limit;
+        const path = `/projects/${params.gid}/tasks?limit=${limit}&offset=${end}`;
+        return HttpResponse.json({
+          data: all.slice(start, end),
+          next_page:
+            end < all.length
+              ? { offset: String(end), path, uri: `${base}${path}` }
+              : null,
+        });
+      }),
     ),
     http.get(
       `${base}/sections/:gid`,

@@ -600,6 +600,25 @@ export function createFakeGitlab(options: FakeGitlabOptions) {
       }),
     ),
     http.get(
+      `${base}/projects/:id/repository/merge_base`,
+      route(({ p, url }) => {
+        const refs = url.searchParams.getAll('refs[]');
+        if (refs.length !== 2) return message(400, 'Provide exactly two refs');
+        const [a, b] = refs.map(r => resolve(p, r));
+        if (!a) return message(404, `Could not find ref: ${refs[0]}`);
+        if (!b) return message(404, `Could not find ref: ${refs[1]}`);
+        const ofA = ancestors(p, a);
+        const common = [...ancestors(p, b)].filter(id => ofA.has(id));
+        // The common commit whose history holds every other one, as git merge-base answers.
+        const best = common.find(id => {
+          const held = ancestors(p, id);
+          return common.every(other => held.has(other));
+        });
+        if (!best) return message(400, 'Could not find merge base');
+        return json(commitJson(p, p.commits.get(best)!));
+      }),
+    ),
+    http.get(
       `${base}/projects/:id/repository/compare`,
       route(({ p, url }) => {
         const from = resolve(p, url.searchParams.get('from') ?? '');

@@ -4,13 +4,17 @@ import { http, HttpResponse } from 'msw';
  * msw handlers answering like Jenkins' remote access API (the JSON of `/api/json` as the Jenkins
  * documentation and a stock Jenkins show it): basic auth, crumb issuer with a session cookie,
  * `buildWithParameters` → 201 + Location of the queue item, a queue item that becomes a build on the
- * next poll, a build that finishes on the poll after that, and the hybris image-tag artifact.
+ * next poll, a build that finishes on the poll after that, and the hybris image-tag artifact. With
+ * `commitOf`, a hybris build carries the git plugin's BuildData of a Pipeline that also checked out
+ * its shared library: one for the library's main, one for the branch built.
  */
 export function createJenkinsHandlers(options: {
   baseUrl: string;
   username: string;
   apiToken: string;
   buildToken?: string;
+  /** The commit a hybris build checks out for its BRANCH; without it builds have no git data. */
+  commitOf?: (branch: string) => string;
 }) {
   const base = options.baseUrl.replace(/\/+$/, '');
   const auth = `Basic ${Buffer.from(
@@ -33,6 +37,27 @@ export function createJenkinsHandlers(options: {
   const jobOf = (path: string) => {
     const m = /^\/job\/([^/]+)\/job\/([^/]+)(\/.*)?$/.exec(path);
     return m ? { job: `${m[1]}/${m[2]}`, rest: m[3] ?? '' } : undefined;
+  };
+  const gitData = (sha: string, branch: string, project: string) => {
+    const revision = {
+      SHA1: sha,
+      branch: [{ SHA1: sha, name: `refs/remotes/origin/${branch}` }],
+    };
+    return {
+      _class: 'hudson.plugins.git.util.BuildData',
+      buildsByBranchName: {
+        [`refs/remotes/origin/${branch}`]: {
+          _class: 'hudson.plugins.git.util.Build',
+          buildNumber: 1,
+          buildResult: null,
+          marked: revision,
+          revision,
+        },
+      },
+      lastBuiltRevision: revision,
+      remoteUrls: [`https://gitlab.kop.example/${project}.git`],
+      scmName: '',
+    };
   };
   const refused = () =>
     new HttpResponse('Invalid password/token for user', { status: 401 });
@@ -182,6 +207,16 @@ export function createJenkinsHandlers(options: {
           ],
         },
         {},
+        ...(j.job === 'kop/hybris-build' && options.commitOf
+          ? [
+              gitData('f'.repeat(40), 'main', 'kop/jenkins-library'),
+              gitData(
+                options.commitOf(build.parameters.BRANCH),
+                build.parameters.BRANCH,
+                'kop/hybris',
+              ),
+            ]
+          : []),
       ],
       artifacts:
         done && j.job === 'kop/hybris-build'

@@ -39,6 +39,8 @@ export const DecisionControls = (props: {
   onReload: () => void;
   /** Called when the backend refused or failed; a refusal is audited, so the trail has news. */
   onFailed?: (error: Error) => void;
+  /** Approve is held by something the page shows beside it (failed post-deploy tests); Reject stays. */
+  approveBlocked?: boolean;
   /** The deploy plan an approval is given for: its fingerprint goes with the approval. */
   plan?: { value?: { fingerprint: string }; loading: boolean; error?: Error };
 }) => {
@@ -129,7 +131,7 @@ export const DecisionControls = (props: {
           variant="contained"
           color="primary"
           // Waits for the plan, so the approval names the plan the approver saw.
-          disabled={disabled || !!plan?.loading}
+          disabled={disabled || !!plan?.loading || !!props.approveBlocked}
           onClick={() => submit('approve')}
         >
           {mode === 'retro'

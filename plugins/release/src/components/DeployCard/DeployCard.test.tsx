@@ -14,6 +14,7 @@ import { configApiRef } from '@backstage/core-plugin-api';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import {
   releaseSignalChannel,
+  type DeployRebase,
   type DeployView,
 } from '@internal/plugin-release-common';
 import { releaseApiRef, type ReleaseApi } from '../../api';
@@ -27,6 +28,7 @@ import {
   controlsFixture,
   deployViewFixture,
   planFingerprint,
+  planFixture,
   runFixture,
   runStepsFixture,
 } from '../../__testUtils__/deployFixtures';
@@ -804,6 +806,191 @@ describe('DeployCard during a run', () => {
     expect(alert).toHaveTextContent(
       'release.deploy.control: you are not in the release team',
     );
+  });
+});
+
+describe("DeployCard of a run stopped on someone else's change", () => {
+  const newFingerprint = 'b'.repeat(64);
+  const conflict =
+    'IaC kop/kop-deploy-prod: someone else changed web/values.yaml since the plan was approved: it is blob 1a2b3c4d, the plan was made from 5e6f7a8b; nothing was committed, approve the plan again';
+  const stopped = runFixture({
+    state: 'paused',
+    pausedReason: `web.image failed: ${conflict}`,
+    steps: runStepsFixture(1, 'failed', { attempts: 1, lastError: conflict }),
+  });
+  const rebase = (more: Partial<DeployRebase> = {}): DeployRebase => ({
+    runId: 'run-1',
+    fromStep: 1,
+    changes: [
+      { file: 'web/values.yaml', key: 'replicaCount', planned: 3, now: 5 },
+      { file: 'hybris/values-green.yaml' },
+    ],
+    commits: [
+      {
+        sha: 'c0ffee12'.repeat(5),
+        title: 'web: 5 replicas for the sale',
+        author: 'lee.jiho',
+        webUrl: `https://gitlab.kop.example/kop/kop-deploy-prod/-/commit/${'c0ffee12'.repeat(
+          5,
+        )}`,
+      },
+    ],
+    plan: planFixture({ fingerprint: newFingerprint }),
+    ...more,
+  });
+  const stoppedView = (overrides: Partial<DeployView> = {}) =>
+    runningView({
+      runs: [stopped],
+      rebase: rebase(),
+      controls: controlsFixture({
+        deploy: { enabled: false, reason: 'A deploy run is paused' },
+        resume: {
+          enabled: false,
+          reason: `someone else's change stopped the run; its new plan ${newFingerprint.slice(
+            0,
+            12,
+          )} must be approved first (the release is paused)`,
+        },
+        requestApproval: { enabled: true },
+        abort: { enabled: true, needsReason: true },
+      }),
+      ...overrides,
+    });
+
+  it('shows what changed, by whom, and the steps left of the new plan with their diff, then asks approval of it', async () => {
+    let view = stoppedView();
+    const api = fakeReleaseApi({
+      getDeploy: jest.fn(async () => view),
+      requestRebasedApproval: jest.fn(async () => {
+        view = stoppedView({
+          controls: controlsFixture({
+            requestApproval: {
+              enabled: false,
+              reason: 'The approvers have been asked',
+            },
+          }),
+        });
+        return view;
+      }),
+    });
+    const onChanged = jest.fn();
+    await renderCard(api, { state: { state: 'paused' }, onChanged });
+
+    const notice = await screen.findByTestId('deploy-rebase-notice');
+    expect(notice).toHaveTextContent(
+      "Someone else's commit changed what the run would write",
+    );
+    expect(
+      screen.getAllByTestId('deploy-rebase-change').map(c => c.textContent),
+    ).toEqual([
+      'web/values.yaml: replicaCount 3 → 5',
+      'hybris/values-green.yaml: lines the portal does not manage',
+    ]);
+    const commit = screen.getByRole('link', {
+      name: 'c0ffee12 by lee.jiho: web: 5 replicas for the sale',
+    });
+    expect(commit).toHaveAttribute('href', rebase().commits[0].webUrl);
+    // Only the steps left, under the new fingerprint, which the approvals do not name yet.
+    const plan = within(screen.getByTestId('deploy-rebase')).getByTestId(
+      'deploy-plan',
+    );
+    expect(plan).toHaveAttribute('data-fingerprint', newFingerprint);
+    expect(plan).toHaveAttribute('data-approved', 'false');
+    expect(
+      within(plan).queryByTestId('deploy-plan-step-gitlab.create-branch'),
+    ).toBeNull();
+    const web = within(plan).getByTestId('deploy-plan-step-web.image');
+    fireEvent.click(within(web).getByRole('button', { name: 'Show the diff' }));
+    expect(within(web).getByTestId('deploy-diff')).toHaveTextContent(
+      '+ tag: a7ed4db1',
+    );
+    expect(within(plan).getByTestId('deploy-plan-changed')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Resume' })).toBeDisabled();
+    expect(
+      screen.getByTestId('deploy-control-reason-resume'),
+    ).toHaveTextContent('must be approved first');
+
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Ask approval of the new plan' }),
+    );
+    await waitFor(() =>
+      expect(api.requestRebasedApproval).toHaveBeenCalledWith(
+        releaseId,
+        'run-1',
+        { fingerprint: newFingerprint },
+      ),
+    );
+    expect(
+      await screen.findByTestId('deploy-control-reason-requestApproval'),
+    ).toHaveTextContent('The approvers have been asked');
+    expect(onChanged).toHaveBeenCalled();
+  });
+
+  it('resumes with the fingerprint of the new plan once it is approved', async () => {
+    const api = fakeReleaseApi({
+      getDeploy: jest.fn(async () =>
+        stoppedView({
+          approvedFingerprint: newFingerprint,
+          controls: controlsFixture({
+            resume: { enabled: true },
+            requestApproval: {
+              enabled: false,
+              reason: 'The new plan is approved: resume the run',
+            },
+          }),
+        }),
+      ),
+      controlRun: jest.fn(async () => runFixture()),
+    });
+    await renderCard(api, { state: { state: 'approved' } });
+    const plan = within(await screen.findByTestId('deploy-rebase')).getByTestId(
+      'deploy-plan',
+    );
+    expect(plan).toHaveAttribute('data-approved', 'true');
+    expect(
+      screen.getByRole('button', { name: 'Ask approval of the new plan' }),
+    ).toBeDisabled();
+    fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
+    await waitFor(() =>
+      expect(api.controlRun).toHaveBeenCalledWith(
+        releaseId,
+        'run-1',
+        'resume',
+        { fingerprint: newFingerprint },
+      ),
+    );
+  });
+
+  it('says why the steps left cannot run on top of the change, leaving Abort', async () => {
+    const refusal =
+      'hybris: someone else changed a switch key: storefront.hybrisServiceName in hybris/values.yaml at 9e8d7b6c of kop/kop-deploy-prod is "green", and the plan has traffic on blue; traffic must not move outside the plan\'s own switch. Put it back, or abort the release';
+    const api = fakeReleaseApi({
+      getDeploy: jest.fn(async () =>
+        stoppedView({
+          rebase: rebase({ plan: undefined, changes: [], refusal }),
+          controls: controlsFixture({
+            requestApproval: {
+              enabled: false,
+              reason:
+                "Someone else's change makes the rest of the plan unsafe: abort the release",
+            },
+            abort: { enabled: true, needsReason: true },
+          }),
+        }),
+      ),
+    });
+    await renderCard(api, { state: { state: 'paused' } });
+    const notice = await screen.findByTestId('deploy-rebase-notice');
+    expect(notice).toHaveTextContent(
+      `The steps left cannot run on top of this change: ${refusal} Only Abort is left.`,
+    );
+    expect(
+      within(screen.getByTestId('deploy-rebase')).queryByTestId('deploy-plan'),
+    ).toBeNull();
+    expect(
+      screen.getByRole('button', { name: 'Ask approval of the new plan' }),
+    ).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Abort' })).toBeEnabled();
   });
 });
 

@@ -24,11 +24,12 @@ import { releaseTranslationRef } from '../../translation';
 import { useFormatters } from '../formatters';
 import { describeReleaseError, ReleaseErrorMessage } from '../ReleaseError';
 import { Notice } from '../Notice';
-import { personOf } from '../releaseView';
+import { personOf, useReleaseConfig } from '../releaseView';
 import { HaltBanner } from '../StopTheLine';
 import { isActiveRun, planStates, withRun } from './deployModel';
 import { PlanSteps } from './PlanSteps';
 import { ReasonDialog } from './ReasonDialog';
+import { RebasedPlan } from './RebasedPlan';
 import { RunSteps } from './RunSteps';
 import { useDeployPlan } from './useDeployPlan';
 import { useDeployView } from './useDeployView';
@@ -134,6 +135,7 @@ export const DeployCard = (props: {
   const { release } = props;
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
+  const { environments } = useReleaseConfig();
   const { formatDateTime } = useFormatters();
   const { view, error, reload, show } = useDeployView(
     release.id,
@@ -153,7 +155,14 @@ export const DeployCard = (props: {
   const runs = view?.runs ?? [];
   const activeRun = isActiveRun(runs[0]) ? runs[0] : undefined;
   const wantsPlan = !!view && !activeRun && planStates.includes(release.state);
-  const plan = useDeployPlan(release, wantsPlan);
+  // A prepared release is tried on beta first: the card shows that plan and Deploy to beta.
+  const onBeta = !!view?.controls.deployBeta?.enabled;
+  const deployControl: DeployControlName = onBeta ? 'deployBeta' : 'deploy';
+  const plan = useDeployPlan(
+    release,
+    wantsPlan,
+    onBeta ? environments[0] : undefined,
+  );
   const shownRun = activeRun ?? (wantsPlan ? undefined : runs[0]);
   const previous = runs.filter(r => r !== shownRun);
 
@@ -166,20 +175,39 @@ export const DeployCard = (props: {
   const landed = (run: DeployRunView) =>
     answered(current => ({ ...current, runs: withRun(current.runs, run) }));
 
-  const press = async (
-    control: DeployControlName,
-    work: () => Promise<DeployRunView>,
-  ) => {
+  const act = async (control: DeployControlName, work: () => Promise<void>) => {
     setBusy(true);
     setFailure(undefined);
     try {
-      landed(await work());
+      await work();
     } catch (e) {
       setFailure({ control, error: e as Error });
     } finally {
       setBusy(false);
     }
   };
+  const press = (
+    control: DeployControlName,
+    work: () => Promise<DeployRunView>,
+  ) => act(control, async () => landed(await work()));
+
+  // A run stopped on someone else's change resumes with its new plan, named by the fingerprint shown.
+  const rebase =
+    view?.rebase?.runId === activeRun?.id ? view?.rebase : undefined;
+  const rebasedFingerprint = rebase?.plan?.fingerprint;
+  const resumeRequest = (reason?: string) => ({
+    ...(reason ? { reason } : {}),
+    ...(rebasedFingerprint ? { fingerprint: rebasedFingerprint } : {}),
+  });
+  const askApproval = () =>
+    act('requestApproval', async () => {
+      const next = await api.requestRebasedApproval(
+        release.id,
+        rebase?.runId ?? '',
+        { fingerprint: rebasedFingerprint ?? '' },
+      );
+      answered(() => next);
+    });
 
   // Deploy is enabled only with a plan: its fingerprint says which plan the person saw.
   const deploy = (reason?: string) =>
@@ -201,7 +229,14 @@ export const DeployCard = (props: {
     } else if (dialog.kind === 'deploy') {
       landed(await deploy(reason));
     } else if (dialog.kind === 'resume') {
-      landed(await api.controlRun(release.id, runId, 'resume', { reason }));
+      landed(
+        await api.controlRun(
+          release.id,
+          runId,
+          'resume',
+          resumeRequest(reason),
+        ),
+      );
     } else if (dialog.kind === 'skip') {
       landed(
         await api.controlRun(release.id, runId, 'skip', {
@@ -219,14 +254,16 @@ export const DeployCard = (props: {
     !!view?.controls[name]?.needsReason;
 
   const onDeploy = () =>
-    needsReason('deploy')
+    needsReason(deployControl)
       ? setDialog({ kind: 'deploy' })
-      : press('deploy', () => deploy());
+      : press(deployControl, () => deploy());
 
   const onResume = (run: DeployRunView) =>
     needsReason('resume')
       ? setDialog({ kind: 'resume' })
-      : press('resume', () => api.controlRun(release.id, run.id, 'resume', {}));
+      : press('resume', () =>
+          api.controlRun(release.id, run.id, 'resume', resumeRequest()),
+        );
 
   const stepControls = (step: DeployRunStepView, planStep?: DeployPlanStep) => {
     if (!view || !activeRun || !['failed', 'waiting'].includes(step.state)) {
@@ -366,7 +403,7 @@ export const DeployCard = (props: {
             )}
             <Controls>
               <ControlButton
-                name="deploy"
+                name={deployControl}
                 view={view}
                 busy={busy}
                 blocked={!plan.value}
@@ -380,8 +417,23 @@ export const DeployCard = (props: {
 
         {view && shownRun && (
           <Box mt={1}>
+            {rebase && shownRun === activeRun && (
+              <RebasedPlan
+                rebase={rebase}
+                approvedFingerprint={view.approvedFingerprint}
+              />
+            )}
             {shownRun === activeRun && (
               <Controls>
+                {rebase && (
+                  <ControlButton
+                    name="requestApproval"
+                    view={view}
+                    busy={busy}
+                    primary
+                    onPress={askApproval}
+                  />
+                )}
                 <ControlButton
                   name="pause"
                   view={view}

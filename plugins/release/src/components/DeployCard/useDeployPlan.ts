@@ -8,18 +8,22 @@ import { useReleaseConfig, useTimedLoad } from '../releaseView';
 
 /**
  * The plan a deploy of the release to prod (the last environment; a config release's own
- * environment) would run, read while `wanted` and again at each revision of the release.
+ * environment; or `only`) would run, read while `wanted` and again at each revision of the release.
  */
 export function useDeployPlan(
   release: Pick<Release, 'id' | 'revision' | 'config'>,
   wanted: boolean,
+  /** Another environment to plan for, e.g. beta while the release is tried there. */
+  only?: string,
 ) {
   const api = useApi(releaseApiRef);
   const { t } = useTranslationRef(releaseTranslationRef);
   const timed = useTimedLoad();
   const { environments } = useReleaseConfig();
   const environment =
-    release.config?.environment ?? environments[environments.length - 1];
+    only ??
+    release.config?.environment ??
+    environments[environments.length - 1];
   const plan = useAsyncRetry(
     async () =>
       wanted

@@ -1,9 +1,10 @@
 import { InfoCard, Progress } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
-import type { Release } from '@internal/plugin-release-common';
+import { testStanding, type Release } from '@internal/plugin-release-common';
 import { Box, Chip, Typography } from '@material-ui/core';
 import type { ReleaseApprovals } from '../../api';
 import { releaseTranslationRef } from '../../translation';
+import { TestResults } from './StageResults';
 import { DecisionControls, stageMode } from '../DecisionControls';
 import { ReleaseErrorMessage } from '../ReleaseError';
 import { useDeployPlan } from '../DeployCard/useDeployPlan';
@@ -39,6 +40,10 @@ export const ApprovalsCard = (props: {
     release,
     stageMode(release, 'approval') === 'decide',
   );
+  // Failed post-deploy tests hold the sign-off until a superior overrides them.
+  const signoffHeld =
+    release.state === 'awaiting_signoff' &&
+    testStanding(release, 'post-deploy').state === 'failed';
   const decisions = [...release.approvals].sort((a, b) =>
     a.createdAt.localeCompare(b.createdAt),
   );
@@ -86,9 +91,29 @@ export const ApprovalsCard = (props: {
                   />
                 </Box>
               ))}
+              <TestResults
+                release={release}
+                kind={s.stage === 'approval' ? 'payment' : 'post-deploy'}
+                canOverride={
+                  s.stage === 'signoff' &&
+                  release.state === 'awaiting_signoff' &&
+                  s.you.ok
+                }
+                onChanged={props.onDecided}
+              />
+              {s.stage === 'signoff' && signoffHeld && (
+                <Typography
+                  variant="body2"
+                  color="error"
+                  data-testid="kop-signoff-held"
+                >
+                  {t('releasePage.stages.signoffBlocked')}
+                </Typography>
+              )}
               <DecisionControls
                 release={release}
                 stage={s.stage}
+                approveBlocked={s.stage === 'signoff' && signoffHeld}
                 check={s.you}
                 onDecided={props.onDecided}
                 onReload={props.onReload}

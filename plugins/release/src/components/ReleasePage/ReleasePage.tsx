@@ -18,6 +18,7 @@ import { ReleaseErrorMessage } from '../ReleaseError';
 import { AnnouncementCard } from './AnnouncementCard';
 import { ApprovalsCard } from './ApprovalsCard';
 import { AuditTrailCard } from './AuditTrailCard';
+import { MessagesCard } from './MessagesCard';
 import { DeployCard } from '../DeployCard';
 import {
   environmentOf,
@@ -116,6 +117,7 @@ export const ReleasePage = () => {
                   revision={current.revision}
                   environment={environmentOf(current.state, environments)}
                 />
+                <MessagesCard id={id} revision={current.revision} />
                 <AuditTrailCard id={id} refresh={refresh + refusals} />
               </Box>
             </Grid>

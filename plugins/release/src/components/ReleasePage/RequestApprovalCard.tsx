@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { InfoCard } from '@backstage/core-components';
 import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { testStanding } from '@internal/plugin-release-common';
 import type {
   GradePolicy,
   Release,
@@ -11,6 +12,7 @@ import { Box, Button, Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { releaseApiRef, type ReleaseApprovals } from '../../api';
 import { releaseTranslationRef } from '../../translation';
+import { TestResults } from './StageResults';
 import { describeReleaseError, ReleaseErrorMessage } from '../ReleaseError';
 import { personOf, useStateLabel, useTimedLoad } from '../releaseView';
 
@@ -76,6 +78,8 @@ export const RequestApprovalCard = (props: {
     refusal = t('releasePage.requestApproval.afterwards', {
       grade: release.grade,
     });
+  } else if (testStanding(release, 'payment').state === 'failed') {
+    refusal = t('releasePage.stages.overridePaymentHelp');
   }
 
   const groupOf = (role: string) =>
@@ -133,6 +137,12 @@ export const RequestApprovalCard = (props: {
             </Box>
           </>
         )}
+        <TestResults
+          release={release}
+          kind="payment"
+          canOverride={user !== undefined && user === release.author}
+          onChanged={props.onRequested}
+        />
         <Button
           variant="contained"
           color="primary"

@@ -12,6 +12,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import { releaseTranslationRef } from '../../translation';
+import { BuildResults } from './StageResults';
 
 /** Where an item comes from, linked when the release has the URL. */
 export const ItemSource = (props: { item: ReleaseItem }) => {
@@ -65,6 +66,7 @@ export const VersionsCard = (props: { release: Release }) => {
           ))}
         </TableBody>
       </Table>
+      <BuildResults release={release} />
       <Box mt={2}>
         <Typography variant="subtitle2">
           {t('releasePage.items.title')}

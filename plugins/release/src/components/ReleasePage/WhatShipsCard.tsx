@@ -11,6 +11,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { releaseApiRef } from '../../api';
 import { releaseTranslationRef } from '../../translation';
 import { ReleaseErrorMessage } from '../ReleaseError';
+import { RunningCommit } from '../RunningCommit';
 import { useTimedLoad } from '../releaseView';
 
 /** One app: the merged MRs between what runs and the release's version, each matched to an item or mixed in. */
@@ -63,6 +64,7 @@ const AppShips = (props: {
           to: ships.candidate.version,
         })}
       </Typography>
+      <RunningCommit deployed={ships.deployed} />
       {!ships.newer && (
         <Typography variant="body2" color="textSecondary">
           {t('releasePage.ships.notNewer', {

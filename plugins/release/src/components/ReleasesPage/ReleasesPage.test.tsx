@@ -293,6 +293,27 @@ describe('ReleasesPage', () => {
     expect(screen.queryByTestId('kop-stop-the-line-banner')).toBeNull();
   });
 
+  it('disables the stop-the-line switch before any press for a person the backend says may not toggle it', async () => {
+    const { api } = dashboardApi({
+      getStopTheLine: jest.fn(async () => ({
+        toggle: {
+          enabled: false,
+          reason: 'stop the line needs a team lead or above',
+        },
+      })),
+      stopTheLine: jest.fn(async () => ({})),
+    });
+    await renderPage(api);
+    const button = await screen.findByRole('button', { name: 'Stop the line' });
+    await waitFor(() =>
+      expect(screen.getByTestId('kop-stop-the-line-refusal')).toHaveTextContent(
+        'You may not switch stop-the-line: stop the line needs a team lead or above',
+      ),
+    );
+    expect(button).toBeDisabled();
+    expect(api.stopTheLine).not.toHaveBeenCalled();
+  });
+
   it('disables the stop-the-line switch with the refusal when the backend answers 403', async () => {
     const { api } = dashboardApi({
       stopTheLine: jest.fn(async () => {

@@ -40,6 +40,12 @@ export const StopTheLineSwitch = (props: {
   const [open, setOpen] = useState(false);
   const [refusal, setRefusal] = useState<string>();
   const halted = !!props.line?.halt;
+  // The backend says who may toggle it; a 403 after pressing says the same, later.
+  const why =
+    refusal ??
+    (props.line?.toggle?.enabled === false
+      ? props.line.toggle.reason
+      : undefined);
 
   const submit = async (reason: string) => {
     try {
@@ -63,22 +69,22 @@ export const StopTheLineSwitch = (props: {
       <Button
         variant={halted ? 'outlined' : 'contained'}
         color="secondary"
-        disabled={!props.line || !!refusal}
+        disabled={!props.line || !!why}
         onClick={() => setOpen(true)}
-        aria-describedby={refusal ? 'kop-stop-the-line-refusal' : undefined}
+        aria-describedby={why ? 'kop-stop-the-line-refusal' : undefined}
         data-testid="kop-stop-the-line"
         data-halted={String(halted)}
       >
         {halted ? t('stopTheLine.lift') : t('stopTheLine.raise')}
       </Button>
-      {refusal && (
+      {why && (
         <Typography
           id="kop-stop-the-line-refusal"
           variant="body2"
           color="textSecondary"
           data-testid="kop-stop-the-line-refusal"
         >
-          {t('stopTheLine.refused', { message: refusal })}
+          {t('stopTheLine.refused', { message: why })}
         </Typography>
       )}
       <ReasonDialog

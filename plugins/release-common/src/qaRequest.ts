@@ -1,15 +1,18 @@
-import {
-  announcedVersions,
-  type GradePolicy,
-  type Release,
-} from '@internal/plugin-release-common';
+import { announcedVersions } from './announcement';
+import type { Release } from './model';
+import type { GradePolicy } from './policy';
 
 /**
- * The QA request for a release on beta, in the team's words: what ships, the payment tests to run
- * (only the brands the team tests), and the release page.
+ * The QA request for a release deployed to beta, in the team's words: what ships, the payment tests
+ * to run (only the brands the team tests), the release page and the release's own links.
+ *
+ * @public
  */
 export function renderQaRequest(
-  release: Release,
+  release: Pick<
+    Release,
+    'id' | 'product' | 'apps' | 'grade' | 'dbUpdate' | 'items' | 'links'
+  >,
   policy: GradePolicy,
   options: { brands: string[]; portalUrl?: string },
 ): string {
@@ -24,5 +27,6 @@ export function renderQaRequest(
     ...(options.portalUrl
       ? [`- 배포 페이지: ${options.portalUrl}/releases/${release.id}`]
       : []),
+    ...release.links.map(link => `- ${link.title}: ${link.url}`),
   ].join('\n');
 }
