@@ -11,7 +11,10 @@ async function serve() {
   const slowMayFinish = new Promise<void>(resolve => {
     finishSlow = resolve;
   });
+  // Requests and upgrades the server has in hand: a connection alone may still be sending its request.
+  let held = 0;
   const server: Server = createServer((req, res) => {
+    held += 1;
     if (req.url === '/stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: first\n\n');
@@ -27,6 +30,7 @@ async function serve() {
     }
   });
   server.on('upgrade', (_req, socket) => {
+    held += 1;
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
     );
@@ -36,6 +40,9 @@ async function serve() {
     server,
     port: (server.address() as AddressInfo).port,
     finishSlow: () => finishSlow(),
+    holding: async (n: number) => {
+      while (held < n) await new Promise(resolve => setTimeout(resolve, 10));
+    },
   };
 }
 
@@ -75,26 +82,15 @@ async function upgraded(port: number) {
   return { closed };
 }
 
-/** Waits until the server holds `n` requests. */
-async function holding(server: Server, n: number) {
-  for (;;) {
-    const count = await new Promise<number>((resolve, reject) =>
-      server.getConnections((e, c) => (e ? reject(e) : resolve(c))),
-    );
-    if (count >= n) return;
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-}
-
 describe('drainOnShutdown', () => {
   it('ends event streams, long-polls and WebSockets, lets a request being answered finish, and the server closes', async () => {
-    const { server, port, finishSlow } = await serve();
+    const { server, port, finishSlow, holding } = await serve();
     const drain = drainOnShutdown(server, mockServices.logger.mock(), 60_000);
     const stream = get(port, '/stream');
     const longPoll = get(port, '/long-poll');
     const slow = get(port, '/slow');
     const socket = await upgraded(port);
-    await holding(server, 4);
+    await holding(4);
 
     const closed = new Promise<void>(resolve => server.close(() => resolve()));
     const drained = drain();
@@ -109,10 +105,10 @@ describe('drainOnShutdown', () => {
   });
 
   it('cuts a request still open after the drain time, so the server closes all the same', async () => {
-    const { server, port } = await serve();
+    const { server, port, holding } = await serve();
     const drain = drainOnShutdown(server, mockServices.logger.mock(), 200);
     const stuck = get(port, '/stuck');
-    await holding(server, 1);
+    await holding(1);
 
     const closed = new Promise<void>(resolve => server.close(() => resolve()));
     await drain();
