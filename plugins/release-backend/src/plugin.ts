@@ -64,6 +64,7 @@ export const releasePlugin = createBackendPlugin({
         const { config, logger, auth, database, catalog, httpRouter } = deps;
         const portal = readReleasePortalConfig(config);
         const policy = readGradePolicy(config);
+        const layout = readReleaseLayout(config);
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
           await migrateUp(knex);
@@ -78,16 +79,12 @@ export const releasePlugin = createBackendPlugin({
           product: portal.product,
           strategies: portal.strategies,
           defaultSteps: portal.defaultSteps,
-          versions: releaseVersionCheck(
-            deps.integrations,
-            readReleaseLayout(config),
-            {
-              buildsFirst:
-                config.getOptionalBoolean('release.plan.build') ?? false,
-            },
-          ),
+          versions: releaseVersionCheck(deps.integrations, layout, {
+            buildsFirst:
+              config.getOptionalBoolean('release.plan.build') ?? false,
+          }),
           configCheck: configReleaseCheck({
-            layout: readReleaseLayout(config),
+            layout,
             policy,
             settings: readDeployPlanSettings(config),
             gitlab: () => deps.integrations.gitlab,
@@ -101,6 +98,10 @@ export const releasePlugin = createBackendPlugin({
         });
         const people = catalogPeople({ catalog, auth, releases });
         const messageSettings = readMessageSettings(config);
+        const messageSystems = {
+          slack: deps.integrations.has('slack'),
+          asana: deps.integrations.has('asana'),
+        };
         messages = new ReleaseMessages({
           knex,
           logger: logger.child({ component: 'messages' }),
@@ -128,10 +129,7 @@ export const releasePlugin = createBackendPlugin({
             settings: {
               ...messageSettings,
               policy,
-              systems: {
-                slack: deps.integrations.has('slack'),
-                asana: deps.integrations.has('asana'),
-              },
+              systems: messageSystems,
             },
           },
         });
@@ -141,13 +139,12 @@ export const releasePlugin = createBackendPlugin({
         // Starts on the first GET /status, so a backend nobody watches makes no upstream calls.
         const status = new StatusCache({
           systems: statusSystemsOf(deps.integrations),
-          layout: readReleaseLayout(config),
+          layout,
           environments: portal.environments,
           logger: logger.child({ component: 'status' }),
         });
         deps.lifecycle.addShutdownHook(() => status.stop());
 
-        const layout = readReleaseLayout(config);
         const engineSettings = readEngineSettings(config);
         // The final announcement goes to the release room (the team's channel when none is set).
         const releaseRoom =
@@ -172,7 +169,7 @@ export const releasePlugin = createBackendPlugin({
           logger,
           people: { catalog, auth },
           onRun: () => status.start(),
-          ...(releaseRoom && deps.integrations.has('slack')
+          ...(releaseRoom && messageSystems.slack
             ? {
                 announce: (run, text, key) =>
                   messages!.announce(run, text, key, releaseRoom),
@@ -203,10 +200,7 @@ export const releasePlugin = createBackendPlugin({
               channels: messageSettings.channels,
               policy,
               portalUrl: config.getOptionalString('app.baseUrl') ?? '',
-              systems: {
-                slack: deps.integrations.has('slack'),
-                asana: deps.integrations.has('asana'),
-              },
+              systems: messageSystems,
             },
           }),
         );
